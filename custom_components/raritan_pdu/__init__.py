@@ -1,0 +1,94 @@
+"""The Raritan PDU integration (Raritan, Legrand, Server Technology Xerus JSON-RPC PDUs)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_SSL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+    Platform,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from .const import CONF_FINGERPRINT, DEFAULT_TIMEOUT, DOMAIN, ISSUE_CERTIFICATE_CHANGED
+from .coordinator import RaritanConfigEntry, RaritanCoordinator
+from .xerus import XerusClient
+
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.LOCK,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
+
+
+def async_create_client(hass: HomeAssistant, data: Mapping[str, Any]) -> XerusClient:
+    """Create a client for the connection settings of a config entry (or a flow).
+
+    The client uses Home Assistant's shared aiohttp session. A pinned fingerprint replaces
+    CA verification, so that session must not verify the chain itself.
+    """
+    use_tls: bool = data[CONF_SSL]
+    fingerprint: str | None = data.get(CONF_FINGERPRINT) if use_tls else None
+    verify_tls = bool(use_tls and data.get(CONF_VERIFY_SSL, True) and not fingerprint)
+    return XerusClient(
+        host=data[CONF_HOST],
+        port=data.get(CONF_PORT),
+        use_tls=use_tls,
+        verify_tls=verify_tls,
+        fingerprint=fingerprint,
+        username=data[CONF_USERNAME],
+        password=data[CONF_PASSWORD],
+        session=async_get_clientsession(hass, verify_ssl=verify_tls),
+        timeout=DEFAULT_TIMEOUT,
+    )
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: RaritanConfigEntry) -> bool:
+    """Set up a PDU (primary unit and its link units) from a config entry."""
+    client = async_create_client(hass, entry.data)
+    coordinator = RaritanCoordinator(hass, entry, client)
+    try:
+        await coordinator.async_config_entry_first_refresh()
+    except BaseException:
+        # Don't leave a device session behind for every setup retry.
+        await client.close()
+        raise
+
+    # Connected with the trusted certificate: a certificate issue is resolved.
+    ir.async_delete_issue(hass, DOMAIN, f"{ISSUE_CERTIFICATE_CHANGED}_{entry.entry_id}")
+
+    entry.runtime_data = coordinator
+    coordinator.async_register_devices()
+
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # The platforms registered the resource ids of their enabled entities: read them now,
+    # in one request, instead of waiting for the first scheduled poll.
+    await coordinator.async_start()
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: RaritanConfigEntry) -> bool:
+    """Unload a config entry and log out of the device."""
+    unload_ok = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unload_ok:
+        await entry.runtime_data.async_shutdown()
+        await entry.runtime_data.client.close()
+    return unload_ok
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: RaritanConfigEntry, device_entry: dr.DeviceEntry
+) -> bool:
+    """Allow removing a device that no longer exists on the PDU (e.g. a released link unit)."""
+    return not entry.runtime_data.device_in_topology(device_entry)

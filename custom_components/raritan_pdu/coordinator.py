@@ -1,0 +1,392 @@
+"""Data update coordinator: topology discovery once, then one /bulk request per poll."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections import Counter
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_HOST, CONF_PORT, CONF_SSL
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.debounce import Debouncer
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from .const import (
+    DOMAIN,
+    ISSUE_CERTIFICATE_CHANGED,
+    LOGGER,
+    MANUFACTURER,
+    REGISTRATION_REFRESH_DELAY,
+    SCAN_INTERVAL,
+    TOPOLOGY_MIN_AGE,
+    TOPOLOGY_REFRESH_INTERVAL,
+    TOPOLOGY_RETRY_INTERVAL,
+)
+from .xerus import (
+    LinkUnitStatus,
+    ReadingPlan,
+    Readings,
+    Topology,
+    UnitTopology,
+    XerusAuthenticationError,
+    XerusCertificateMismatchError,
+    XerusClient,
+    XerusError,
+    XerusNotFoundError,
+)
+
+if TYPE_CHECKING:
+    from homeassistant.helpers.device_registry import DeviceEntry
+
+type RaritanConfigEntry = ConfigEntry[RaritanCoordinator]
+
+
+def unit_serial(unit: UnitTopology) -> str:
+    """The identifier of a unit: its serial number (fallbacks per reference 5.7)."""
+    return unit.identity.unique_id
+
+
+def unit_device_name(unit: UnitTopology) -> str:
+    """Default name of a unit's device: the name set on the PDU, else model and serial."""
+    identity = unit.identity
+    if identity.name:
+        return identity.name
+    return f"{identity.model or 'PDU'} {identity.serial}".strip()
+
+
+class RaritanCoordinator(DataUpdateCoordinator[Readings]):
+    """Keeps the topology of a primary unit (and its link units) and polls what entities need.
+
+    * Topology: discovered in ``_async_setup``, refreshed every ``TOPOLOGY_REFRESH_INTERVAL``
+      and right away when a poll suggests it changed (unknown resource ids after a reboot,
+      a link unit failing or coming back).
+    * Polling: the resource ids registered by entities (``async_register_rids``), read by
+      ONE ``client.poll`` (a single HTTP request) for every unit.
+    """
+
+    config_entry: RaritanConfigEntry
+    topology: Topology
+
+    def __init__(self, hass: HomeAssistant, entry: RaritanConfigEntry, client: XerusClient) -> None:
+        """Initialise the coordinator (no I/O)."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {entry.data[CONF_HOST]}",
+            update_interval=SCAN_INTERVAL,
+        )
+        self.client = client
+        self._rid_refs: Counter[str] = Counter()
+        self._rid_unit: dict[str, int] = {}
+        self._plan: ReadingPlan | None = None
+        self._topology_listeners: list[CALLBACK_TYPE] = []
+        self._topology_time = 0.0
+        self._topology_stale = False
+        self._started = False
+        self._updating = False
+        self._registration_debouncer = Debouncer(
+            hass,
+            LOGGER,
+            cooldown=REGISTRATION_REFRESH_DELAY,
+            immediate=False,
+            function=self.async_refresh,
+        )
+
+    # ------------------------------------------------------------------ topology
+
+    async def _async_setup(self) -> None:
+        """Discover the whole topology once, before the first poll."""
+        self._set_topology(await self._async_discover())
+
+    async def _async_discover(self) -> Topology:
+        try:
+            return await self.client.discover()
+        except XerusError as err:
+            raise self._translate_error(err) from err
+
+    def _set_topology(self, topology: Topology) -> None:
+        self.topology = topology
+        self._topology_time = time.monotonic()
+        self._topology_stale = False
+        self._rid_unit = {}
+        for unit in topology.units:
+            for sensor in unit.iter_sensors():
+                self._rid_unit[sensor.rid] = unit.pdu_id
+            for outlet in unit.outlets:
+                self._rid_unit[outlet.rid] = unit.pdu_id
+        self._plan = None
+
+    def _topology_due(self) -> bool:
+        if self._topology_stale:
+            return True
+        age = time.monotonic() - self._topology_time
+        if self.topology.unavailable and age >= TOPOLOGY_RETRY_INTERVAL.total_seconds():
+            return True
+        return age >= TOPOLOGY_REFRESH_INTERVAL.total_seconds()
+
+    async def async_refresh_topology(self) -> None:
+        """Rediscover the topology, keep unreachable link units, update devices, notify."""
+        old = self.topology
+        new = await self._async_discover()
+        # A link unit that is still linked but not reachable keeps its objects, so its
+        # entities stay (unavailable) instead of being removed and re-added.
+        kept = {
+            link_id: unit
+            for link_id, unit in old.link_units.items()
+            if link_id not in new.link_units and link_id in new.link_status
+        }
+        if kept:
+            new = dataclasses.replace(new, link_units={**new.link_units, **kept})
+        self._set_topology(new)
+        self._async_update_devices(old)
+        for listener in list(self._topology_listeners):
+            listener()
+
+    @callback
+    def async_add_topology_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call ``listener`` after every topology refresh; returns the remover."""
+        self._topology_listeners.append(listener)
+
+        @callback
+        def remove() -> None:
+            self._topology_listeners.remove(listener)
+
+        return remove
+
+    def unit_available(self, pdu_id: int) -> bool:
+        """Whether the unit is reachable (the primary always is while polls succeed)."""
+        if pdu_id == self.topology.primary.pdu_id:
+            return True
+        return (
+            pdu_id in self.topology.link_units
+            and pdu_id not in self.topology.unavailable
+            and self.topology.link_status.get(pdu_id) == LinkUnitStatus.OK
+        )
+
+    # ------------------------------------------------------------------ devices
+
+    @callback
+    def async_register_devices(self) -> None:
+        """Create (or update) the device of every unit; link units hang off the primary."""
+        device_registry = dr.async_get(self.hass)
+        primary_serial = unit_serial(self.topology.primary)
+        data = self.config_entry.data
+        scheme = "https" if data[CONF_SSL] else "http"
+        host = data[CONF_HOST]
+        url_host = f"[{host}]" if ":" in host else host
+        for unit in self.topology.units:
+            identity = unit.identity
+            is_primary = unit is self.topology.primary
+            connections = (
+                {(dr.CONNECTION_NETWORK_MAC, dr.format_mac(identity.mac))}
+                if identity.mac
+                else set()
+            )
+            device_registry.async_get_or_create(
+                config_entry_id=self.config_entry.entry_id,
+                identifiers={(DOMAIN, unit_serial(unit))},
+                connections=connections,
+                manufacturer=identity.manufacturer or identity.brand or MANUFACTURER,
+                model=identity.model or None,
+                model_id=identity.part_number or None,
+                name=unit_device_name(unit),
+                serial_number=identity.serial or None,
+                sw_version=identity.firmware or None,
+                hw_version=identity.hardware or None,
+                configuration_url=(
+                    f"{scheme}://{url_host}:{data[CONF_PORT]}/" if is_primary else None
+                ),
+                via_device=None if is_primary else (DOMAIN, primary_serial),
+            )
+
+    @callback
+    def _async_update_devices(self, old: Topology) -> None:
+        """After a topology refresh: rename devices, drop devices of released link units."""
+        device_registry = dr.async_get(self.hass)
+        self.async_register_devices()
+        # Outlets and inlets renamed on the PDU: follow on their devices (created by the
+        # platforms with the same names).
+        for unit in self.topology.units:
+            serial = unit_serial(unit)
+            named = [(f"{serial}_outlet_{o.number}", o.display_name) for o in unit.outlets]
+            named += [(f"{serial}_inlet_{i.index + 1}", i.display_name) for i in unit.inlets]
+            for ident, name in named:
+                device = device_registry.async_get_device(identifiers={(DOMAIN, ident)})
+                if device is not None and device.name != name:
+                    device_registry.async_update_device(device.id, name=name)
+        new_serials = {unit_serial(unit) for unit in self.topology.units}
+        for unit in old.units:
+            serial = unit_serial(unit)
+            if serial in new_serials:
+                continue
+            for device in dr.async_entries_for_config_entry(
+                device_registry, self.config_entry.entry_id
+            ):
+                if any(
+                    domain == DOMAIN and (ident == serial or ident.startswith(f"{serial}_"))
+                    for domain, ident in device.identifiers
+                ):
+                    device_registry.async_update_device(
+                        device.id, remove_config_entry_id=self.config_entry.entry_id
+                    )
+
+    def device_in_topology(self, device: DeviceEntry) -> bool:
+        """Whether a device belongs to a unit that is still part of the topology."""
+        serials = {unit_serial(unit) for unit in self.topology.units}
+        for domain, ident in device.identifiers:
+            if domain != DOMAIN:
+                continue
+            if ident in serials or any(ident.startswith(f"{s}_") for s in serials):
+                return True
+        return False
+
+    # ------------------------------------------------------------------ polling
+
+    @callback
+    def async_register_rids(self, rids: Iterable[str]) -> CALLBACK_TYPE:
+        """Add resource ids to the poll; returns the callable that removes them again.
+
+        Called by every entity in ``async_added_to_hass``: disabled entities are never
+        added, so they cost nothing. Ids without data yet trigger one (debounced) refresh.
+        """
+        rid_list = list(rids)
+        missing = False
+        for rid in rid_list:
+            if self._rid_refs[rid] == 0:
+                self._plan = None
+                if self.data is None or not _has_reading(self.data, rid):
+                    missing = True
+            self._rid_refs[rid] += 1
+        if missing and self._started and not self._updating:
+            self._registration_debouncer.async_schedule_call()
+
+        @callback
+        def unregister() -> None:
+            for rid in rid_list:
+                self._rid_refs[rid] -= 1
+                if self._rid_refs[rid] <= 0:
+                    del self._rid_refs[rid]
+                    self._plan = None
+
+        return unregister
+
+    @property
+    def registered_rids(self) -> set[str]:
+        """The resource ids that entities currently need."""
+        return set(self._rid_refs)
+
+    async def async_start(self) -> None:
+        """Called once the platforms have added their entities: read what they need now."""
+        self._started = True
+        if self._rid_refs and not all(_has_reading(self.data, rid) for rid in self._rid_refs):
+            await self.async_refresh()
+
+    def _build_plan(self) -> ReadingPlan:
+        if self._plan is None:
+            wanted = {
+                rid
+                for rid in self._rid_refs
+                if self.unit_available(self._rid_unit.get(rid, self.topology.primary.pdu_id))
+            }
+            self._plan = ReadingPlan.for_topology(self.topology, rids=wanted)
+        return self._plan
+
+    async def _async_update_data(self) -> Readings:
+        """Poll every registered resource id in one request."""
+        self._updating = True
+        try:
+            if self._topology_due():
+                await self.async_refresh_topology()
+            readings = await self._async_poll()
+            if (
+                any(isinstance(err, XerusNotFoundError) for err in readings.errors.values())
+                and time.monotonic() - self._topology_time > TOPOLOGY_MIN_AGE.total_seconds()
+            ):
+                # Opaque resource ids change when the PDU reboots: rediscover, read again.
+                LOGGER.debug("Unknown resource ids in the poll, rediscovering the topology")
+                await self.async_refresh_topology()
+                readings = await self._async_poll()
+        finally:
+            self._updating = False
+        if self._failed_link_units(readings):
+            # A link unit stopped answering: its entities are unavailable now (their reads
+            # failed); the next poll asks the primary for the link status and stops
+            # polling the unit until it is back.
+            self._topology_stale = True
+        return readings
+
+    def _failed_link_units(self, readings: Readings) -> set[int]:
+        """Link units of which every polled resource id failed."""
+        polled: dict[int, set[str]] = {}
+        for target in self._build_plan().targets:
+            pdu_id = self._rid_unit.get(target.rid)
+            if pdu_id is not None and pdu_id != self.topology.primary.pdu_id:
+                polled.setdefault(pdu_id, set()).add(target.rid)
+        return {
+            pdu_id for pdu_id, rids in polled.items() if all(r in readings.errors for r in rids)
+        }
+
+    async def _async_poll(self) -> Readings:
+        plan = self._build_plan()
+        if not plan:
+            return Readings()
+        try:
+            return await self.client.poll(plan)
+        except XerusError as err:
+            raise self._translate_error(err) from err
+
+    async def async_shutdown(self) -> None:
+        """Cancel pending refreshes."""
+        self._registration_debouncer.async_shutdown()
+        await super().async_shutdown()
+
+    # ------------------------------------------------------------------ errors
+
+    def _translate_error(self, err: XerusError) -> Exception:
+        """Map a client error to what Home Assistant expects from a coordinator."""
+        host = self.config_entry.data[CONF_HOST]
+        if isinstance(err, XerusCertificateMismatchError):
+            fingerprint = err.fingerprint or "?"
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                f"{ISSUE_CERTIFICATE_CHANGED}_{self.config_entry.entry_id}",
+                is_fixable=False,
+                is_persistent=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key=ISSUE_CERTIFICATE_CHANGED,
+                translation_placeholders={
+                    "name": self.config_entry.title,
+                    "host": host,
+                    "fingerprint": fingerprint,
+                },
+            )
+            return ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="certificate_changed",
+                translation_placeholders={"host": host, "fingerprint": fingerprint},
+            )
+        if isinstance(err, XerusAuthenticationError):
+            return ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="invalid_auth",
+                translation_placeholders={"host": host},
+            )
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="update_failed",
+            translation_placeholders={"error": str(err) or type(err).__name__},
+        )
+
+
+def _has_reading(data: Readings | None, rid: str) -> bool:
+    if data is None:
+        return False
+    return rid in data.numeric or rid in data.states or rid in data.outlets or rid in data.errors
