@@ -243,9 +243,7 @@ class XerusClient:
                 ) from err
             except aiohttp.ClientSSLError as err:
                 presented = await self._presented_fingerprint()
-                raise XerusTlsError(
-                    f"TLS error talking to {self.host}: {err}", presented
-                ) from err
+                raise XerusTlsError(f"TLS error talking to {self.host}: {err}", presented) from err
             except aiohttp.ServerDisconnectedError as err:
                 if not retried:
                     retried = True

@@ -540,6 +540,7 @@ RID_SESSION: Final = "/session"
 RID_CASCADE: Final = "/cascade"
 RID_UNIT: Final = "/model/unit"
 RID_FIRMWARE: Final = "/firmware"
+RID_PERIPHERAL_MANAGER: Final = "/model/peripheraldevicemanager"
 
 
 def pdu_rid(pdu_id: int) -> str:

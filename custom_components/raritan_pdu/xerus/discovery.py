@@ -1,21 +1,24 @@
 """Topology discovery in a fixed number of ``/bulk`` round trips.
 
 Every unit (the primary ``/model/pdu/0`` and each link unit ``/model/pdu/<id>`` whose cascade
-status is OK) walks through the same four stages; each round trip sends the current stage of every
+status is OK) advances one step per round trip; each round trip carries the current step of every
 unit in ONE bulk, so the number of HTTP requests does not depend on the number of outlets or link
-units:
+units. Per unit:
 
-* stage 0 - ``Pdu``: getMetaData, getSettings, getOutlets, getInlets, getOverCurrentProtectors,
-  getSensors, getPeripheralDeviceManager (round 1 also carries ``/cascade getStatus``)
-* stage 1 - per outlet/inlet/OCP: getMetaData, getSettings, getSensors (+ inlet getPoles);
-  peripheral manager getDeviceSlots + getDeviceTypeInfos; metadata of the unit-total sensors
-* stage 2 - every slot's getDevice + getSettings; getMetaData (numeric) / getTypeSpec (state)
-  of every outlet/inlet/pole/OCP sensor
-* stage 3 - getMetaData of numeric peripheral sensors (skipped if there are none)
+* step 1 - ``Pdu``: getMetaData, getSettings, getOutlets, getInlets, getOverCurrentProtectors,
+  getSensors, getPeripheralDeviceManager; device manager (well-known RID
+  ``/model/peripheraldevicemanager``, ``/link/<id>/...`` for link units): getDeviceSlots,
+  getDeviceTypeInfos. Round 1 also carries ``/cascade getStatus``.
+* step 2 - per outlet/inlet/OCP: getMetaData, getSettings, getSensors (+ inlet getPoles);
+  metadata of the unit-total sensors; every slot's getDevice + getSettings
+* step 3 - getMetaData (numeric) / getTypeSpec (state) of every outlet/inlet/pole/OCP sensor and
+  getMetaData of the numeric peripheral sensors
 
-The primary runs stages 0-3 in rounds 1-4, link units in rounds 2-5: at most 5 HTTP requests
-(more only if the device rejects a bulk size and the client splits it). A link unit whose
-sub-requests fail is dropped from the topology and reported in ``Topology.unavailable``.
+The primary runs in rounds 1-3, link units (known after round 1) in rounds 2-4: 4 HTTP requests
+(plus ``newSession`` when a session token is used), more only if the device rejects a bulk size
+or the well-known device manager RID (then the returned reference is used, one more round).
+A link unit whose sub-requests fail is dropped from the topology and reported in
+``Topology.unavailable``.
 """
 
 from __future__ import annotations
@@ -25,7 +28,15 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from .const import RID_CASCADE, CascadeRole, LinkUnitStatus, OcpType, pdu_rid, to_enum
+from .const import (
+    RID_CASCADE,
+    RID_PERIPHERAL_MANAGER,
+    CascadeRole,
+    LinkUnitStatus,
+    OcpType,
+    pdu_rid,
+    to_enum,
+)
 from .exceptions import XerusError
 from .models import (
     CascadeStatus,
@@ -113,7 +124,13 @@ def _add_sensor_metadata(rnd: _Round, sensors: dict[str, SensorInfo]) -> None:
 
 
 class _UnitDiscovery:
-    """State machine of one unit's discovery."""
+    """State machine of one unit's discovery.
+
+    Two chains advance in parallel, one step per round trip: the structure chain (stage 0 Pdu,
+    1 components, 2 sensor metadata) and the peripheral chain (slots via the well-known device
+    manager RID, then getDevice/getSettings, then numeric peripheral metadata; if the well-known
+    RID fails, the slots are read through the reference ``getPeripheralDeviceManager`` returned).
+    """
 
     def __init__(self, pdu_id: int, role: CascadeRole | int, primary_host: str | None) -> None:
         self.pdu_id = pdu_id
@@ -121,6 +138,7 @@ class _UnitDiscovery:
         self.role = role
         self.primary_host = primary_host
         self.stage = 0
+        self.periph = "wellknown"
         self.error: XerusError | None = None
         self.metadata: Any = None
         self.settings: Any = None
@@ -135,6 +153,13 @@ class _UnitDiscovery:
         self.type_names: dict[tuple[int, int, int, bool], str] = {}
         self.peripherals: list[PeripheralInfo] = []
         self.peripheral_sensors: dict[str, SensorInfo] = {}
+        self._peripherals_built = False
+
+    @property
+    def pdm_wellknown_rid(self) -> str:
+        if self.pdu_id == 0:
+            return RID_PERIPHERAL_MANAGER
+        return f"/link/{self.pdu_id}{RID_PERIPHERAL_MANAGER}"
 
     # -- result handlers
 
@@ -160,15 +185,30 @@ class _UnitDiscovery:
 
         return handler
 
-    # -- stages
+    # -- scheduling
+
+    def _peripheral_pending(self) -> bool:
+        if self.periph == "wellknown":
+            return True
+        if self.periph == "fallback":
+            return self.pdm is not None
+        if self.periph == "devices":
+            return bool(self.slot_refs)
+        if self.periph == "metadata":
+            self._build_peripherals()
+            return any(not s.is_state for s in self.peripheral_sensors.values())
+        return False
 
     @property
-    def done(self) -> bool:
-        return self.error is not None or self.stage > 3
+    def has_pending_work(self) -> bool:
+        """True while a next round trip would send calls for this unit."""
+        if self.error is not None:
+            return False
+        return self.stage <= 2 or self._peripheral_pending()
 
     def add_stage(self, rnd: _Round) -> None:
-        """Add this unit's next stage to the round (nothing once done or failed)."""
-        if self.done:
+        """Add this unit's next step(s) to the round."""
+        if not self.has_pending_work:
             return
         stage = self.stage
         self.stage += 1
@@ -177,21 +217,16 @@ class _UnitDiscovery:
         elif stage == 1:
             self._stage_components(rnd)
         elif stage == 2:
-            self._stage_slots_and_sensors(rnd)
+            self._stage_sensor_metadata(rnd)
+        if self._peripheral_pending():
+            self._peripheral_step(rnd)
         else:
-            self._stage_peripheral_sensors(rnd)
-
-    @property
-    def has_pending_work(self) -> bool:
-        """False when the remaining stages would send nothing."""
-        if self.done:
-            return False
-        if self.stage == 3:
-            return self._build_peripherals_needed()
-        return True
+            self.periph = "done"
 
     def _set(self, attr: str) -> Callable[[Any], None]:
         return lambda value: setattr(self, attr, value)
+
+    # -- structure chain
 
     def _stage_pdu(self, rnd: _Round) -> None:
         rid = self.rid
@@ -230,20 +265,6 @@ class _UnitDiscovery:
             self._add_component_calls(rnd, comp)
         for comp in self.inlets:
             rnd.add(comp.ref.rid, "getPoles", self._optional(self._poles_store(comp), "getPoles"))
-        if self.pdm is not None:
-            rnd.add(
-                self.pdm.rid,
-                "getDeviceSlots",
-                self._optional(lambda v: self.slot_refs.extend(decode_refs(v)), "getDeviceSlots"),
-            )
-            rnd.add(
-                self.pdm.rid,
-                "getDeviceTypeInfos",
-                self._optional(
-                    lambda v: self.type_names.update(decode_device_type_infos(v)),
-                    "getDeviceTypeInfos",
-                ),
-            )
         _add_sensor_metadata(rnd, self.sensors)
 
     def _add_component_calls(self, rnd: _Round, comp: _Component) -> None:
@@ -270,29 +291,72 @@ class _UnitDiscovery:
 
         return store
 
-    def _stage_slots_and_sensors(self, rnd: _Round) -> None:
-        for index, slot in enumerate(self.slot_refs):
-
-            def store_device(value: Any, index: int = index) -> None:
-                self.slot_devices[index] = value
-
-            def store_settings(value: Any, index: int = index) -> None:
-                self.slot_settings[index] = value
-
-            rnd.add(slot.rid, "getDevice", self._optional(store_device, "getDevice"))
-            rnd.add(slot.rid, "getSettings", self._optional(store_settings, "slot getSettings"))
+    def _stage_sensor_metadata(self, rnd: _Round) -> None:
         for comp in (*self.outlets, *self.inlets, *self.ocps):
             _add_sensor_metadata(rnd, comp.sensors)
             for pole in comp.poles:
                 _add_sensor_metadata(rnd, pole.sensors)
 
-    def _build_peripherals_needed(self) -> bool:
-        self._build_peripherals()
-        return any(not s.is_state for s in self.peripheral_sensors.values())
+    # -- peripheral chain
+
+    def _peripheral_step(self, rnd: _Round) -> None:
+        state = self.periph
+        if state in ("wellknown", "fallback"):
+            rid = (
+                self.pdm_wellknown_rid
+                if state == "wellknown" or self.pdm is None
+                else (self.pdm.rid)
+            )
+
+            def on_slots(value: Any, state: str = state) -> None:
+                if isinstance(value, XerusError):
+                    _LOGGER.debug("unit %s: getDeviceSlots (%s): %s", self.pdu_id, state, value)
+                    self.periph = "fallback" if state == "wellknown" else "done"
+                    return
+                self.slot_refs = decode_refs(value)
+                self.periph = "devices"
+
+            # Until the answer arrives the chain waits (state "waiting").
+            self.periph = "waiting"
+            rnd.add(rid, "getDeviceSlots", on_slots)
+            rnd.add(
+                rid,
+                "getDeviceTypeInfos",
+                self._optional(
+                    lambda v: self.type_names.update(decode_device_type_infos(v)),
+                    "getDeviceTypeInfos",
+                ),
+            )
+        elif state == "devices":
+            for index, slot in enumerate(self.slot_refs):
+
+                def store_device(value: Any, index: int = index) -> None:
+                    self.slot_devices[index] = value
+
+                def store_settings(value: Any, index: int = index) -> None:
+                    self.slot_settings[index] = value
+
+                rnd.add(slot.rid, "getDevice", self._optional(store_device, "getDevice"))
+                rnd.add(slot.rid, "getSettings", self._optional(store_settings, "slot settings"))
+            self.periph = "metadata"
+        elif state == "metadata":
+            self._build_peripherals()
+            for key, info in self.peripheral_sensors.items():
+                if info.is_state:
+                    continue
+
+                def on_meta(value: Any, key: str = key) -> None:
+                    if not isinstance(value, XerusError):
+                        sensor = self.peripheral_sensors[key]
+                        self.peripheral_sensors[key] = sensor.with_numeric_metadata(value)
+
+                rnd.add(info.rid, "getMetaData", on_meta)
+            self.periph = "done"
 
     def _build_peripherals(self) -> None:
-        if self.peripherals or not self.slot_devices:
+        if self._peripherals_built:
             return
+        self._peripherals_built = True
         for index, slot in enumerate(self.slot_refs):
             info = PeripheralInfo.from_json(
                 index,
@@ -308,23 +372,11 @@ class _UnitDiscovery:
             if info.sensor is not None:
                 self.peripheral_sensors[str(index)] = info.sensor
 
-    def _stage_peripheral_sensors(self, rnd: _Round) -> None:
-        self._build_peripherals()
-        numeric = {k: s for k, s in self.peripheral_sensors.items() if not s.is_state}
-        for key, info in numeric.items():
-
-            def on_meta(value: Any, key: str = key) -> None:
-                if not isinstance(value, XerusError):
-                    self.peripheral_sensors[key] = self.peripheral_sensors[
-                        key
-                    ].with_numeric_metadata(value)
-
-            rnd.add(info.rid, "getMetaData", on_meta)
-
     # -- result
 
     def build(self) -> UnitTopology:
-        self._build_peripherals()
+        if self.periph in ("metadata", "done") and self.slot_devices:
+            self._build_peripherals()
         identity = PduIdentity.from_json(
             self.pdu_id,
             self.rid,
@@ -428,17 +480,12 @@ async def discover_topology(client: XerusClient) -> Topology:
     primary.primary_host = cascade.primary_host
 
     link_ok, link_status = _link_ids(cascade)
-    links = {
-        link_id: _UnitDiscovery(link_id, CascadeRole.LINK_UNIT, None) for link_id in link_ok
-    }
+    links = {link_id: _UnitDiscovery(link_id, CascadeRole.LINK_UNIT, None) for link_id in link_ok}
     units = [primary, *links.values()]
     while any(unit.has_pending_work for unit in units):
         rnd = _Round()
         for unit in units:
-            if unit.has_pending_work:
-                unit.add_stage(rnd)
-            elif not unit.done:
-                unit.stage = 4
+            unit.add_stage(rnd)
         if rnd.calls:
             await rnd.run(client)
         if primary.error is not None:
