@@ -1,0 +1,82 @@
+"""Emulator configuration (a plain dataclass; every field has a usable default)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class EmulatorConfig:
+    """Shape and behaviour of the emulated PDU (primary unit plus optional link units).
+
+    Outlet, inlet, breaker and slot indexes are 0-based everywhere (like the well-known RIDs).
+    """
+
+    outlets: int = 8
+    """Outlets of the primary unit (and of link units unless ``link_unit_outlets`` is set)."""
+    link_units: int = 0
+    """Number of link units (0-7); they get link ids 2 .. link_units + 1."""
+    peripherals: int = 3
+    """First N devices of the peripheral catalogue (see README; 0-11) on the primary unit."""
+    firmware: str = "4.4"
+    """Wire profile: "4.4" (4.4.1 bindings) or "3.6" (3.6.0 bindings)."""
+    tls: bool = False
+    """Serve HTTPS with a generated self-signed certificate (``emu.tls_fingerprint``)."""
+    username: str = "admin"
+    password: str = "raritan"
+    latency_ms: float = 0
+    """Added to every HTTP request."""
+    per_call_ms: float = 0
+    """Added per JSON-RPC call (each bulk sub-request, and a direct call) - a slow embedded CPU."""
+    seed: int = 1
+    """Seeds serial numbers, MACs and load profiles (same seed = same device)."""
+    inlet_phases: int = 1
+    """1 (single phase: poles L1, N) or 3 (wye: poles L1, L2, L3, N; outlets spread over lines)."""
+    ocps: int | None = None
+    """Breakers per unit; None = 3 for three-phase, else 2 when outlets >= 8, else 0."""
+    non_switchable_outlets: tuple[int, ...] = ()
+    """0-based outlets whose MetaData.isSwitchable is false (setPowerState returns 1)."""
+    metered_only: bool = False
+    """No relays: hasSwitchableOutlets false, every isSwitchable false, switching returns 1."""
+    metered_outlets: bool = True
+    """False: outlet sensor refs are null except ``outletState`` (hasMeteredOutlets false)."""
+    cycle_delay: int = 10
+    """Pdu.Settings.cycleDelay and every Outlet.Settings.cycleDelay (seconds)."""
+    session_timeout: int = 1800
+    """Idle timeout of session tokens (Session.timeout), seconds."""
+    single_login: bool = False
+    """newSession returns _ret_ 1 while the user already has a live session."""
+    max_bulk: int | None = None
+    """If set, a /bulk with more sub-requests answers HTTP 413."""
+    redirect_http: bool = False
+    """With tls: also listen on ``emu.http_redirect_port`` (plain HTTP) answering 302 -> https."""
+    readonly_users: dict[str, str] = field(default_factory=dict)
+    """user -> password of users without the "Switch Outlet" privilege (-32001 on switching)."""
+    link_unit_outlets: int | None = None
+    """Outlets per link unit (default: ``outlets``)."""
+    link_unit_peripherals: int | None = None
+    """Peripherals per link unit (default: ``peripherals``)."""
+    link_unit_phases: int | None = None
+    """Inlet phases of link units (default: ``inlet_phases``)."""
+    pdu_name: str = ""
+    """Pdu.Settings.name of the primary ("" like a fresh device)."""
+    serialize: bool = True
+    """Process one HTTP request at a time (a real device's RPC server is effectively serial)."""
+
+    def __post_init__(self) -> None:
+        if self.firmware not in ("3.6", "4.4"):
+            raise ValueError("firmware must be '3.6' or '4.4'")
+        if not 0 <= self.link_units <= 7:
+            raise ValueError("link_units must be 0..7")
+        if self.inlet_phases not in (1, 3):
+            raise ValueError("inlet_phases must be 1 or 3")
+        if self.outlets < 0:
+            raise ValueError("outlets must be >= 0")
+        self.non_switchable_outlets = tuple(self.non_switchable_outlets)
+
+    def ocps_for(self, outlets: int, phases: int) -> int:
+        if self.ocps is not None:
+            return self.ocps
+        if phases == 3 and outlets >= 3:
+            return 3
+        return 2 if outlets >= 8 else 0

@@ -1,0 +1,1907 @@
+"""Device model: units, outlets, inlets, breakers, sensors, peripherals and their RPC methods.
+
+Physics (deterministic for a given seed, sampled once per second like a real meter):
+
+* line-to-neutral voltage ~230 V with slow noise, frequency ~50 Hz;
+* each outlet has a load ``base_power`` (W, some outlets idle at 0 W) and a power factor 0.85-0.99;
+  active power P wobbles +-5 %, current I = P / (V * PF), apparent S = V * I, reactive = sqrt(S^2 -
+  P^2);
+* an outlet draws power only if its relay is on, it is not disabled, its breaker is closed and the
+inlet
+  is enabled; energy (Wh / VAh) is integrated over real monotonic time;
+* breaker values are sums over its outlets, inlet (per line / pole) values are sums over the outlets
+on
+  that line, unit totals are sums over inlets.
+
+RPC methods are ``rpc_<name>(ctx, params)`` on the objects; they return the JSON-RPC ``result``
+(``{"_ret_": ...}`` or ``None`` for void).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .errors import invalid_params, method_not_found, privilege_error
+
+if TYPE_CHECKING:
+    from .profiles import Profile
+    from .server import CallContext, PduEmulator
+
+# --- constants (reference §8.3 / §8.4 / §7) ------------------------------------------------------
+NUMERIC, DISCRETE_ON_OFF, DISCRETE_MULTI = 0, 1, 2
+T_VOLTAGE, T_CURRENT, T_UNBALANCE_CURRENT, T_POWER, T_POWER_FACTOR, T_ENERGY, T_FREQUENCY = range(
+    1, 8
+)
+T_TEMPERATURE, T_HUMIDITY = 8, 9
+T_CONTACT_CLOSURE, T_ON_OFF, T_TRIP, T_VIBRATION, T_WATER_LEAK, T_SMOKE = 12, 13, 14, 15, 16, 17
+T_FAULT_STATE, T_DRY_CONTACT, T_ABS_HUMIDITY, T_DOOR_STATE, T_DOOR_LOCK = 29, 39, 41, 42, 43
+T_UNBALANCE_VOLTAGE = 48
+U_NONE, U_VOLT, U_AMPERE, U_WATT, U_VOLT_AMP, U_WATT_HOUR, U_VOLT_AMP_HOUR = range(7)
+U_DEG_C, U_HZ, U_PERCENT = 7, 8, 9
+U_VAR, U_DEG_F, U_G_PER_M3 = 18, 29, 50
+L1, L2, L3, NEUTRAL = 0, 1, 2, 3
+ROLE_STANDALONE, ROLE_PRIMARY, ROLE_LINK = 0, 1, 2
+LINK_OK, LINK_UNREACHABLE = 1, 2
+
+F32_0001 = 0.0010000000474974513  # float32 0.001 widened to double, as real 4.x devices send it
+F32_001 = 0.009999999776482582
+F32_01 = 0.10000000149011612
+
+EMPTY_NAMEPLATE = {
+    "manufacturer": "",
+    "brand": "",
+    "model": "",
+    "partNumber": "",
+    "serialNumber": "<not set>",
+    "rating": {"voltage": "", "current": "", "frequency": "", "power": ""},
+    "imageFileURL": "",
+}
+
+# Methods that modify outlet or device state: denied to ``readonly_users`` with -32001.
+WRITE_METHODS = frozenset(
+    {
+        "setPowerState",
+        "cyclePowerState",
+        "setAllOutletPowerStates",
+        "cycleAllOutletPowerStates",
+        "setMultipleOutletPowerStates",
+        "cycleMultipleOutletPowerStates",
+        "setState",
+        "setSettings",
+        "setThresholds",
+        "resetValue",
+        "setEnabled",
+        "reboot",
+    }
+)
+
+
+def wave(key: float, t: float) -> float:
+    """Smooth deterministic noise in [-1, 1]."""
+    return 0.6 * math.sin(t * 0.21 + key) + 0.4 * math.sin(t * 1.37 + 2.1 * key)
+
+
+def arg(params: dict[str, Any], name: str, kind: type) -> Any:
+    """Fetch a required parameter with a JSON type check (-32602 otherwise)."""
+    if name not in params:
+        raise invalid_params(f"missing parameter '{name}'")
+    value = params[name]
+    ok: bool
+    if kind is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif kind is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, kind)
+    if not ok:
+        raise invalid_params(f"parameter '{name}' must be {kind.__name__}")
+    return value
+
+
+def ret(value: Any) -> dict[str, Any]:
+    return {"_ret_": value}
+
+
+# --- sensors -------------------------------------------------------------------------------------
+@dataclass
+class NumericSpec:
+    type: int
+    unit: int
+    decdigits: int
+    resolution: float
+    lower: float
+    upper: float
+    thresholds: tuple[float | None, float | None, float | None, float | None] = (
+        None,
+        None,
+        None,
+        None,
+    )  # lowerCritical, lowerWarning, upperWarning, upperCritical
+
+
+class RpcObject:
+    """Something with an RID: answers JSON-RPC methods."""
+
+    iface = ""
+    only_4x: frozenset[str] = frozenset()
+
+    def __init__(self, unit: Unit, instance: str) -> None:
+        self.unit = unit
+        self.instance = instance  # opaque-RID instance name (before unit prefix / boot suffix)
+
+    @property
+    def emu(self) -> PduEmulator:
+        return self.unit.emu
+
+    @property
+    def profile(self) -> Profile:
+        return self.unit.emu.profile
+
+    @property
+    def rid(self) -> str:
+        return self.emu.opaque_rid(self)
+
+    @property
+    def typecode(self) -> str:
+        return self.profile.typecode(self.iface)
+
+    def ref(self) -> dict[str, str]:
+        return {"rid": self.rid, "type": self.typecode}
+
+    def call(self, ctx: CallContext, method: str, params: dict[str, Any]) -> Any:
+        if method == "getTypeInfo":
+            return ret(self._type_info())
+        fn: Callable[[CallContext, dict[str, Any]], Any] | None = getattr(
+            self, "rpc_" + method, None
+        )
+        if fn is None or (method in self.only_4x and not self.profile.is_4x):
+            raise method_not_found(method)
+        if method in WRITE_METHODS and ctx.readonly:
+            raise privilege_error()
+        return fn(ctx, params)
+
+    def _type_info(self) -> dict[str, Any]:
+        from .profiles import BASES
+
+        chain = BASES.get(self.iface, [self.iface])
+        info: dict[str, Any] | None = None
+        for iface in reversed(chain):
+            info = {"id": self.profile.typecode(iface), "base": info}
+        return info or {}
+
+
+class Sensor(RpcObject):
+    """Numeric, accumulating, state, switch (actuator) or trip sensor."""
+
+    def __init__(
+        self,
+        unit: Unit,
+        name: str,
+        iface: str,
+        *,
+        numeric: NumericSpec | None = None,
+        state_type: tuple[int, int, int] | None = None,
+        read: Callable[[], float | int | None],
+        write: Callable[[int], int] | None = None,
+        available: Callable[[], bool] | None = None,
+    ) -> None:
+        super().__init__(unit, name)
+        self.iface = iface
+        self.numeric = numeric
+        self.state_type = state_type
+        self._read = read
+        self._write = write
+        self._available = available or (lambda: True)
+        self.thresholds = self._default_thresholds()
+        self.reset_time = int(time.time()) - 86400 * 30
+        self.min_max: tuple[float, int, float, int] | None = None
+        self.min_max_since = int(time.time())
+
+    only_4x = frozenset(
+        {
+            "getMinMax",
+            "resetMinMax",
+            "isTypeChangeAllowed",
+            "getLastResetTime",
+            "getTripEventInformation",
+            "getTripWaveform",
+        }
+    )
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.numeric is not None
+
+    def type_spec(self) -> dict[str, int]:
+        if self.numeric is not None:
+            return {"readingtype": NUMERIC, "type": self.numeric.type, "unit": self.numeric.unit}
+        assert self.state_type is not None
+        rt, typ, unit = self.state_type
+        return {"readingtype": rt, "type": typ, "unit": unit}
+
+    def value(self) -> float | int | None:
+        """Current value (None = invalid), for tests."""
+        return self._read() if self._available() else None
+
+    def _default_thresholds(self) -> dict[str, Any]:
+        lc, lw, uw, uc = self.numeric.thresholds if self.numeric else (None, None, None, None)
+        return {
+            "upperCriticalActive": uc is not None,
+            "upperCritical": float(uc or 0.0),
+            "upperWarningActive": uw is not None,
+            "upperWarning": float(uw or 0.0),
+            "lowerWarningActive": lw is not None,
+            "lowerWarning": float(lw or 0.0),
+            "lowerCriticalActive": lc is not None,
+            "lowerCritical": float(lc or 0.0),
+            "assertionTimeout": 0,
+            "deassertionHysteresis": 0.0,
+        }
+
+    # -- Sensor
+    def rpc_getTypeSpec(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(self.type_spec())
+
+    def rpc_isTypeChangeAllowed(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(False)
+
+    def rpc_setType(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        arg(p, "type", int)
+        arg(p, "unit", int)
+        return ret(1)  # ERR_NOT_SUPPORTED
+
+    # -- NumericSensor
+    def _require_numeric(self, method: str) -> NumericSpec:
+        if self.numeric is None:
+            raise method_not_found(method)
+        return self.numeric
+
+    def reading(self) -> dict[str, Any]:
+        ts = self.emu.sample_time()
+        available = self._available()
+        value = self._read() if available else None
+        valid = available and value is not None
+        val = float(value) if valid and value is not None else 0.0
+        th = self.thresholds
+        status = {
+            "aboveUpperCritical": valid and th["upperCriticalActive"] and val > th["upperCritical"],
+            "aboveUpperWarning": valid and th["upperWarningActive"] and val > th["upperWarning"],
+            "belowLowerWarning": valid and th["lowerWarningActive"] and val < th["lowerWarning"],
+            "belowLowerCritical": valid and th["lowerCriticalActive"] and val < th["lowerCritical"],
+        }
+        if valid:
+            self._track_min_max(val, ts)
+        return {
+            "timestamp": ts,
+            "available": available,
+            "status": status,
+            "valid": valid,
+            "value": val,
+        }
+
+    def _track_min_max(self, val: float, ts: int) -> None:
+        if self.min_max is None:
+            self.min_max = (val, ts, val, ts)
+            return
+        lo, lo_ts, hi, hi_ts = self.min_max
+        if val < lo:
+            lo, lo_ts = val, ts
+        if val > hi:
+            hi, hi_ts = val, ts
+        self.min_max = (lo, lo_ts, hi, hi_ts)
+
+    def rpc_getReading(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        self._require_numeric("getReading")
+        return ret(self.reading())
+
+    def metadata(self) -> dict[str, Any]:
+        spec = self.numeric
+        assert spec is not None
+        lc, lw, uw, uc = spec.thresholds
+        return {
+            "type": self.type_spec(),
+            "decdigits": spec.decdigits,
+            "accuracy": 0.0,
+            "resolution": spec.resolution,
+            "tolerance": 0.0,
+            "noiseThreshold": 0.0,
+            "range": {"lower": spec.lower, "upper": spec.upper},
+            "thresholdCaps": {
+                "hasUpperCritical": uc is not None,
+                "hasUpperWarning": uw is not None,
+                "hasLowerWarning": lw is not None,
+                "hasLowerCritical": lc is not None,
+            },
+        }
+
+    def rpc_getMetaData(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        self._require_numeric("getMetaData")
+        return ret(self.metadata())
+
+    def rpc_getThresholds(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        self._require_numeric("getThresholds")
+        return ret(dict(self.thresholds))
+
+    def rpc_getDefaultThresholds(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        self._require_numeric("getDefaultThresholds")
+        return ret(self._default_thresholds())
+
+    def rpc_setThresholds(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        self._require_numeric("setThresholds")
+        thresh = arg(p, "thresh", dict)
+        fields = self.profile.fields["NumericSensor.Thresholds"]
+        if set(thresh) != set(fields):
+            raise invalid_params("thresh must be a complete NumericSensor.Thresholds")
+        self.thresholds = {k: thresh[k] for k in fields}
+        return ret(0)
+
+    def rpc_getMinMax(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        self._require_numeric("getMinMax")
+        if self.min_max is None:
+            return ret(
+                {
+                    "minReading": 0.0,
+                    "minReadingTimestamp": 0,
+                    "maxReading": 0.0,
+                    "maxReadingTimestamp": 0,
+                    "valid": False,
+                    "observedSince": self.min_max_since,
+                }
+            )
+        lo, lo_ts, hi, hi_ts = self.min_max
+        return ret(
+            {
+                "minReading": lo,
+                "minReadingTimestamp": lo_ts,
+                "maxReading": hi,
+                "maxReadingTimestamp": hi_ts,
+                "valid": True,
+                "observedSince": self.min_max_since,
+            }
+        )
+
+    def rpc_resetMinMax(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        self._require_numeric("resetMinMax")
+        self.min_max = None
+        self.min_max_since = int(time.time())
+
+    # -- AccumulatingNumericSensor
+    def rpc_resetValue(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        if self.iface != "AccumulatingNumericSensor":
+            raise method_not_found("resetValue")
+        self.reset_time = int(time.time())
+        self.unit.reset_energy(self)
+
+    def rpc_getLastResetTime(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        if self.iface != "AccumulatingNumericSensor":
+            raise method_not_found("getLastResetTime")
+        return ret(self.reset_time)
+
+    # -- StateSensor / Switch / trip sensor
+    def state(self) -> dict[str, Any]:
+        available = self._available()
+        value = self._read() if available else None
+        return {
+            "timestamp": self.emu.sample_time(),
+            "available": available,
+            "value": int(value) if available and value is not None else 0,
+        }
+
+    def rpc_getState(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        if self.numeric is not None:
+            raise method_not_found("getState")
+        return ret(self.state())
+
+    def rpc_setState(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        if self.iface != "Switch" or self._write is None:
+            raise method_not_found("setState")
+        new_state = arg(p, "newState", int)
+        if not self._available():
+            return ret(2)  # ERR_NOT_AVAILABLE
+        if new_state not in (0, 1):
+            return ret(1)  # ERR_INVALID_PARAMETER
+        return ret(self._write(new_state))
+
+    def rpc_getTripCause(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        if self.iface != "TripSensor":
+            raise method_not_found("getTripCause")
+        return ret(None)
+
+    def rpc_getTripEventInformation(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        if self.iface != "TripSensor":
+            raise method_not_found("getTripEventInformation")
+        ocp = self.unit.ocp_of_trip_sensor(self)
+        info = {"cause": None, "timestamp": 0, "current": 0.0}
+        if ocp is not None and ocp.tripped:
+            info = {"cause": None, "timestamp": ocp.trip_time, "current": ocp.trip_current}
+        return ret(info)
+
+    def rpc_getTripWaveform(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        if self.iface != "TripSensor":
+            raise method_not_found("getTripWaveform")
+        return ret({"voltage": [], "current": [], "sampleRate": 0})
+
+
+# --- outlets -------------------------------------------------------------------------------------
+class Outlet(RpcObject):
+    iface = "Outlet"
+    only_4x = frozenset(
+        {"getInrushWaveform", "setServiceModeEnabled", "getWaveform", "getPoleWaveform"}
+    )
+
+    def __init__(self, unit: Unit, index: int, rng: random.Random) -> None:
+        super().__init__(unit, f"outlet.{index}")
+        self.index = index
+        self.label = str(index + 1)
+        self.name_setting = ""
+        cfg = unit.cfg
+        self.is_switchable = not unit.metered_only and index not in cfg.non_switchable
+        self.is_metered = cfg.metered_outlets
+        self.disabled = False
+        self._power_state = 1
+        self.last_power_state_change = int(time.time()) - rng.randint(3600, 90 * 86400)
+        self.cycle_in_progress = False
+        self._cycle_handle: Any = None
+        self.startup_state = 3  # SS_PDUDEF
+        self.use_pdu_cycle_delay = True
+        self.cycle_delay = cfg.cycle_delay
+        self.non_critical = False
+        self.sequence_delay = 0
+        self.receptacle = "IEC 60320 C19" if index % 4 == 3 else "IEC 60320 C13"
+        self.rating_current = 16 if self.receptacle.endswith("C19") else 10
+        idle = rng.random() < 0.25
+        self.base_power = 0.0 if idle else round(rng.uniform(25.0, 420.0), 1)
+        self.power_factor = round(rng.uniform(0.85, 0.99), 3)
+        self.phase_key = rng.uniform(0, 100)
+        self.energy_wh = 0.0 if idle else rng.uniform(1e3, 4e5)
+        self.apparent_energy_vah = self.energy_wh / self.power_factor
+        self.ocp: Ocp | None = None
+        self.line = L1
+        self.sensors: dict[str, Sensor] = {}
+
+    # public model API ------------------------------------------------------------------------
+    @property
+    def power_state(self) -> int:
+        return self._power_state
+
+    @power_state.setter
+    def power_state(self, value: int) -> None:
+        self.set_power(int(value))
+
+    @property
+    def name(self) -> str:
+        return self.name_setting
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self.name_setting = value
+
+    def set_power(self, value: int) -> None:
+        self.unit.tick()
+        self._cancel_cycle()
+        if value != self._power_state:
+            self._power_state = value
+            self.last_power_state_change = int(time.time())
+
+    def _cancel_cycle(self) -> None:
+        if self._cycle_handle is not None:
+            self._cycle_handle.cancel()
+            self._cycle_handle = None
+        self.cycle_in_progress = False
+
+    def effective_cycle_delay(self) -> int:
+        return self.unit.cycle_delay if self.use_pdu_cycle_delay else self.cycle_delay
+
+    def start_cycle(self) -> None:
+        self.set_power(0)
+        self.cycle_in_progress = True
+        self._cycle_handle = self.emu.call_later(self.effective_cycle_delay(), self._finish_cycle)
+
+    def _finish_cycle(self) -> None:
+        self._cycle_handle = None
+        self.unit.tick()
+        self.cycle_in_progress = False
+        self._power_state = 1
+        self.last_power_state_change = int(time.time())
+
+    @property
+    def powered(self) -> bool:
+        """Supply present at the outlet (breaker closed, inlet enabled)."""
+        return self.unit.inlet_enabled and (self.ocp is None or not self.ocp.tripped)
+
+    @property
+    def energized(self) -> bool:
+        return self.powered and self._power_state == 1 and not self.disabled
+
+    # physics ----------------------------------------------------------------------------------
+    def voltage(self, t: float) -> float:
+        return self.unit.v_ln(self.line, t) if self.powered else 0.0
+
+    def active_power(self, t: float | None = None) -> float:
+        if t is None:
+            t = self.emu.sample_time()
+        if not self.energized or self.base_power <= 0:
+            return 0.0
+        return self.base_power * (1 + 0.05 * wave(self.phase_key, t))
+
+    def pf(self, t: float) -> float:
+        if self.active_power(t) <= 0:
+            return 1.0
+        return min(0.99, max(0.85, self.power_factor + 0.005 * wave(self.phase_key + 3, t)))
+
+    def current(self, t: float) -> float:
+        p = self.active_power(t)
+        v = self.voltage(t)
+        return p / (v * self.pf(t)) if p > 0 and v > 0 else 0.0
+
+    def apparent_power(self, t: float) -> float:
+        return self.voltage(t) * self.current(t)
+
+    def reactive_power(self, t: float) -> float:
+        s, p = self.apparent_power(t), self.active_power(t)
+        return math.sqrt(max(s * s - p * p, 0.0))
+
+    # RPC --------------------------------------------------------------------------------------
+    def metadata(self) -> dict[str, Any]:
+        full = {
+            "label": self.label,
+            "receptacleType": self.receptacle,
+            "namePlate": EMPTY_NAMEPLATE,
+            "rating": {
+                "current": self.rating_current,
+                "decimalCurrent": float(self.rating_current),
+                "minVoltage": 200,
+                "maxVoltage": 240,
+            },
+            "isSwitchable": self.is_switchable,
+            "isLatching": False,
+            "maxRelayCycleCnt": 100000,
+            "hasWaveformSupport": False,
+            "hasServiceModeSupport": False,
+        }
+        return self.profile.pick("Outlet.MetaData", full)
+
+    def state(self) -> dict[str, Any]:
+        on = self._power_state == 1
+        led = {"red": False, "green": on and not self.profile.is_4x, "blinking": False}
+        full = {
+            "available": True,
+            "powerState": self._power_state,
+            "switchOnInProgress": False,
+            "cycleInProgress": self.cycle_in_progress,
+            "isLoadShed": False,
+            "isSuspended": False,
+            "hasInrushWaveform": False,
+            "inServiceMode": False,
+            "ledState": led,
+            "lastPowerStateChange": self.last_power_state_change,
+        }
+        return self.profile.pick("Outlet.State", full)
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "name": self.name_setting,
+            "startupState": self.startup_state,
+            "usePduCycleDelay": self.use_pdu_cycle_delay,
+            "cycleDelay": self.cycle_delay,
+            "nonCritical": self.non_critical,
+            "sequenceDelay": self.sequence_delay,
+        }
+
+    def sensor_refs(self) -> dict[str, Any]:
+        full = dict.fromkeys(self.profile.fields["Outlet.Sensors"])
+        for key, sensor in self.sensors.items():
+            if key in full:
+                full[key] = sensor.ref()
+        return full
+
+    def rpc_getMetaData(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(self.metadata())
+
+    def rpc_getState(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(self.state())
+
+    def rpc_getSettings(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(self.settings())
+
+    def rpc_setSettings(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        s = arg(p, "settings", dict)
+        fields = self.profile.fields["Outlet.Settings"]
+        if set(s) != set(fields):
+            raise invalid_params("settings must be a complete Outlet.Settings")
+        if (
+            not isinstance(s["name"], str)
+            or not isinstance(s["cycleDelay"], int)
+            or s["cycleDelay"] < 0
+            or s["startupState"] not in (0, 1, 2, 3)
+        ):
+            return ret(1)
+        self.name_setting = s["name"]
+        self.startup_state = s["startupState"]
+        self.use_pdu_cycle_delay = bool(s["usePduCycleDelay"])
+        self.cycle_delay = s["cycleDelay"]
+        self.non_critical = bool(s["nonCritical"])
+        self.sequence_delay = int(s["sequenceDelay"])
+        return ret(0)
+
+    def rpc_getSensors(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(self.sensor_refs())
+
+    def switch_error(self) -> int:
+        if not self.is_switchable:
+            return 1  # ERR_OUTLET_NOT_SWITCHABLE
+        if self.profile.is_4x and self.unit.inhibit_relay_control:
+            return 5  # ERR_RELAY_CONTROL_DISABLED
+        if self.disabled:
+            return 3  # ERR_OUTLET_DISABLED
+        return 0
+
+    def rpc_setPowerState(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        pstate = arg(p, "pstate", int)
+        if pstate not in (0, 1):
+            raise invalid_params("pstate must be 0 (PS_OFF) or 1 (PS_ON)")
+        err = self.switch_error()
+        if err:
+            return ret(err)
+        self.set_power(pstate)
+        return ret(0)
+
+    def rpc_cyclePowerState(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        err = self.switch_error()
+        if err:
+            return ret(err)
+        self.start_cycle()
+        return ret(0)
+
+    def rpc_getIOP(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        inlet = self.unit.inlets[0]
+        pole = dict.fromkeys(self.profile.fields["Pole"])
+        pole.update({"label": "", "line": self.line, "nodeId": self.line + 1})
+        return {"i": inlet.ref(), "o": self.ocp.ref() if self.ocp else None, "p": [pole]}
+
+    def rpc_getController(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(None)
+
+    def rpc_unstick(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(0)
+
+    def rpc_getInrushWaveform(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret({"voltage": [], "current": [], "sampleRate": 0})
+
+    def rpc_setServiceModeEnabled(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        arg(p, "enabled", bool)
+        return ret(1)  # ERR_OPERATION_UNSUPPORTED
+
+    def rpc_getParents(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        parent = self.ocp or self.unit.inlets[0]
+        return ret([parent.ref()])
+
+    def rpc_getChildren(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret([])
+
+
+# --- breakers ------------------------------------------------------------------------------------
+class Ocp(RpcObject):
+    iface = "OverCurrentProtector"
+
+    def __init__(self, unit: Unit, index: int, line: int) -> None:
+        super().__init__(unit, f"ocp.{index}")
+        self.index = index
+        self.label = f"C{index + 1}"
+        self.line = line
+        self.name_setting = ""
+        self._tripped = False
+        self.trip_time = 0
+        self.trip_current = 0.0
+        self.outlets: list[Outlet] = []
+        self.rating_current = 16
+        self.sensors: dict[str, Sensor] = {}
+
+    @property
+    def tripped(self) -> bool:
+        return self._tripped
+
+    @tripped.setter
+    def tripped(self, value: bool) -> None:
+        self.unit.tick()
+        if value and not self._tripped:
+            self.trip_time = int(time.time())
+            self.trip_current = round(self.rating_current * 1.3, 2)
+        self._tripped = bool(value)
+
+    @property
+    def name(self) -> str:
+        return self.name_setting
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self.name_setting = value
+
+    def current(self, t: float) -> float:
+        return sum(o.current(t) for o in self.outlets)
+
+    def rpc_getMetaData(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(
+            {
+                "label": self.label,
+                "namePlate": EMPTY_NAMEPLATE,
+                "rating": {
+                    "current": self.rating_current,
+                    "decimalCurrent": float(self.rating_current),
+                    "minVoltage": 200,
+                    "maxVoltage": 240,
+                },
+                "type": 0,
+                "maxTripCnt": -1,
+            }
+        )
+
+    def rpc_getSettings(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret({"name": self.name_setting})
+
+    def rpc_setSettings(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        s = arg(p, "settings", dict)
+        if not isinstance(s.get("name"), str):
+            raise invalid_params("settings.name must be a string")
+        self.name_setting = s["name"]
+        return ret(0)
+
+    def rpc_getSensors(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        full = dict.fromkeys(self.profile.fields["OverCurrentProtector.Sensors"])
+        for key, sensor in self.sensors.items():
+            full[key] = sensor.ref()
+        return ret(full)
+
+    def rpc_getPoles(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        pole = dict.fromkeys(self.profile.fields["DoublePole"])
+        pole.update(
+            {
+                "label": "",
+                "line": self.line,
+                "inNodeId": self.line + 1,
+                "outNodeId": 10 + self.index,
+                "current": self.sensors["current"].ref(),
+            }
+        )
+        return ret([pole])
+
+    def rpc_getInlet(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(self.unit.inlets[0].ref())
+
+    def rpc_getOCP(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(None)
+
+    def rpc_getParents(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret([self.unit.inlets[0].ref()])
+
+    def rpc_getChildren(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret([o.ref() for o in self.outlets])
+
+
+# --- inlets --------------------------------------------------------------------------------------
+class Inlet(RpcObject):
+    iface = "Inlet"
+    only_4x = frozenset({"getLinePairs"})
+
+    def __init__(self, unit: Unit, index: int) -> None:
+        super().__init__(unit, f"inlet.{index}")
+        self.index = index
+        self.label = f"I{index + 1}"
+        self.name_setting = ""
+        self.sensors: dict[str, Sensor] = {}
+        self.pole_sensors: list[dict[str, Sensor]] = []
+        self.pole_lines: list[int] = []
+
+    @property
+    def name(self) -> str:
+        return self.name_setting
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self.name_setting = value
+
+    def rpc_getMetaData(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        three = self.unit.phases == 3
+        full = {
+            "label": self.label,
+            "plugType": "IEC 60309 3P+N+E 6h 32A" if three else "IEC 60309 2P+E 6h 16A",
+            "namePlate": EMPTY_NAMEPLATE,
+            "rating": {
+                "current": 32 if three else 16,
+                "decimalCurrent": 32.0 if three else 16.0,
+                "minVoltage": 380 if three else 200,
+                "maxVoltage": 415 if three else 240,
+            },
+            "hasWaveformSupport": False,
+            "isDC": False,
+        }
+        return ret(self.profile.pick("Inlet.MetaData", full))
+
+    def rpc_getSettings(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret({"name": self.name_setting})
+
+    def rpc_setSettings(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        s = arg(p, "settings", dict)
+        if not isinstance(s.get("name"), str):
+            raise invalid_params("settings.name must be a string")
+        self.name_setting = s["name"]
+        return ret(0)
+
+    def rpc_getSensors(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        full = dict.fromkeys(self.profile.fields["Inlet.Sensors"])
+        for key, sensor in self.sensors.items():
+            if key in full:
+                full[key] = sensor.ref()
+        return ret(full)
+
+    def poles(self) -> list[dict[str, Any]]:
+        out = []
+        for idx, (line, sensors) in enumerate(zip(self.pole_lines, self.pole_sensors, strict=True)):
+            pole = dict.fromkeys(self.profile.fields["Pole"])
+            pole.update({"label": "", "line": line, "nodeId": idx + 1})
+            for key, sensor in sensors.items():
+                pole[key] = sensor.ref()
+            out.append(pole)
+        return out
+
+    def rpc_getPoles(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(self.poles())
+
+    def rpc_getLinePairs(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret([])
+
+    def rpc_isEnabled(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(self.unit.inlet_enabled)
+
+    def rpc_setEnabled(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        self.unit.tick()
+        self.unit.inlet_enabled = arg(p, "enabled", bool)
+
+    def rpc_getParents(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret([])
+
+    def rpc_getChildren(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        kids = self.unit.ocps or self.unit.outlets
+        return ret([k.ref() for k in kids])
+
+
+# --- peripherals ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CatalogueEntry:
+    kind: str  # "numeric" | "state" | "actuator"
+    type: int
+    unit: int
+    package: int  # devices with the same package number share one serial
+    package_class: str
+    model: str
+    name: str  # DeviceTypeInfo name
+    identifier: str
+    initial: float
+    spec: NumericSpec | None = None
+
+
+def _temp_spec(unit: int) -> NumericSpec:
+    if unit == U_DEG_F:
+        return NumericSpec(
+            T_TEMPERATURE, U_DEG_F, 1, F32_01, -31.0, 176.0, (41.0, 50.0, 95.0, 104.0)
+        )
+    return NumericSpec(T_TEMPERATURE, U_DEG_C, 1, F32_01, -35.0, 80.0, (5.0, 10.0, 35.0, 40.0))
+
+
+CATALOGUE: tuple[CatalogueEntry, ...] = (
+    CatalogueEntry(
+        "numeric",
+        T_TEMPERATURE,
+        U_DEG_C,
+        0,
+        "1JX",
+        "DPX3-T1H1",
+        "Temperature",
+        "TEMPERATURE",
+        22.5,
+        _temp_spec(U_DEG_C),
+    ),
+    CatalogueEntry(
+        "numeric",
+        T_HUMIDITY,
+        U_PERCENT,
+        0,
+        "1JX",
+        "DPX3-T1H1",
+        "Relative Humidity",
+        "HUMIDITY",
+        45.0,
+        NumericSpec(T_HUMIDITY, U_PERCENT, 0, F32_01, 0.0, 100.0, (None, 20.0, 70.0, 80.0)),
+    ),
+    CatalogueEntry(
+        "numeric",
+        T_TEMPERATURE,
+        U_DEG_F,
+        1,
+        "1JT",
+        "DPX3-T1",
+        "Temperature",
+        "TEMPERATURE",
+        72.5,
+        _temp_spec(U_DEG_F),
+    ),
+    CatalogueEntry(
+        "state",
+        T_CONTACT_CLOSURE,
+        U_NONE,
+        2,
+        "1CC",
+        "DPX-CC2-TR",
+        "Contact Closure",
+        "CONTACT_CLOSURE",
+        0,
+    ),
+    CatalogueEntry(
+        "state", T_DOOR_STATE, U_NONE, 3, "1DS", "DX2-DH2C2", "Door State", "DOOR_STATE", 1
+    ),
+    CatalogueEntry(
+        "state", T_WATER_LEAK, U_NONE, 4, "1WL", "DPX-WSF-KIT", "Water Leak", "WATER_LEAK", 0
+    ),
+    CatalogueEntry(
+        "state", T_SMOKE, U_NONE, 5, "1SM", "DX2-SMK", "Smoke Detector", "SMOKE_DETECTOR", 0
+    ),
+    CatalogueEntry(
+        "actuator", T_DRY_CONTACT, U_NONE, 6, "1DC", "DX2-DH2C2", "Dry Contact", "DRY_CONTACT", 0
+    ),
+    CatalogueEntry(
+        "actuator",
+        T_DOOR_LOCK,
+        U_NONE,
+        7,
+        "1DL",
+        "DX2-DH2C2",
+        "Door Lock State",
+        "DOOR_LOCK_STATE",
+        1,
+    ),
+    CatalogueEntry("state", T_VIBRATION, U_NONE, 8, "1VB", "DX2-VBR", "Vibration", "VIBRATION", 0),
+    CatalogueEntry(
+        "numeric",
+        T_ABS_HUMIDITY,
+        U_G_PER_M3,
+        0,
+        "1JX",
+        "DPX3-T1H1",
+        "Absolute Humidity",
+        "ABSOLUTE_HUMIDITY",
+        7.6,
+        NumericSpec(T_ABS_HUMIDITY, U_G_PER_M3, 1, F32_01, 0.0, 300.0),
+    ),
+)
+
+
+class Peripheral:
+    """One peripheral device (= one slot's sensor or actuator channel)."""
+
+    def __init__(self, unit: Unit, index: int, entry: CatalogueEntry, serial: str) -> None:
+        self.unit = unit
+        self.index = index
+        self.entry = entry
+        self.serial = serial
+        self.connected = True
+        self.value: float = entry.initial
+        self.noise_key = index * 5.7 + unit.seed_key
+        iface = {"numeric": "NumericSensor", "state": "StateSensor", "actuator": "Switch"}[
+            entry.kind
+        ]
+        sensor_name = f"EXT{index:02d}{'N' if entry.kind == 'numeric' else 'S'}"
+        state_rt = (DISCRETE_ON_OFF, entry.type, entry.unit)
+        self.sensor = Sensor(
+            unit,
+            sensor_name,
+            iface,
+            numeric=entry.spec,
+            state_type=None if entry.spec else state_rt,
+            read=self._read,
+            write=self._write if entry.kind == "actuator" else None,
+            available=lambda: self.connected,
+        )
+        self.slot_name = "Front top" if index == 0 else ""
+
+    @property
+    def available(self) -> bool:
+        return self.connected
+
+    @available.setter
+    def available(self, value: bool) -> None:
+        self.connected = bool(value)
+
+    @property
+    def is_actuator(self) -> bool:
+        return self.entry.kind == "actuator"
+
+    def _read(self) -> float | int:
+        if self.entry.kind == "numeric":
+            t = self.unit.emu.sample_time()
+            spread = 2.0 if self.entry.type == T_TEMPERATURE else 3.0
+            if self.entry.type == T_ABS_HUMIDITY:
+                spread = 0.4
+            return round(self.value + spread * wave(self.noise_key, t / 20), 3)
+        return int(self.value)
+
+    def _write(self, new_state: int) -> int:
+        self.value = new_state
+        return 0
+
+    def device(self) -> dict[str, Any]:
+        prof = self.unit.emu.profile
+        e = self.entry
+        value = {
+            "deviceID": {
+                "serial": self.serial,
+                "type": self.sensor.type_spec(),
+                "isActuator": self.is_actuator,
+                "channel": prof.device_channel,
+            },
+            "position": self.position(),
+            "packageClass": e.package_class,
+            "device": self.sensor.ref(),
+        }
+        return {"type": prof.typecode("Device"), "value": value}
+
+    def position(self) -> list[dict[str, Any]]:
+        return [{"portType": 1, "port": "1"}, {"portType": 3, "port": str(self.entry.package + 1)}]
+
+
+class DeviceSlot(RpcObject):
+    iface = "DeviceSlot"
+
+    def __init__(self, unit: Unit, index: int, device: Peripheral | None) -> None:
+        super().__init__(unit, f"pDevSlot.{index}")
+        self.index = index
+        self.peripheral = device
+        self.description = ""
+        self.location = {"x": "", "y": "", "z": ""}
+        self.use_default_thresholds = True
+        self.properties: list[dict[str, str]] = []
+
+    def rpc_getDevice(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(self.peripheral.device() if self.peripheral else None)
+
+    def settings(self) -> dict[str, Any]:
+        name = self.peripheral.slot_name if self.peripheral else ""
+        return {
+            "name": name,
+            "description": self.description,
+            "location": dict(self.location),
+            "useDefaultThresholds": self.use_default_thresholds,
+            "properties": list(self.properties),
+        }
+
+    def rpc_getSettings(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(self.settings())
+
+    def rpc_setSettings(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        s = arg(p, "settings", dict)
+        if set(s) != set(self.profile.fields["DeviceSlot.Settings"]):
+            raise invalid_params("settings must be a complete DeviceSlot.Settings")
+        if self.peripheral:
+            self.peripheral.slot_name = str(s["name"])
+        self.description = str(s["description"])
+        self.location = dict(s["location"])
+        self.use_default_thresholds = bool(s["useDefaultThresholds"])
+        self.properties = list(s["properties"])
+        return ret(0)
+
+    def rpc_unassign(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        self.peripheral = None
+        return ret(0)
+
+    def rpc_assign(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        arg(p, "devid", dict)
+        return ret(1)  # ERR_INVALID_PARAMS
+
+    def rpc_assignAddress(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(1)
+
+
+class DeviceManager(RpcObject):
+    iface = "DeviceManager"
+    only_4x = frozenset({"getSensorHubs", "getGatewaySensorManager"})
+
+    def __init__(self, unit: Unit) -> None:
+        super().__init__(unit, "pDevMgr")
+
+    def rpc_getDeviceSlots(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret([s.ref() for s in self.unit.slots])
+
+    def rpc_getDeviceSlot(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        idx = arg(p, "idx", int)
+        if 0 <= idx < len(self.unit.slots):
+            return ret(self.unit.slots[idx].ref())
+        return ret(None)
+
+    def rpc_getDiscoveredDevices(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret([d.device() for d in self.unit.peripherals if d.connected])
+
+    def rpc_getDiscoveredPackageInfos(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        seen: dict[str, Peripheral] = {}
+        for d in self.unit.peripherals:
+            if d.connected:
+                seen.setdefault(d.serial, d)
+        out = []
+        for serial, d in seen.items():
+            hw = {
+                "serial": serial,
+                "packageClass": d.entry.package_class,
+                "model": d.entry.model,
+                "minDowngradeVersion": 0,
+                "revision": "3",
+                "address": "",
+            }
+            fw = {
+                "compileDate": 1600000000,
+                "version": {"majorNumber": 1, "minorNumber": 4, "bootloaderVersion": 1},
+                "updateDate": 1600000000,
+                "firmwareName": "",
+            }
+            out.append(
+                {
+                    "state": 0,
+                    "position": d.position()[:1],
+                    "hwInfo": self.profile.pick("PackageInfo.HardwareInfo", hw),
+                    "fwInfo": self.profile.pick("PackageInfo.FirmwareInfo", fw),
+                }
+            )
+        return ret(out)
+
+    def rpc_getDiscoveredPackages(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret([])
+
+    def rpc_getSettings(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        full = {
+            "zCoordMode": 0,
+            "autoManageNewDevices": True,
+            "deviceAltitude": 0.0,
+            "presenceDetectionTimeout": 0,
+            "defaultThresholdsMap": [],
+            "maxActivePoweredDryContacts": 2,
+            "muteOtherAccessControlUnit": False,
+        }
+        return ret(self.profile.pick("DeviceManager.Settings", full))
+
+    def rpc_setSettings(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        arg(p, "settings", dict)
+        return ret(0)
+
+    def rpc_getMetaData(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret({"oneWirePortCount": 1, "onboardDeviceCount": 0})
+
+    def rpc_getDeviceTypeInfos(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        out = []
+        seen: set[tuple[int, int, bool]] = set()
+        for e in CATALOGUE:
+            key = (e.type, e.unit, e.kind == "actuator")
+            if key in seen:
+                continue
+            seen.add(key)
+            spec = e.spec
+            out.append(
+                {
+                    "type": {
+                        "readingtype": NUMERIC if spec else DISCRETE_ON_OFF,
+                        "type": e.type,
+                        "unit": e.unit,
+                    },
+                    "isActuator": e.kind == "actuator",
+                    "identifier": e.identifier,
+                    "name": e.name,
+                    "defaultRange": {
+                        "lower": spec.lower if spec else 0.0,
+                        "upper": spec.upper if spec else 1.0,
+                    },
+                    "defaultDecDigits": spec.decdigits if spec else 0,
+                }
+            )
+        return ret(out)
+
+    def rpc_getFirmwareUpdateState(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret({"active": False, "remaining": 0})
+
+    def rpc_getStatistics(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(
+            self.profile.pick("DeviceManager.Statistics", {"cSumErrCnt": 0, "fuseTripCnt": 0})
+        )
+
+    def rpc_getPortFuse(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(None)
+
+    def rpc_getSensorHubs(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret([])
+
+    def rpc_getGatewaySensorManager(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(None)
+
+
+# --- unit (Pdu) ----------------------------------------------------------------------------------
+@dataclass
+class UnitConfig:
+    outlets: int
+    phases: int
+    ocps: int
+    peripherals: int
+    non_switchable: tuple[int, ...]
+    metered_only: bool
+    metered_outlets: bool
+    cycle_delay: int
+    name: str
+
+
+class Pdu(RpcObject):
+    """The ``pdumodel.Pdu`` object of a unit (``/model/pdu/<n>``)."""
+
+    iface = "Pdu"
+    only_4x = frozenset(
+        {
+            "getAlertedSensorManager",
+            "getSensorPorts",
+            "getRemoteHubPorts",
+            "getPorts",
+            "getPowerShelfManager",
+        }
+    )
+
+    def __init__(self, unit: Unit) -> None:
+        super().__init__(unit, "pdu")
+
+    def metadata(self) -> dict[str, Any]:
+        u = self.unit
+        full = {
+            "nameplate": u.nameplate(),
+            "ctrlBoardSerial": u.ctrl_serial,
+            "hwRevision": "0x64",
+            "fwRevision": self.profile.fw_version,
+            "macAddress": u.mac,
+            "hasSwitchableOutlets": any(o.is_switchable for o in u.outlets),
+            "hasMeteredOutlets": u.cfg.metered_outlets and bool(u.outlets),
+            "hasLatchingOutletRelays": False,
+            "isInlineMeter": False,
+            "isEnergyPulseSupported": False,
+            "hasDCInlets": False,
+            "pduOrientation": 0,
+            "supportedInletWirings": [1] if u.phases == 1 else [2],
+        }
+        return self.profile.pick("Pdu.MetaData", full)
+
+    def settings(self) -> dict[str, Any]:
+        u = self.unit
+        full = {
+            "name": u.name,
+            "startupState": 2,
+            "cycleDelay": u.cycle_delay,
+            "inRushGuardDelay": 200,
+            "outletPowerStateSequence": [],
+            "powerOnDelay": 0,
+            "latchingRelays": False,
+            "energyPulseEnabled": False,
+            "energyPulsesPerKWh": 1000,
+            "demandUpdateInterval": 0,
+            "demandAveragingIntervals": 0,
+            "suspendTripCauseOutlets": False,
+            "inhibitRelayControl": u.inhibit_relay_control,
+            "inletWiring": 0,
+        }
+        return self.profile.pick("Pdu.Settings", full)
+
+    def rpc_getNameplate(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(self.unit.nameplate())
+
+    def rpc_getMetaData(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(self.metadata())
+
+    def rpc_getSettings(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(self.settings())
+
+    def rpc_setSettings(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        s = arg(p, "settings", dict)
+        fields = self.profile.fields["Pdu.Settings"]
+        unknown = set(s) - set(fields)
+        if unknown:
+            raise invalid_params(f"unknown Pdu.Settings fields {sorted(unknown)}")
+        if not self.profile.is_4x and set(s) != set(fields):
+            raise invalid_params("settings must be a complete Pdu.Settings")
+        if "name" in s and not isinstance(s["name"], str):
+            return ret(1)
+        if "cycleDelay" in s and (not isinstance(s["cycleDelay"], int) or s["cycleDelay"] < 0):
+            return ret(1)
+        if "name" in s:
+            self.unit.name = s["name"]
+        if "cycleDelay" in s:
+            self.unit.cycle_delay = s["cycleDelay"]
+        if "inhibitRelayControl" in s:
+            self.unit.inhibit_relay_control = bool(s["inhibitRelayControl"])
+        return ret(0)
+
+    def rpc_getSensors(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        u = self.unit
+        full: dict[str, Any] = dict.fromkeys(self.profile.fields["Pdu.Sensors"])
+        full["powerSupplyStatus"] = [s.ref() for s in u.psu_sensors]
+        for key, sensor in u.total_sensors.items():
+            if key in full:
+                full[key] = sensor.ref()
+        return ret(full)
+
+    def rpc_getOutlets(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret([o.ref() for o in self.unit.outlets])
+
+    def rpc_getInlets(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret([i.ref() for i in self.unit.inlets])
+
+    def rpc_getOverCurrentProtectors(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret([o.ref() for o in self.unit.ocps])
+
+    def rpc_getTransferSwitches(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret([])
+
+    def rpc_getPeripheralDeviceManager(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(self.unit.device_manager.ref())
+
+    def rpc_getControllers(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret([])
+
+    def rpc_getSensorLogger(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(None)
+
+    def rpc_getAlertedSensorManager(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(None)
+
+    def rpc_getBeeper(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(None)
+
+    def rpc_getFeaturePorts(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret([])
+
+    def rpc_getSensorPorts(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret([])
+
+    def rpc_getRemoteHubPorts(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret([])
+
+    def rpc_getPowerShelfManager(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(None)
+
+    def rpc_isLoadSheddingActive(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(False)
+
+    def rpc_setLoadSheddingActive(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        arg(p, "active", bool)
+
+    def rpc_getOutletSequenceState(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(
+            {
+                "sequenceRunning": False,
+                "nextOutletToSwitch": -1,
+                "timeUntilNextSwitch": 0,
+                "outletsRemaining": 0,
+                "cancelableOutletsRemaining": 0,
+            }
+        )
+
+    def rpc_cancelOutletSequence(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return None
+
+    def _relay_blocked(self) -> int:
+        if self.profile.is_4x and self.unit.inhibit_relay_control:
+            return 5
+        return 0
+
+    def rpc_setAllOutletPowerStates(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        pstate = arg(p, "pstate", int)
+        if pstate not in (0, 1):
+            raise invalid_params("pstate must be 0 or 1")
+        if err := self._relay_blocked():
+            return ret(err)
+        for o in self.unit.outlets:
+            if o.is_switchable and not o.disabled:
+                o.set_power(pstate)
+        return ret(0)
+
+    def rpc_cycleAllOutletPowerStates(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        if err := self._relay_blocked():
+            return ret(err)
+        for o in self.unit.outlets:
+            if o.is_switchable and not o.disabled:
+                o.start_cycle()
+        return ret(0)
+
+    def _selected(self, p: dict[str, Any]) -> list[Outlet] | int:
+        numbers = arg(p, "outletNumbers", list)
+        arg(p, "respectSequence", bool)
+        if not all(isinstance(n, int) and 0 <= n < len(self.unit.outlets) for n in numbers):
+            raise invalid_params("outletNumbers out of range")
+        outlets = [self.unit.outlets[n] for n in numbers]
+        if err := self._relay_blocked():
+            return err
+        if any(o.disabled for o in outlets):
+            return 3
+        return [o for o in outlets if o.is_switchable]
+
+    def rpc_setMultipleOutletPowerStates(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        state = arg(p, "state", int)
+        if state not in (0, 1):
+            raise invalid_params("state must be 0 or 1")
+        sel = self._selected(p)
+        if isinstance(sel, int):
+            return ret(sel)
+        for o in sel:
+            o.set_power(state)
+        return ret(0)
+
+    def rpc_cycleMultipleOutletPowerStates(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        sel = self._selected(p)
+        if isinstance(sel, int):
+            return ret(sel)
+        for o in sel:
+            o.start_cycle()
+        return ret(0)
+
+
+class UnitObject(RpcObject):
+    """``pdumodel.Unit`` at ``/model/unit`` (identify, buzzer)."""
+
+    iface = "Unit"
+
+    def __init__(self, unit: Unit) -> None:
+        super().__init__(unit, "unit")
+        self.buzzer_muted = False
+
+    def rpc_identify(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        seconds = arg(p, "seconds", int)
+        self.unit.identify_until = time.time() + max(seconds, 0)
+        self.unit.identify_count += 1
+
+    def rpc_muteBuzzer(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        self.buzzer_muted = arg(p, "mute", bool)
+
+    def rpc_getMetaData(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret({"hasOrientationSensor": False, "supportedDisplayOrientations": [0]})
+
+    def rpc_getSettings(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(
+            {
+                "buzzerMuted": self.buzzer_muted,
+                "autoDisplayOrientation": False,
+                "displayOrientation": 0,
+            }
+        )
+
+    def rpc_setSettings(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        arg(p, "settings", dict)
+        return ret(0)
+
+    def rpc_getDisplayOrientation(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(0)
+
+
+class Unit:
+    """One PDU (primary ``pdu_id`` 0, link units 2..8): the state tests inspect and modify."""
+
+    def __init__(self, emu: PduEmulator, pdu_id: int, cfg: UnitConfig, seed: int) -> None:
+        self.emu = emu
+        self.pdu_id = pdu_id
+        self.cfg = cfg
+        self.phases = cfg.phases
+        self.metered_only = cfg.metered_only
+        rng = random.Random(f"{seed}/{pdu_id}")
+        self.seed_key = rng.uniform(0, 1000)
+        self.serial = f"{'PKE' if pdu_id == 0 else 'PKL'}{rng.randint(1000000, 9999999)}"
+        self.serial = self.serial[:-1] + str(pdu_id)  # distinct per unit even for equal draws
+        self.ctrl_serial = f"PKI{rng.randint(1000000, 9999999)}"
+        octets = (rng.randint(0, 255), rng.randint(0, 255), pdu_id * 16 + rng.randint(0, 15))
+        self.mac = "00:0d:5d:" + ":".join(f"{b:02x}" for b in octets)
+        if cfg.phases == 3:
+            self.model = "PX3-1876V" if cfg.metered_only else "PX3-5876V"
+        else:
+            self.model = "PX3-1190R" if cfg.metered_only else "PX3-5190R"
+        self.name = cfg.name
+        self.cycle_delay = cfg.cycle_delay
+        self.inhibit_relay_control = False
+        self.inlet_enabled = True
+        self.identify_until = 0.0
+        self.identify_count = 0
+        self.unreachable = False
+        self._last_tick = time.monotonic()
+
+        self.pdu = Pdu(self)
+        self.unit_object = UnitObject(self)
+        self.device_manager = DeviceManager(self)
+        self.outlets = [Outlet(self, i, rng) for i in range(cfg.outlets)]
+        self.ocps = [Ocp(self, k, k % cfg.phases) for k in range(cfg.ocps)]
+        for i, o in enumerate(self.outlets):
+            if self.ocps:
+                ocp = self.ocps[i * len(self.ocps) // len(self.outlets)]
+                o.ocp = ocp
+                o.line = ocp.line
+                ocp.outlets.append(o)
+            else:
+                o.line = i % cfg.phases
+        self.inlets = [Inlet(self, 0)]
+        self.peripherals: list[Peripheral] = []
+        serials: dict[int, str] = {}
+        for idx in range(min(cfg.peripherals, len(CATALOGUE))):
+            entry = CATALOGUE[idx]
+            serial = serials.setdefault(
+                entry.package, f"{entry.package_class}{rng.randint(1000000, 9999999)}"
+            )
+            self.peripherals.append(Peripheral(self, idx, entry, serial))
+        self.slots = [
+            DeviceSlot(self, s, self.peripherals[s] if s < len(self.peripherals) else None)
+            for s in range(emu.profile.slot_count)
+        ]
+        self.psu_sensors: list[Sensor] = []
+        self.total_sensors: dict[str, Sensor] = {}
+        self._build_sensors()
+
+    # public helpers ---------------------------------------------------------------------------
+    def outlet(self, index: int) -> Outlet:
+        return self.outlets[index]
+
+    def inlet(self, index: int = 0) -> Inlet:
+        return self.inlets[index]
+
+    def ocp(self, index: int) -> Ocp:
+        return self.ocps[index]
+
+    def slot(self, index: int) -> DeviceSlot:
+        return self.slots[index]
+
+    def peripheral(self, index: int) -> Peripheral:
+        return self.peripherals[index]
+
+    @property
+    def prefix(self) -> str:
+        """Opaque-RID instance-name prefix: "" on the primary, "L<id>." on link units."""
+        return "" if self.pdu_id == 0 else f"L{self.pdu_id}."
+
+    def nameplate(self) -> dict[str, Any]:
+        three = self.phases == 3
+        return {
+            "manufacturer": "Raritan",
+            "brand": "Raritan",
+            "model": self.model,
+            "partNumber": "",
+            "serialNumber": self.serial,
+            "rating": {
+                "voltage": "380-415V" if three else "220-240V",
+                "current": "32A" if three else "16A",
+                "frequency": "50/60Hz",
+                "power": "22.2kVA" if three else "3.7kVA",
+            },
+            "imageFileURL": "",
+        }
+
+    def objects(self) -> Iterator[RpcObject]:
+        yield self.pdu
+        yield self.device_manager
+        yield from self.outlets
+        yield from self.inlets
+        yield from self.ocps
+        yield from self.slots
+        yield from self.all_sensors()
+
+    def all_sensors(self) -> Iterator[Sensor]:
+        for o in self.outlets:
+            yield from o.sensors.values()
+        for i in self.inlets:
+            yield from i.sensors.values()
+            for ps in i.pole_sensors:
+                yield from ps.values()
+        for c in self.ocps:
+            yield from c.sensors.values()
+        yield from self.psu_sensors
+        yield from self.total_sensors.values()
+        for d in self.peripherals:
+            yield d.sensor
+
+    def ocp_of_trip_sensor(self, sensor: Sensor) -> Ocp | None:
+        return next((c for c in self.ocps if c.sensors.get("trip") is sensor), None)
+
+    # physics ----------------------------------------------------------------------------------
+    def tick(self) -> None:
+        """Integrate energy up to now (called before reads and before every state change)."""
+        now = time.monotonic()
+        dt = now - self._last_tick
+        self._last_tick = now
+        if dt <= 0:
+            return
+        t = self.emu.sample_time()
+        for o in self.outlets:
+            if o.energized:
+                o.energy_wh += o.active_power(t) * dt / 3600.0
+                o.apparent_energy_vah += o.apparent_power(t) * dt / 3600.0
+
+    def reset_energy(self, sensor: Sensor) -> None:
+        self.tick()
+        for o in self.outlets:
+            if sensor in (o.sensors.get("activeEnergy"), o.sensors.get("apparentEnergy")):
+                o.energy_wh = 0.0
+                o.apparent_energy_vah = 0.0
+
+    def v_ln(self, line: int, t: float) -> float:
+        if not self.inlet_enabled:
+            return 0.0
+        return 230.0 + 1.8 * wave(self.seed_key + line * 7.3, t)
+
+    def v_ll(self, a: int, b: int, t: float) -> float:
+        va, vb = self.v_ln(a, t), self.v_ln(b, t)
+        return math.sqrt(va * va + vb * vb + va * vb)
+
+    def frequency(self, t: float) -> float:
+        return 50.0 + 0.03 * wave(self.seed_key + 99, t) if self.inlet_enabled else 0.0
+
+    def line_outlets(self, line: int) -> list[Outlet]:
+        return [o for o in self.outlets if o.line == line]
+
+    def line_values(self, line: int, t: float) -> dict[str, float]:
+        outs = self.line_outlets(line)
+        p = sum(o.active_power(t) for o in outs)
+        s = sum(o.apparent_power(t) for o in outs)
+        return {
+            "p": p,
+            "s": s,
+            "i": sum(o.current(t) for o in outs),
+            "q": math.sqrt(max(s * s - p * p, 0.0)),
+            "e": sum(o.energy_wh for o in outs),
+            "ae": sum(o.apparent_energy_vah for o in outs),
+        }
+
+    def lines(self) -> list[int]:
+        return [L1] if self.phases == 1 else [L1, L2, L3]
+
+    def inlet_values(self, t: float) -> dict[str, float]:
+        per = [self.line_values(line, t) for line in self.lines()]
+        p = sum(x["p"] for x in per)
+        s = sum(x["s"] for x in per)
+        currents = [x["i"] for x in per]
+        if self.phases == 1:
+            voltage = self.v_ln(L1, t)
+            unbalance = 0.0
+        else:
+            voltage = min(self.v_ll(L1, L2, t), self.v_ll(L2, L3, t), self.v_ll(L3, L1, t))
+            avg = sum(currents) / 3
+            unbalance = max(abs(c - avg) for c in currents) / avg * 100 if avg > 0 else 0.0
+        return {
+            "voltage": voltage,
+            "current": max(currents),
+            "p": p,
+            "s": s,
+            "q": math.sqrt(max(s * s - p * p, 0.0)),
+            "pf": p / s if s > 0 else 1.0,
+            "e": sum(x["e"] for x in per),
+            "ae": sum(x["ae"] for x in per),
+            "unbalance": unbalance,
+        }
+
+    def neutral_current(self, t: float) -> float:
+        if self.phases == 1:
+            return self.line_values(L1, t)["i"]
+        i1, i2, i3 = (self.line_values(line, t)["i"] for line in (L1, L2, L3))
+        re = i1 - 0.5 * i2 - 0.5 * i3
+        im = math.sqrt(3) / 2 * (i2 - i3)
+        return math.hypot(re, im)
+
+    # sensor construction ----------------------------------------------------------------------
+    def _numeric(
+        self, name: str, spec: NumericSpec, read: Callable[[], float], accumulating: bool = False
+    ) -> Sensor:
+        return Sensor(
+            self,
+            name,
+            "AccumulatingNumericSensor" if accumulating else "NumericSensor",
+            numeric=spec,
+            read=read,
+        )
+
+    def _build_sensors(self) -> None:
+        t = self.emu.sample_time
+        vmax = 866.0254037844386 if self.phases == 3 else 300.0
+        volt = NumericSpec(T_VOLTAGE, U_VOLT, 0, 1.0, 0.0, vmax, (194.0, 207.0, 247.0, 254.0))
+        volt_ll = NumericSpec(T_VOLTAGE, U_VOLT, 0, 1.0, 0.0, vmax, (340.0, 360.0, 430.0, 440.0))
+
+        def amps(upper: float, warn: float | None = None) -> NumericSpec:
+            th = (None, None, warn, upper * 0.8 if warn else None)
+            return NumericSpec(T_CURRENT, U_AMPERE, 3, F32_0001, 0.0, upper, th)
+
+        watt = NumericSpec(T_POWER, U_WATT, 0, 1.0, 0.0, 30000.0)
+        var = NumericSpec(T_POWER, U_VAR, 0, 1.0, 0.0, 30000.0)
+        va = NumericSpec(T_POWER, U_VOLT_AMP, 0, 1.0, 0.0, 30000.0)
+        pf = NumericSpec(T_POWER_FACTOR, U_NONE, 2, F32_001, 0.0, 1.0)
+        wh = NumericSpec(T_ENERGY, U_WATT_HOUR, 0, 1.0, 0.0, 1099511627776.0)
+        vah = NumericSpec(T_ENERGY, U_VOLT_AMP_HOUR, 0, 1.0, 0.0, 1099511627776.0)
+        hz = NumericSpec(T_FREQUENCY, U_HZ, 1, F32_01, 45.0, 65.0, (47.0, 48.0, 52.0, 53.0))
+        unb = NumericSpec(
+            T_UNBALANCE_CURRENT, U_PERCENT, 0, 1.0, 0.0, 100.0, (None, None, 30.0, 50.0)
+        )
+        unbv = NumericSpec(T_UNBALANCE_VOLTAGE, U_PERCENT, 1, F32_01, 0.0, 100.0)
+
+        for o in self.outlets:
+            n = f"O{o.index}"
+            o.sensors["outletState"] = Sensor(
+                self,
+                f"{n}OutletState",
+                "StateSensor",
+                state_type=(DISCRETE_ON_OFF, T_ON_OFF, U_NONE),
+                read=lambda o=o: o.power_state,
+            )
+            if not self.cfg.metered_outlets:
+                continue
+            o.sensors.update(
+                {
+                    "voltage": self._numeric(f"{n}Voltage", volt, lambda o=o: o.voltage(t())),
+                    "current": self._numeric(
+                        f"{n}Current",
+                        amps(o.rating_current * 2.0, o.rating_current * 0.8),
+                        lambda o=o: o.current(t()),
+                    ),
+                    "activePower": self._numeric(
+                        f"{n}ActivePower", watt, lambda o=o: o.active_power(t())
+                    ),
+                    "reactivePower": self._numeric(
+                        f"{n}ReactivePower", var, lambda o=o: o.reactive_power(t())
+                    ),
+                    "apparentPower": self._numeric(
+                        f"{n}ApparentPower", va, lambda o=o: o.apparent_power(t())
+                    ),
+                    "powerFactor": self._numeric(f"{n}PowerFactor", pf, lambda o=o: o.pf(t())),
+                    "activeEnergy": self._numeric(
+                        f"{n}ActiveEnergy", wh, lambda o=o: o.energy_wh, True
+                    ),
+                    "apparentEnergy": self._numeric(
+                        f"{n}ApparentEnergy", vah, lambda o=o: o.apparent_energy_vah, True
+                    ),
+                    "lineFrequency": self._numeric(
+                        f"{n}LineFrequency", hz, lambda: self.frequency(t())
+                    ),
+                }
+            )
+            # keep IDL order of Outlet.Sensors in dict (cosmetic)
+
+        inlet = self.inlets[0]
+        iv = self.inlet_values
+        inlet_max = 40.0 if self.phases == 3 else 20.0
+        inlet.sensors.update(
+            {
+                "voltage": self._numeric(
+                    "I0Voltage", volt_ll if self.phases == 3 else volt, lambda: iv(t())["voltage"]
+                ),
+                "current": self._numeric(
+                    "I0Current", amps(inlet_max, inlet_max * 0.65), lambda: iv(t())["current"]
+                ),
+                "activePower": self._numeric("I0ActivePower", watt, lambda: iv(t())["p"]),
+                "reactivePower": self._numeric("I0ReactivePower", var, lambda: iv(t())["q"]),
+                "apparentPower": self._numeric("I0ApparentPower", va, lambda: iv(t())["s"]),
+                "powerFactor": self._numeric("I0PowerFactor", pf, lambda: iv(t())["pf"]),
+                "activeEnergy": self._numeric("I0ActiveEnergy", wh, lambda: iv(t())["e"], True),
+                "apparentEnergy": self._numeric(
+                    "I0ApparentEnergy", vah, lambda: iv(t())["ae"], True
+                ),
+                "lineFrequency": self._numeric("I0LineFrequency", hz, lambda: self.frequency(t())),
+            }
+        )
+        if self.phases == 3:
+            inlet.sensors["unbalancedCurrent"] = self._numeric(
+                "I0UnbalancedCurrent", unb, lambda: iv(t())["unbalance"]
+            )
+            if self.emu.profile.is_4x:
+                inlet.sensors["unbalancedVoltage"] = self._numeric(
+                    "I0UnbalancedVoltage", unbv, lambda: self._voltage_unbalance(t())
+                )
+        # poles
+        lines = self.lines()
+        for idx, line in enumerate([*lines, NEUTRAL]):
+            n = f"I0P{idx}"
+            sensors: dict[str, Sensor] = {}
+            if line == NEUTRAL:
+                sensors["current"] = self._numeric(
+                    f"{n}Current", amps(inlet_max), lambda: self.neutral_current(t())
+                )
+            else:
+                nxt = lines[(idx + 1) % len(lines)]
+                if self.phases == 3:
+                    sensors["voltage"] = self._numeric(
+                        f"{n}Voltage", volt_ll, lambda a=line, b=nxt: self.v_ll(a, b, t())
+                    )
+                    sensors["voltageLN"] = self._numeric(
+                        f"{n}VoltageLN", volt, lambda a=line: self.v_ln(a, t())
+                    )
+                else:
+                    sensors["voltage"] = self._numeric(
+                        f"{n}Voltage", volt, lambda a=line: self.v_ln(a, t())
+                    )
+                sensors.update(
+                    {
+                        "current": self._numeric(
+                            f"{n}Current",
+                            amps(inlet_max),
+                            lambda a=line: self.line_values(a, t())["i"],
+                        ),
+                        "activePower": self._numeric(
+                            f"{n}ActivePower", watt, lambda a=line: self.line_values(a, t())["p"]
+                        ),
+                        "apparentPower": self._numeric(
+                            f"{n}ApparentPower", va, lambda a=line: self.line_values(a, t())["s"]
+                        ),
+                        "powerFactor": self._numeric(
+                            f"{n}PowerFactor", pf, lambda a=line: self._line_pf(a, t())
+                        ),
+                        "activeEnergy": self._numeric(
+                            f"{n}ActiveEnergy",
+                            wh,
+                            lambda a=line: self.line_values(a, t())["e"],
+                            True,
+                        ),
+                    }
+                )
+            inlet.pole_lines.append(line)
+            inlet.pole_sensors.append(sensors)
+        # breakers
+        for c in self.ocps:
+            n = f"OCP{c.index}"
+            c.sensors.update(
+                {
+                    "trip": Sensor(
+                        self,
+                        f"{n}Trip",
+                        "TripSensor",
+                        state_type=(DISCRETE_ON_OFF, T_TRIP, U_NONE),
+                        read=lambda c=c: 0 if c.tripped else 1,
+                    ),
+                    "voltage": self._numeric(
+                        f"{n}Voltage",
+                        volt,
+                        lambda c=c: 0.0 if c.tripped else self.v_ln(c.line, t()),
+                    ),
+                    "current": self._numeric(
+                        f"{n}Current", amps(20.0, 13.0), lambda c=c: c.current(t())
+                    ),
+                    "activePower": self._numeric(
+                        f"{n}ActivePower",
+                        watt,
+                        lambda c=c: sum(o.active_power(t()) for o in c.outlets),
+                    ),
+                    "activeEnergy": self._numeric(
+                        f"{n}ActiveEnergy",
+                        wh,
+                        lambda c=c: sum(o.energy_wh for o in c.outlets),
+                        True,
+                    ),
+                }
+            )
+        # unit totals and PSU status
+        self.total_sensors = {
+            "activePower": self._numeric("PduActivePower", watt, lambda: iv(t())["p"]),
+            "apparentPower": self._numeric("PduApparentPower", va, lambda: iv(t())["s"]),
+            "activeEnergy": self._numeric("PduActiveEnergy", wh, lambda: iv(t())["e"], True),
+            "apparentEnergy": self._numeric("PduApparentEnergy", vah, lambda: iv(t())["ae"], True),
+        }
+        if not self.emu.profile.is_4x:
+            for key in ("apparentPower", "apparentEnergy"):
+                del self.total_sensors[key]
+        self.psu_sensors = [
+            Sensor(
+                self,
+                "PSU0Status",
+                "StateSensor",
+                state_type=(DISCRETE_ON_OFF, T_FAULT_STATE, U_NONE),
+                read=lambda: 0,
+            )
+        ]
+
+    def _line_pf(self, line: int, t: float) -> float:
+        v = self.line_values(line, t)
+        return v["p"] / v["s"] if v["s"] > 0 else 1.0
+
+    def _voltage_unbalance(self, t: float) -> float:
+        vs = [self.v_ln(line, t) for line in (L1, L2, L3)]
+        avg = sum(vs) / 3
+        return max(abs(v - avg) for v in vs) / avg * 100 if avg > 0 else 0.0
