@@ -65,9 +65,7 @@ def _vertical_pdu(size: int) -> Image.Image:
     for i in range(5):
         y = (72 + i * 34) * u
         _receptacle(d, 96 * u, y, 48 * u, 26 * u)
-        d.ellipse(
-            (152 * u, y + 9 * u, 161 * u, y + 18 * u), fill=LED_OFF if i == 3 else LED_ON
-        )
+        d.ellipse((152 * u, y + 9 * u, 161 * u, y + 18 * u), fill=LED_OFF if i == 3 else LED_ON)
     return img.resize((size, size), Image.Resampling.LANCZOS)
 
 
@@ -86,9 +84,7 @@ def _horizontal_pdu(height: int) -> Image.Image:
     for i in range(6):
         x = (88 + i * 47) * u
         _receptacle(d, x, 44 * u, 38 * u, 24 * u)
-        d.ellipse(
-            (x + 14 * u, 76 * u, x + 24 * u, 86 * u), fill=LED_OFF if i == 4 else LED_ON
-        )
+        d.ellipse((x + 14 * u, 76 * u, x + 24 * u, 86 * u), fill=LED_OFF if i == 4 else LED_ON)
     img = img.resize((width, height), Image.Resampling.LANCZOS)
     return img.crop(img.getbbox())  # brands want logos trimmed to their content
 

@@ -1,0 +1,246 @@
+"""Fixtures of the end-to-end tests: one emulator + one real Home Assistant process per session.
+
+Both come from ``tests/e2e/harness.py`` - the code ``scripts/develop`` runs - with a temporary
+config directory that gets the repository's ``config/configuration.yaml``. The session fixture
+onboards a user through Home Assistant's onboarding API; ``pdu_entry`` adds the emulated PDU
+through the REST config-flow API the way the "Add integration" dialog does, including the
+certificate trust step.
+
+Home Assistant's pytest plugin (auto-loaded) disables sockets for every test; these tests talk HTTP
+to local processes, so they re-enable them (``socket_enabled``; the session fixtures call
+``pytest_socket.enable_socket`` because they are set up before any function-scoped fixture).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_socket
+
+from .harness import (
+    REPO,
+    EmulatorProcess,
+    EmulatorSettings,
+    HarnessError,
+    HomeAssistantProcess,
+    free_port,
+    homeassistant_available,
+)
+
+DOMAIN = "raritan_pdu"
+USERNAME = "e2e"
+PASSWORD = "e2e-secret-password"
+NAME = "E2E Tester"
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip locally; in CI (env CI set) a missing prerequisite is a failure, not a silent skip."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set, so this is an error)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _e2e_sockets(socket_enabled: None) -> None:
+    """Real sockets for every e2e test (Home Assistant's pytest plugin blocks them)."""
+
+
+@dataclass
+class E2EEnv:
+    """What the tests share: the processes, an admin token and where the logs are."""
+
+    tmp: Path
+    emulator: EmulatorProcess
+    hass: HomeAssistantProcess
+    token: str = ""
+    client_id: str = ""
+    entry: dict[str, Any] = field(default_factory=dict)
+    flow_steps: list[dict[str, Any]] = field(default_factory=list)
+
+    def api(self, method: str, path: str, body: Any = None, timeout: float = 30) -> Any:
+        """Authenticated REST call; fails the test on an HTTP error (with the log tail)."""
+        response = self.hass.request(
+            method, path, json_body=body, token=self.token, timeout=timeout
+        )
+        if response.status >= 400:
+            raise AssertionError(
+                f"{method} {path} -> HTTP {response.status}: {response.body}\n{self.log_tail()}"
+            )
+        return response.body
+
+    def states(self) -> list[dict[str, Any]]:
+        return list(self.api("GET", "/api/states"))
+
+    def state(self, entity_id: str) -> dict[str, Any]:
+        return dict(self.api("GET", f"/api/states/{entity_id}"))
+
+    def log_tail(self, lines: int = 40) -> str:
+        log = self.hass.config_dir / "home-assistant.log"
+        if not log.exists():
+            return ""
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def onboard(hass: HomeAssistantProcess, username: str, password: str) -> tuple[str, str]:
+    """Onboarding as the frontend does it: user (-> auth code -> token), then the other steps."""
+    client_id = f"{hass.url}/"
+    deadline = time.monotonic() + 300
+    while True:  # the onboarding views appear once the onboarding integration is set up
+        response = hass.request("GET", "/api/onboarding")
+        if response.status == 200:
+            break
+        if time.monotonic() > deadline:
+            raise HarnessError(f"GET /api/onboarding: HTTP {response.status} {response.body}")
+        time.sleep(1)
+    response = hass.request(
+        "POST",
+        "/api/onboarding/users",
+        json_body={
+            "client_id": client_id,
+            "name": NAME,
+            "username": username,
+            "password": password,
+            "language": "en",
+        },
+    )
+    assert response.status == 200, response.body
+    response = hass.request(
+        "POST",
+        "/auth/token",
+        form={
+            "grant_type": "authorization_code",
+            "code": response.body["auth_code"],
+            "client_id": client_id,
+        },
+    )
+    assert response.status == 200, response.body
+    token = str(response.body["access_token"])
+    for step, body in (
+        ("core_config", {}),
+        ("analytics", {}),
+        ("integration", {"client_id": client_id, "redirect_uri": f"{client_id}?auth_callback=1"}),
+    ):
+        response = hass.request("POST", f"/api/onboarding/{step}", json_body=body, token=token)
+        assert response.status == 200, (step, response.status, response.body)
+    return token, client_id
+
+
+def wait_for(predicate: Any, timeout: float, what: str, interval: float = 0.5) -> Any:
+    """Poll ``predicate()`` until it returns something truthy; fail naming ``what`` on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+@pytest.fixture(scope="session")
+def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2EEnv]:
+    """The emulator (TLS, self-signed) and an onboarded Home Assistant with this integration."""
+    if not homeassistant_available():
+        skip_or_fail("Home Assistant is not importable by this interpreter")
+    if (
+        importlib.util.find_spec("tests.emulator") is None
+        or not (REPO / "tests" / "emulator" / "__main__.py").exists()
+    ):
+        skip_or_fail("the emulator CLI (python -m tests.emulator) is not there yet")
+    pytest_socket.enable_socket()
+    tmp = tmp_path_factory.mktemp("e2e")
+    emulator = EmulatorProcess(
+        EmulatorSettings(outlets=8, link_units=1, peripherals=2, tls=True),
+        log_path=tmp / "emulator.log",
+    )
+    hass = HomeAssistantProcess(
+        tmp / "config",
+        http_port=free_port(),
+        http_host="127.0.0.1",
+        log_path=tmp / "hass-stdout.log",
+    )
+    env = E2EEnv(tmp=tmp, emulator=emulator, hass=hass)
+    try:
+        emulator.start()
+        hass.start()
+        env.token, env.client_id = onboard(hass, USERNAME, PASSWORD)
+        # Wait for the end of startup (state RUNNING), so that config flows and services are there.
+        wait_for(
+            lambda: env.api("GET", "/api/config").get("state") == "RUNNING",
+            600,
+            "Home Assistant to finish starting",
+        )
+        print(
+            f"\ne2e: Home Assistant {hass.url} (config {hass.config_dir}), emulator {emulator.url}"
+        )
+        yield env
+    finally:
+        pytest_socket.enable_socket()
+        code = hass.stop()
+        emulator.stop()
+        print(f"e2e: Home Assistant stopped with exit code {code}")
+
+
+def run_config_flow(env: E2EEnv) -> dict[str, Any]:
+    """Add the emulated PDU like a user in the "Add integration" dialog; return the final result.
+
+    The user form gets host, port, HTTPS and certificate verification on (the defaults) and the
+    credentials; the emulator's self-signed certificate then fails verification, so the flow shows
+    its fingerprint and asks whether to trust it - the test checks it is the emulator's certificate
+    (as a careful user would) and accepts.
+    """
+    emulator = env.emulator
+    values: dict[str, Any] = {
+        "host": emulator.settings.host,
+        "port": emulator.settings.port,
+        "ssl": True,
+        "verify_ssl": True,
+        "username": emulator.settings.username,
+        "password": emulator.settings.password,
+    }
+    result = env.api("POST", "/api/config/config_entries/flow", {"handler": DOMAIN})
+    for _ in range(5):
+        if result["type"] != "form":
+            return dict(result)
+        env.flow_steps.append(result)
+        assert not result.get("errors"), result
+        step = result["step_id"]
+        if step == "trust_certificate":
+            shown = result["description_placeholders"]["fingerprint"]
+            assert _norm_fp(shown) == _norm_fp(emulator.fingerprint or ""), (shown, emulator)
+            user_input: dict[str, Any] = {"trust": True}
+        else:
+            user_input = {
+                field["name"]: values[field["name"]]
+                for field in result["data_schema"]
+                if field["name"] in values
+            }
+        result = env.api("POST", f"/api/config/config_entries/flow/{result['flow_id']}", user_input)
+    raise AssertionError(f"config flow did not finish: {env.flow_steps}")
+
+
+def _norm_fp(value: str) -> str:
+    return value.replace(":", "").strip().lower()
+
+
+@pytest.fixture(scope="session")
+def pdu_entry(e2e_env: E2EEnv) -> E2EEnv:
+    """``e2e_env`` with the emulated PDU added through the config flow and its switches loaded."""
+    pytest_socket.enable_socket()
+    if not e2e_env.entry:
+        result = run_config_flow(e2e_env)
+        assert result["type"] == "create_entry", result
+        e2e_env.entry = result
+        wait_for(
+            lambda: [s for s in e2e_env.states() if s["entity_id"].startswith("switch.")],
+            120,
+            "switch entities",
+        )
+    return e2e_env
