@@ -779,7 +779,8 @@ class PduEmulator:
                 req = json.loads(body)
             except (ValueError, UnicodeDecodeError):
                 return 200, _error(None, PARSE_ERROR, "Parse error")
-            if path.rstrip("/") == "/bulk":
+            path = _normalize(path)  # the 3.6 SDK requests "//model/pdu/0"
+            if path == "/bulk":
                 return await self._bulk(req, ctx)
             return await self._call(path, req, ctx)
         finally:
@@ -888,7 +889,7 @@ class PduEmulator:
                     )
                     continue
             sub_id = sub.get("id") if isinstance(sub, dict) else None
-            if item["rid"].rstrip("/") == "/bulk":
+            if _normalize(item["rid"]) == "/bulk":
                 status, payload = 400, None
             else:
                 status, payload = await self._call(item["rid"], sub, ctx)
@@ -902,6 +903,10 @@ class PduEmulator:
 
 def _error(req_id: Any, code: int, message: str) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "error": {"code": code, "message": message}, "id": req_id}
+
+
+def _normalize(path: str) -> str:
+    return "/" + "/".join(seg for seg in path.split("/") if seg)
 
 
 def _int(text: str) -> int:

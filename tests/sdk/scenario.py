@@ -1,0 +1,390 @@
+"""Drive an emulator with the official ``raritan.rpc`` bindings (whichever generation is
+importable).
+
+Used in-process by ``test_sdk_44.py`` (4.4.1 bindings from the venv) and as a subprocess script by
+``test_sdk_36.py`` (``PYTHONPATH=.sdk/raritan-3.6``): ``python scenario.py URL USER PASSWORD``
+prints
+one JSON object. It imports nothing from this repository.
+
+Every call goes through :func:`exact`: the binding decodes the raw JSON-RPC result with its strict
+IDL
+decoder (missing field -> exception) and the decoded value is *re-encoded* with the binding's own
+encoders; the re-encoded JSON must equal the raw JSON, field for field and in the same order. So the
+emulator can neither omit a field nor send one that the generation does not have.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+from urllib.parse import urlparse
+
+import raritan.rpc
+from raritan.rpc import (
+    Agent,
+    BulkRequestHelper,
+    Enumeration,
+    Interface,
+    Structure,
+    Time,
+    ValueObject,
+    cascading,
+    firmware,
+    pdumodel,
+    peripheral,
+    sensors,
+    session,
+)
+
+
+class Mismatch(AssertionError):
+    pass
+
+
+def _patch_typeinfo_for_py313() -> bool:
+    """The 3.6 bindings resolve typecodes with ``exec("import x")`` + ``eval("x.y")`` inside a
+    function, which breaks on Python 3.13 (PEP 667: exec no longer writes the function's locals).
+    Replace only that lookup with the importlib-based one of the 4.4 bindings (same result: the
+    class named by the typecode without versions). Decoding itself is untouched."""
+    import functools
+    import importlib
+
+    from raritan.rpc import TypeInfo as ti_module
+
+    info_cls = ti_module.TypeInfo if hasattr(ti_module, "TypeInfo") else ti_module
+    try:
+        info_cls.idlTypeIdToPyClass("sensors.Sensor:1.0.0")
+        return False
+    except NameError:
+        pass
+
+    def idl_type_id_to_py_class(cls: Any, type_id: str) -> Any:
+        py_name = "raritan.rpc." + info_cls.typeBaseName(type_id)
+        comps = py_name.split(".")
+        class_name = [comps.pop()]
+        while len(comps) >= 2:
+            try:
+                module = importlib.import_module(".".join(comps))
+            except ImportError:
+                class_name.insert(0, comps.pop())
+                continue
+            return functools.reduce(getattr, class_name, module)
+        raise ImportError(f"Unable to find package for {type_id}.")
+
+    info_cls.idlTypeIdToPyClass = classmethod(idl_type_id_to_py_class)
+    return True
+
+
+TYPEINFO_PATCHED = _patch_typeinfo_for_py313()
+
+
+def encode(value: Any) -> Any:
+    """Re-encode a decoded binding value to JSON (the binding's own encoders)."""
+    if isinstance(value, ValueObject):
+        return ValueObject.encode(value)
+    if isinstance(value, Structure):
+        return value.encode()
+    if isinstance(value, Interface):
+        return Interface.encode(value)
+    if isinstance(value, Enumeration):
+        return value.encode()
+    if isinstance(value, Time):
+        return value.encode()
+    if isinstance(value, list | tuple):
+        return [encode(v) for v in value]
+    return value
+
+
+def _same(raw: Any, encoded: Any, where: str) -> None:
+    if json.dumps(raw) != json.dumps(encoded):
+        raise Mismatch(
+            f"{where}: device sent {json.dumps(raw)[:2000]}\n"
+            f"binding re-encodes {json.dumps(encoded)[:2000]}"
+        )
+
+
+CALLS: list[str] = []
+
+
+def exact(method: Any, *args: Any) -> Any:
+    """Call ``method`` (a bound binding method), decode strictly, check the re-encoding is
+    identical."""
+    target = method.parent.target
+    where = f"{target} {method.name}"
+    raw = method.parent.agent.json_rpc(target, method.name, method.encode(*args))
+    decoded = method.decode(raw, method.parent.agent)
+    CALLS.append(where)
+    if raw is None:
+        if decoded is not None:
+            raise Mismatch(f"{where}: void result decoded to {decoded!r}")
+        return decoded
+    keys = list(raw)
+    if len(keys) == 1:
+        _same(raw[keys[0]], encode(decoded), where)
+    else:
+        assert isinstance(decoded, tuple), where
+        for key, value in zip(keys, decoded, strict=True):
+            _same(raw[key], encode(value), f"{where} .{key}")
+    return decoded
+
+
+def val(x: Any) -> Any:
+    return x.val if isinstance(x, Enumeration) else x
+
+
+def run(url: str, user: str, password: str) -> dict[str, Any]:
+    parsed = urlparse(url)
+    agent = Agent(
+        parsed.scheme,
+        parsed.netloc,
+        user,
+        password,
+        disable_certificate_verification=True,
+        timeout=20,
+    )
+    out: dict[str, Any] = {"bindings": raritan.rpc.__file__, "typeinfo_patched": TYPEINFO_PATCHED}
+
+    pdu = pdumodel.Pdu("/model/pdu/0", agent)
+    meta = exact(pdu.getMetaData)
+    settings = exact(pdu.getSettings)
+    exact(pdu.getNameplate)
+    outlets = exact(pdu.getOutlets)
+    inlets = exact(pdu.getInlets)
+    ocps = exact(pdu.getOverCurrentProtectors)
+    totals = exact(pdu.getSensors)
+    exact(pdu.getTransferSwitches)
+    out["pdu"] = {
+        "serial": meta.nameplate.serialNumber,
+        "model": meta.nameplate.model,
+        "brand": meta.nameplate.brand,
+        "fw": meta.fwRevision,
+        "mac": meta.macAddress,
+        "switchable": meta.hasSwitchableOutlets,
+        "name": settings.name,
+        "cycleDelay": settings.cycleDelay,
+        "outlets": len(outlets),
+        "inlets": len(inlets),
+        "ocps": len(ocps),
+        "total_power": exact(totals.activePower.getReading).value,
+        "total_power_type": totals.activePower.idlType,
+    }
+
+    # outlet 0: metadata, settings, state, sensors, switching
+    outlet = outlets[0]
+    omd = exact(outlet.getMetaData)
+    oset = exact(outlet.getSettings)
+    state = exact(outlet.getState)
+    osens = exact(outlet.getSensors)
+    exact(outlet.getIOP)
+    out["outlet"] = {
+        "rid": outlet.target,
+        "type": outlet.idlType,
+        "label": omd.label,
+        "switchable": omd.isSwitchable,
+        "name": oset.name,
+        "powerState": val(state.powerState),
+    }
+    PS = pdumodel.Outlet.PowerState
+    out["outlet"]["setOff"] = exact(outlet.setPowerState, PS.PS_OFF)
+    after_off = exact(outlet.getState)
+    out["outlet"]["stateAfterOff"] = val(after_off.powerState)
+    out["outlet"]["powerAfterOff"] = exact(osens.activePower.getReading).value
+    out["outlet"]["sensorStateAfterOff"] = exact(osens.outletState.getState).value
+    out["outlet"]["setOn"] = exact(outlet.setPowerState, PS.PS_ON)
+    out["outlet"]["stateAfterOn"] = val(exact(outlet.getState).powerState)
+    out["outlet"]["cycle"] = exact(outlet.cyclePowerState)
+    cyc = exact(outlet.getState)
+    out["outlet"]["cycling"] = [cyc.cycleInProgress, val(cyc.powerState)]
+
+    # sensors of outlet 1 (numeric, accumulating, state)
+    s1 = exact(outlets[1].getSensors)
+    reading = exact(s1.voltage.getReading)
+    vmeta = exact(s1.voltage.getMetaData)
+    spec = exact(s1.voltage.getTypeSpec)
+    exact(s1.voltage.getThresholds)
+    energy = exact(s1.activeEnergy.getReading)
+    exact(s1.activeEnergy.getMetaData)
+    ostate = exact(s1.outletState.getState)
+    ospec = exact(s1.outletState.getTypeSpec)
+    out["sensors"] = {
+        "voltage": reading.value,
+        "voltage_valid": reading.valid,
+        "voltage_type": spec.type,
+        "voltage_unit": spec.unit,
+        "voltage_decdigits": vmeta.decdigits,
+        "energy": energy.value,
+        "energy_type": s1.activeEnergy.idlType,
+        "outletState": ostate.value,
+        "outletState_type": [ospec.readingtype, ospec.type],
+        "null_refs": sorted(k for k in s1.elements if getattr(s1, k) is None),
+    }
+
+    # inlet, poles
+    inlet = inlets[0]
+    exact(inlet.getMetaData)
+    exact(inlet.getSettings)
+    isens = exact(inlet.getSensors)
+    poles = exact(inlet.getPoles)
+    out["inlet"] = {
+        "power": exact(isens.activePower.getReading).value,
+        "poles": [val(p.line) for p in poles],
+        "enabled": exact(inlet.isEnabled),
+    }
+
+    # breaker + trip sensor
+    ocp = ocps[0]
+    cmd = exact(ocp.getMetaData)
+    exact(ocp.getSettings)
+    csens = exact(ocp.getSensors)
+    exact(ocp.getPoles)
+    trip = exact(csens.trip.getState)
+    out["ocp"] = {
+        "label": cmd.label,
+        "type": val(cmd.type),
+        "trip": trip.value,
+        "trip_type": csens.trip.idlType,
+        "trip_spec": exact(csens.trip.getTypeSpec).type,
+        "current": exact(csens.current.getReading).value,
+    }
+
+    # peripherals
+    dm = exact(pdu.getPeripheralDeviceManager)
+    slots = exact(dm.getDeviceSlots)
+    exact(dm.getSettings)
+    exact(dm.getMetaData)
+    exact(dm.getDeviceTypeInfos)
+    exact(dm.getDiscoveredPackageInfos)
+    discovered = exact(dm.getDiscoveredDevices)
+    devices = []
+    for slot in slots[:4]:
+        dev = exact(slot.getDevice)
+        sset = exact(slot.getSettings)
+        if dev is None:
+            devices.append(None)
+            continue
+        typ = dev.deviceID.type
+        if typ.readingtype == 0:
+            value = exact(dev.device.getReading).value
+            exact(dev.device.getMetaData)
+        else:
+            value = exact(dev.device.getState).value
+        devices.append(
+            {
+                "serial": dev.deviceID.serial,
+                "type": typ.type,
+                "unit": typ.unit,
+                "channel": dev.deviceID.channel,
+                "actuator": dev.deviceID.isActuator,
+                "name": sset.name,
+                "value": value,
+                "deviceType": dev.idlType,
+                "sensorType": dev.device.idlType,
+            }
+        )
+    out["peripherals"] = {"slots": len(slots), "discovered": len(discovered), "devices": devices}
+    well_known_slot = peripheral.DeviceSlot("/model/peripheraldeviceslot/0", agent)
+    out["peripherals"]["wk_slot0_serial"] = exact(well_known_slot.getDevice).deviceID.serial
+
+    # cascade + link unit
+    status = exact(cascading.CascadeManager("/cascade", agent).getStatus)
+    out["cascade"] = {
+        "role": val(status.role),
+        "links": {str(k): val(v.status) for k, v in status.linkUnits.items()},
+    }
+    if status.linkUnits:
+        link_id = min(status.linkUnits)
+        lpdu = pdumodel.Pdu(f"/model/pdu/{link_id}", agent)
+        lmeta = exact(lpdu.getMetaData)
+        louts = exact(lpdu.getOutlets)
+        lstate = exact(louts[0].getState)
+        exact(louts[0].getMetaData)
+        lsens = exact(louts[0].getSensors)
+        out["link"] = {
+            "id": link_id,
+            "serial": lmeta.nameplate.serialNumber,
+            "mac": lmeta.macAddress,
+            "outlets": len(louts),
+            "outlet0": louts[0].target,
+            "powerState": val(lstate.powerState),
+            "power": exact(lsens.activePower.getReading).value,
+            "setOff": exact(louts[0].setPowerState, PS.PS_OFF),
+            "stateAfterOff": val(exact(louts[0].getState).powerState),
+        }
+        exact(exact(lpdu.getPeripheralDeviceManager).getDeviceSlots)
+        via_link = pdumodel.Pdu(f"/link/{link_id}/model/pdu/0", agent)
+        out["link"]["via_link_serial"] = exact(via_link.getMetaData).nameplate.serialNumber
+
+    # firmware, unit
+    fw = firmware.Firmware("/firmware", agent)
+    out["firmware"] = {"version": exact(fw.getVersion)}
+    if hasattr(fw, "getInfo"):
+        out["firmware"]["info"] = exact(fw.getInfo).version
+    exact(pdumodel.Unit("/model/unit", agent).identify, 3)
+
+    # bulk helper
+    bulk = BulkRequestHelper(agent)
+    bulk.add_request(pdu.getMetaData)
+    bulk.add_request(outlet.getState)
+    bulk.add_request(s1.voltage.getReading)
+    bulk.add_request(s1.outletState.getState)
+    bulk.add_request(outlets[2].setPowerState, PS.PS_OFF)
+    bulk.add_request(outlets[2].getState)
+    bulk.add_request(slots[-1].getDevice)
+    results = bulk.perform_bulk(raise_subreq_failure=True)
+    out["bulk"] = {
+        "count": len(results),
+        "serial": results[0].nameplate.serialNumber,
+        "voltage_valid": results[2].valid,
+        "set": results[4],
+        "stateAfterSet": val(results[5].powerState),
+        "emptySlot": results[6],
+        "types": [type(r).__name__ for r in results],
+    }
+
+    # session login
+    sm = session.SessionManager("/session", agent)
+    rc, sess, token = exact(sm.newSession)
+    token_agent = Agent(
+        parsed.scheme, parsed.netloc, disable_certificate_verification=True, timeout=20
+    )
+    token_agent.set_auth_token(token)
+    token_pdu = pdumodel.Pdu("/model/pdu/0", token_agent)
+    token_sm = session.SessionManager("/session", token_agent)
+    current = exact(token_sm.getCurrentSession)
+    out["session"] = {
+        "ret": rc,
+        "username": sess.username,
+        "timeout": sess.timeout,
+        "token_len": len(token),
+        "serial_with_token": exact(token_pdu.getMetaData).nameplate.serialNumber,
+        "current_id": current.sessionId,
+        "same_id": current.sessionId == sess.sessionId,
+    }
+    exact(token_sm.touchCurrentSession, True)
+    exact(token_sm.closeCurrentSession, session.SessionManager.CloseReason.CLOSE_REASON_LOGOUT)
+    try:
+        token_pdu.getMetaData()
+        out["session"]["after_close"] = "accepted"
+    except raritan.rpc.HttpException as err:
+        out["session"]["after_close"] = "401" if "401" in str(err) else str(err)
+
+    # actuator (if present)
+    for slot in slots:
+        dev = slot.getDevice()
+        if dev is not None and dev.deviceID.isActuator:
+            switch = dev.device
+            assert isinstance(switch, sensors.Switch)
+            out["actuator"] = {
+                "type": dev.deviceID.type.type,
+                "set": exact(switch.setState, 1),
+                "state": exact(switch.getState).value,
+            }
+            break
+    out["calls"] = len(CALLS)
+    return out
+
+
+if __name__ == "__main__":
+    result = run(sys.argv[1], sys.argv[2], sys.argv[3])
+    print(json.dumps(result))

@@ -1,0 +1,128 @@
+"""The official ``raritan==3.6.0.46486`` bindings against the emulator's 3.6 profile.
+
+The 3.6 bindings share the package name with the 4.4.1 ones in the venv, so they run in a subprocess
+with ``PYTHONPATH=.sdk/raritan-3.6`` (installed by ``scripts/setup``); the subprocess runs
+``scenario.py`` and prints JSON that this test asserts on. The emulator runs in this process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.sdk.conftest import EmulatorThread
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+ROOT = Path(__file__).resolve().parents[2]
+SDK36 = ROOT / ".sdk" / "raritan-3.6"
+SCENARIO = Path(__file__).with_name("scenario.py")
+
+
+def _require_sdk36() -> None:
+    if (SDK36 / "raritan" / "rpc" / "__init__.py").is_file():
+        return
+    message = f"{SDK36} is missing: run scripts/setup (installs raritan==3.6.0.46486 there)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def run_sdk36(url: str, user: str = "admin", password: str = "raritan") -> dict[str, Any]:
+    _require_sdk36()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(SDK36)
+    proc = subprocess.run(
+        [sys.executable, str(SCENARIO), url, user, password],
+        env=env,
+        cwd=str(SDK36),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, f"3.6 SDK scenario failed:\n{proc.stdout}\n{proc.stderr}"
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_full_scenario_3_6(threaded_emulator: Callable[..., EmulatorThread]) -> None:
+    emu = threaded_emulator(outlets=8, link_units=2, peripherals=11, firmware="3.6")
+    primary = emu.emu.unit(0)
+    primary.outlet(0).base_power = 150.0
+    emu.emu.unit(2).outlet(0).base_power = 200.0
+
+    out = run_sdk36(emu.url)
+
+    assert out["bindings"].startswith(str(SDK36))  # really the 3.6 generation
+    assert out["calls"] > 80
+    pdu = out["pdu"]
+    assert pdu["serial"] == primary.serial
+    assert pdu["fw"] == "3.6.0.5-46486"
+    assert pdu["brand"] == "Raritan"  # Nameplate 2.0.0 has brand in 3.6
+    assert pdu["total_power_type"] == "sensors.NumericSensor:4.0.3"
+
+    outlet = out["outlet"]
+    assert outlet["type"] == "pdumodel.Outlet:2.1.5"
+    assert outlet["rid"] == "/tfwopaque/pdumodel.Outlet:2.1.5/outlet.0"
+    assert [outlet["setOff"], outlet["stateAfterOff"], outlet["powerAfterOff"]] == [0, 0, 0.0]
+    assert [outlet["setOn"], outlet["stateAfterOn"]] == [0, 1]
+    assert outlet["cycling"] == [True, 0]
+
+    sensors = out["sensors"]
+    assert sensors["energy_type"] == "sensors.AccumulatingNumericSensor:2.0.3"
+    assert 220 < sensors["voltage"] < 240
+    assert "unbalancedVoltage" not in sensors["null_refs"]  # not in Outlet 2.1.5 Sensors
+
+    assert out["ocp"]["trip_type"] == "pdumodel.OverCurrentProtectorTripSensor:1.0.5"
+    assert out["ocp"]["trip"] == 1
+
+    per = out["peripherals"]
+    assert per["slots"] == 32
+    temp = per["devices"][0]
+    assert temp["channel"] == 0  # 3.6 quirk (4.x: -1)
+    assert temp["deviceType"] == "peripheral.Device:3.0.2"
+    assert per["devices"][2]["unit"] == 29  # the Fahrenheit probe
+
+    assert out["cascade"] == {"role": 1, "links": {"2": 1, "3": 1}}  # role 1 = MASTER in 3.6
+    link = out["link"]
+    assert link["serial"] == emu.emu.unit(2).serial != pdu["serial"]
+    assert link["outlet0"] == "/tfwopaque/pdumodel.Outlet:2.1.5/L2.outlet.0"
+    assert link["power"] > 0
+    assert link["stateAfterOff"] == 0
+
+    assert out["firmware"] == {"version": "3.6.0.5-46486"}  # no getInfo in Firmware 2.0.1
+    bulk = out["bulk"]
+    assert bulk["types"] == ["MetaData", "State", "Reading", "State", "int", "State", "NoneType"]
+    assert out["session"]["ret"] == 0
+    assert out["session"]["serial_with_token"] == primary.serial
+    assert out["session"]["after_close"] == "401"
+    assert out["actuator"]["state"] == 1
+
+
+def test_3_6_bindings_reject_nothing_of_4_4_but_roundtrip_catches_extra_fields(
+    threaded_emulator: Callable[..., EmulatorThread],
+) -> None:
+    """Against the 4.4 profile the 3.6 scenario must fail: the strict re-encoding shows 4.x fields
+    the 3.6 IDL does not have (this is what keeps 4.x fields out of the 3.6 profile)."""
+    emu = threaded_emulator(outlets=2, firmware="4.4")
+    _require_sdk36()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(SDK36)
+    proc = subprocess.run(
+        [sys.executable, str(SCENARIO), emu.url, "admin", "raritan"],
+        env=env,
+        cwd=str(SDK36),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode != 0
+    assert "Mismatch" in proc.stderr

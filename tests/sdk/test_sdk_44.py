@@ -1,0 +1,249 @@
+"""The official ``raritan.rpc`` 4.4.1 bindings against the emulator's 4.4 profile.
+
+The scenario (``scenario.py``) decodes every answer with the bindings' strict IDL decoders and
+checks
+that re-encoding gives back the identical JSON (exact field set and order of the 4.4.1 IDL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlparse
+
+import pytest
+import raritan.rpc
+from raritan.rpc import Agent, cascading, pdumodel
+
+from tests.sdk import scenario
+from tests.sdk.conftest import EmulatorThread
+
+pytestmark = [
+    pytest.mark.usefixtures("socket_enabled"),
+    # the bindings' Time.decode uses datetime.utcfromtimestamp
+    pytest.mark.filterwarnings("ignore:datetime.datetime.utcfromtimestamp:DeprecationWarning"),
+]
+
+
+def _agent(url: str, user: str = "admin", password: str = "raritan") -> Agent:
+    parsed = urlparse(url)
+    return Agent(
+        parsed.scheme,
+        parsed.netloc,
+        user,
+        password,
+        disable_certificate_verification=True,
+        timeout=20,
+    )
+
+
+def test_bindings_are_4_4_1() -> None:
+    assert pdumodel.Pdu.idlType == "pdumodel.Pdu:6.5.7"
+    assert pdumodel.Outlet.idlType == "pdumodel.Outlet:3.0.4"
+
+
+def test_full_scenario_4_4(threaded_emulator: Callable[..., EmulatorThread]) -> None:
+    emu = threaded_emulator(outlets=8, link_units=2, peripherals=11, firmware="4.4")
+    primary = emu.emu.unit(0)
+    # make sure the outlets used by the scenario carry a load
+    primary.outlet(0).base_power = 150.0
+    primary.outlet(1).base_power = 80.0
+    emu.emu.unit(2).outlet(0).base_power = 200.0
+
+    out = scenario.run(emu.url, "admin", "raritan")
+
+    assert out["bindings"].startswith(str(raritan.rpc.__file__).rsplit("/", 2)[0])
+    assert out["typeinfo_patched"] is False
+    assert out["calls"] > 80
+
+    pdu = out["pdu"]
+    assert pdu["serial"] == primary.serial
+    assert pdu["fw"] == "4.4.1.5-53217"
+    assert pdu["mac"] == primary.mac
+    assert pdu["mac"].startswith("00:0d:5d:")
+    assert pdu["outlets"] == 8
+    assert pdu["inlets"] == 1
+    assert pdu["ocps"] == 2
+    assert pdu["total_power"] > 0
+    assert pdu["total_power_type"] == "sensors.NumericSensor:4.0.9"
+
+    outlet = out["outlet"]
+    assert outlet["type"] == "pdumodel.Outlet:3.0.4"
+    assert outlet["rid"] == "/tfwopaque/pdumodel.Outlet:3.0.4/outlet.0"
+    assert outlet["label"] == "1"
+    assert outlet["powerState"] == 1
+    assert outlet["setOff"] == 0
+    assert outlet["stateAfterOff"] == 0
+    assert outlet["powerAfterOff"] == 0.0
+    assert outlet["sensorStateAfterOff"] == 0
+    assert outlet["setOn"] == 0
+    assert outlet["stateAfterOn"] == 1
+    assert outlet["cycle"] == 0
+    assert outlet["cycling"] == [True, 0]
+    assert primary.outlet(0).cycle_in_progress
+    assert primary.outlet(2).power_state == 0  # switched off inside the bulk
+
+    sensors = out["sensors"]
+    assert 220 < sensors["voltage"] < 240
+    assert (sensors["voltage_type"], sensors["voltage_unit"]) == (1, 1)
+    assert sensors["energy_type"] == "sensors.AccumulatingNumericSensor:2.0.10"
+    assert sensors["energy"] > 0
+    assert sensors["outletState"] == 1
+    assert sensors["outletState_type"] == [1, 13]
+    assert "unbalancedVoltage" in sensors["null_refs"]  # 4.4-only field present (as null)
+
+    assert out["inlet"]["poles"] == [0, 3]
+    assert out["inlet"]["enabled"] is True
+    assert out["ocp"] == {
+        **out["ocp"],
+        "label": "C1",
+        "type": 0,
+        "trip": 1,
+        "trip_spec": 14,
+        "trip_type": "pdumodel.OverCurrentProtectorTripSensor:1.1.14",
+    }
+
+    per = out["peripherals"]
+    assert per["slots"] == 64
+    assert per["discovered"] == 11
+    temp, humidity, fahrenheit, contact = per["devices"]
+    assert temp["serial"] == humidity["serial"]  # one T/H package, two slots
+    assert temp["channel"] == -1
+    assert (temp["type"], temp["unit"]) == (8, 7)
+    assert (fahrenheit["type"], fahrenheit["unit"]) == (8, 29)
+    assert 60 < fahrenheit["value"] < 85
+    assert temp["deviceType"] == "peripheral.Device:7.0.3"
+    assert temp["name"] == "Front top"
+    assert contact["sensorType"] == "sensors.StateSensor:4.0.8"
+    assert per["wk_slot0_serial"] == temp["serial"]
+
+    assert out["cascade"] == {"role": 1, "links": {"2": 1, "3": 1}}
+    link = out["link"]
+    assert link["serial"] == emu.emu.unit(2).serial != pdu["serial"]
+    assert link["mac"] != pdu["mac"]
+    assert link["via_link_serial"] == link["serial"]
+    assert link["outlet0"] == "/tfwopaque/pdumodel.Outlet:3.0.4/L2.outlet.0"
+    assert link["power"] > 0
+    assert link["setOff"] == 0
+    assert link["stateAfterOff"] == 0
+    assert emu.emu.unit(2).outlet(0).power_state == 0
+    assert emu.emu.unit(3).outlet(0).power_state == 1
+
+    assert out["firmware"] == {"version": "4.4.1.5-53217", "info": "4.4.1.5-53217"}
+    assert primary.identify_count == 1
+
+    bulk = out["bulk"]
+    assert bulk["count"] == 7
+    assert bulk["serial"] == primary.serial
+    assert bulk["types"] == ["MetaData", "State", "Reading", "State", "int", "State", "NoneType"]
+    assert bulk["stateAfterSet"] == 0
+
+    sess = out["session"]
+    assert sess["ret"] == 0
+    assert sess["username"] == "admin"
+    assert sess["token_len"] == 32
+    assert sess["serial_with_token"] == primary.serial
+    assert sess["same_id"] is True
+    assert sess["after_close"] == "401"
+
+    assert out["actuator"] == {"type": 39, "set": 0, "state": 1}
+    stats = emu.emu.stats()
+    assert stats["sessions_created"] == 1
+    assert stats["bulk_requests"] == 1
+    assert stats["bulk_subrequests"] == 7
+
+
+def test_plain_sdk_calls_and_link_outlets(threaded_emulator: Callable[..., EmulatorThread]) -> None:
+    """The SDK used the normal way (proxy methods), including a link unit via /model/pdu/2."""
+    emu = threaded_emulator(outlets=4, link_units=1, link_unit_outlets=6, peripherals=0)
+    agent = _agent(emu.url)
+    link_pdu = pdumodel.Pdu("/model/pdu/2", agent)
+    outlets = link_pdu.getOutlets()
+    assert len(outlets) == 6
+    assert all(isinstance(o, pdumodel.Outlet) for o in outlets)
+    states = [o.getState().powerState for o in outlets]
+    assert states == [pdumodel.Outlet.PowerState.PS_ON] * 6
+    assert outlets[5].setPowerState(pdumodel.Outlet.PowerState.PS_OFF) == 0
+    assert outlets[5].getState().powerState == pdumodel.Outlet.PowerState.PS_OFF
+    assert emu.emu.unit(2).outlet(5).power_state == 0
+    assert (
+        link_pdu.getMetaData().nameplate.serialNumber
+        != pdumodel.Pdu("/model/pdu/0", agent).getMetaData().nameplate.serialNumber
+    )
+    status = cascading.CascadeManager("/cascade", agent).getStatus()
+    assert status.role == cascading.CascadeManager.Role.PRIMARY_UNIT
+    assert list(status.linkUnits) == [2]
+    assert status.linkUnits[2].status == cascading.CascadeManager.LinkUnitStatus.OK
+    # peripherals=0: every slot is empty
+    slots = link_pdu.getPeripheralDeviceManager().getDeviceSlots()
+    assert slots[0].getDevice() is None
+
+
+def test_sdk_error_paths(threaded_emulator: Callable[..., EmulatorThread]) -> None:
+    emu = threaded_emulator(outlets=2, non_switchable_outlets=(1,), readonly_users={"viewer": "v"})
+    agent = _agent(emu.url)
+    outlets = pdumodel.Pdu("/model/pdu/0", agent).getOutlets()
+    assert outlets[1].getMetaData().isSwitchable is False
+    assert outlets[1].setPowerState(pdumodel.Outlet.PowerState.PS_OFF) == 1
+    with pytest.raises(raritan.rpc.HttpException, match="401"):
+        pdumodel.Pdu("/model/pdu/0", _agent(emu.url, password="wrong")).getMetaData()
+    viewer_outlet = pdumodel.Outlet(outlets[0].target, _agent(emu.url, "viewer", "v"))
+    assert viewer_outlet.getState().powerState == pdumodel.Outlet.PowerState.PS_ON
+    with pytest.raises(raritan.rpc.JsonRpcErrorException, match="-32001"):
+        viewer_outlet.setPowerState(pdumodel.Outlet.PowerState.PS_OFF)
+    with pytest.raises(raritan.rpc.HttpException, match="404"):
+        pdumodel.Outlet("/model/pdu/0/outlet/9", agent).getState()
+
+
+def test_sdk_follows_http_redirect_to_tls(threaded_emulator: Callable[..., EmulatorThread]) -> None:
+    """Like a real device: plain HTTP answers 302 -> https, the SDK re-sends the POST there."""
+    emu = threaded_emulator(outlets=2, tls=True, redirect_http=True)
+    assert emu.emu.http_redirect_port is not None
+    agent = Agent(
+        "http",
+        f"127.0.0.1:{emu.emu.http_redirect_port}",
+        "admin",
+        "raritan",
+        disable_certificate_verification=True,
+        timeout=20,
+    )
+    meta = pdumodel.Pdu("/model/pdu/0", agent).getMetaData()
+    assert meta.nameplate.serialNumber == emu.emu.unit(0).serial
+    assert agent.url == emu.url
+
+
+def test_3_6_profile_is_rejected_by_4_4_bindings(
+    threaded_emulator: Callable[..., EmulatorThread],
+) -> None:
+    """The 3.6 profile lacks the fields the 4.4.1 IDL requires: proof it has no newer fields mixed
+    in
+    (the 3.6 bindings, in test_sdk_36.py, accept it exactly)."""
+    emu = threaded_emulator(outlets=2, link_units=1, firmware="3.6")
+    agent = _agent(emu.url)
+    outlet = pdumodel.Pdu("/model/pdu/0", agent).getOutlets()[0]
+    with pytest.raises(KeyError, match="isSuspended"):
+        outlet.getState()
+    with pytest.raises(KeyError, match="primaryUnit"):
+        cascading.CascadeManager("/cascade", agent).getStatus()
+    with pytest.raises(KeyError, match="hasDCInlets"):
+        pdumodel.Pdu("/model/pdu/0", agent).getMetaData()
+
+
+def test_4_4_profile_does_not_roundtrip_through_3_6_shapes(
+    threaded_emulator: Callable[..., EmulatorThread],
+) -> None:
+    """Sanity check of the exactness check itself: a 4.4 Outlet.State carries fields that a binding
+    without them would drop on re-encoding."""
+    emu = threaded_emulator(outlets=1, firmware="4.4")
+    agent = _agent(emu.url)
+    raw = agent.json_rpc("/model/pdu/0/outlet/0", "getState", {})["_ret_"]
+    fields_36 = [
+        "available",
+        "powerState",
+        "switchOnInProgress",
+        "cycleInProgress",
+        "isLoadShed",
+        "ledState",
+        "lastPowerStateChange",
+    ]
+    assert list(raw) != fields_36
+    assert list(raw) == list(pdumodel.Outlet.State.elements)
