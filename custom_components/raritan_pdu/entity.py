@@ -61,6 +61,11 @@ def line_key(pole: PoleInfo) -> str:
     return f"pole{pole.index + 1}"
 
 
+def is_phase(pole: PoleInfo) -> bool:
+    """Whether the pole is a phase conductor (L1, L2, L3), not neutral or earth."""
+    return pole.line in (PowerLine.L1, PowerLine.L2, PowerLine.L3)
+
+
 def line_label(pole: PoleInfo) -> str:
     """Label shown in entity names: the pole label, else ``L1``/``N``/``PE``..."""
     if pole.label:

@@ -51,6 +51,7 @@ from .entity import (
     async_setup_topology_entities,
     device_info_for,
     has_inlet_devices,
+    is_phase,
     line_label,
     sensor_rid,
     sensors_of,
@@ -292,7 +293,9 @@ def object_sensors(
     own_inlet_device = has_inlet_devices(unit)
     for inlet in unit.inlets:
         yield ObjectRef.for_inlet(unit, inlet), inlet, KIND_INLET, {}, own_inlet_device
-        for pole in inlet.poles:
+        # Poles of single-phase inlets repeat the inlet's readings: only multi-phase inlets.
+        poles = inlet.poles if len([p for p in inlet.poles if is_phase(p)]) > 1 else []
+        for pole in poles:
             yield (
                 ObjectRef.for_pole(unit, inlet, pole),
                 pole,
