@@ -44,7 +44,6 @@ from .const import (
     CONF_TRUST,
     DEFAULT_PORT_HTTP,
     DEFAULT_PORT_HTTPS,
-    DEFAULT_TIMEOUT,
     DEFAULT_USERNAME,
     DOMAIN,
     LOGGER,
@@ -60,7 +59,6 @@ from .xerus import (
     XerusProtocolError,
     XerusTimeoutError,
     XerusTlsError,
-    fetch_certificate_fingerprint,
 )
 
 _HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*\.?$")
@@ -98,6 +96,9 @@ CREDENTIALS_SCHEMA = vol.Schema(
     }
 )
 TRUST_SCHEMA = vol.Schema({vol.Required(CONF_TRUST, default=False): bool})
+
+
+_USER_SOURCES = (SOURCE_USER, SOURCE_REAUTH, SOURCE_RECONFIGURE)
 
 
 class InvalidHost(ValueError):
@@ -270,14 +271,10 @@ class RaritanConfigFlow(ConfigFlow, domain=DOMAIN):
         except XerusTlsError as err:
             fingerprint = err.fingerprint
             if fingerprint is None:
-                try:
-                    fingerprint = await fetch_certificate_fingerprint(
-                        self._data[CONF_HOST], self._data[CONF_PORT], DEFAULT_TIMEOUT
-                    )
-                except XerusError:
-                    LOGGER.debug("Cannot read the certificate of %s", self._data[CONF_HOST])
-                    self._errors = {"base": "cannot_connect"}
-                    return None
+                # No certificate to show (e.g. HTTPS to a plain HTTP port).
+                LOGGER.debug("TLS error with %s: %s", self._data[CONF_HOST], err)
+                self._errors = {"base": "cannot_connect"}
+                return None
             if fingerprint == self._known_fingerprint != self._data[CONF_FINGERPRINT]:
                 # The certificate the user already trusted for this entry: keep trusting it.
                 self._data[CONF_FINGERPRINT] = fingerprint
@@ -313,6 +310,11 @@ class RaritanConfigFlow(ConfigFlow, domain=DOMAIN):
         if self._untrusted_fingerprint is not None:
             return await self.async_step_trust_certificate()
         if identity is None:
+            if self._errors.get("base") == "link_unit" and self.source not in _USER_SOURCES:
+                # Discovered link unit: nothing the user can fix in this flow.
+                return self.async_abort(
+                    reason="link_unit", description_placeholders=self._placeholders
+                )
             return None
         mac = dr.format_mac(identity.mac) if identity.mac else None
         self._data[CONF_MAC] = mac
@@ -365,8 +367,6 @@ class RaritanConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_zeroconf(self, discovery_info: ZeroconfServiceInfo) -> ConfigFlowResult:
         """A PDU announced its JSON-RPC service (``_raritan-rpcs._tcp``)."""
         host = str(discovery_info.ip_address)
-        if discovery_info.ip_address.version == 6:
-            host = ipaddress.IPv6Address(host).compressed
         # The serial number is unknown until the user gave credentials; until then the
         # service instance name (unique on the network) identifies the flow, so the
         # discovery can be ignored.
@@ -404,10 +404,6 @@ class RaritanConfigFlow(ConfigFlow, domain=DOMAIN):
             self._data[CONF_PASSWORD] = user_input[CONF_PASSWORD]
             if (result := await self._async_connect()) is not None:
                 return result
-            if self._errors.get("base") == "link_unit":
-                return self.async_abort(
-                    reason="link_unit", description_placeholders=self._placeholders
-                )
         return self._async_show_discovery_form()
 
     def _async_show_discovery_form(self) -> ConfigFlowResult:

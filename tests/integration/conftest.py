@@ -7,14 +7,23 @@
 * ``setup_integration(hass, entry)``: add and set up an entry, wait until it settled.
 * ``init_integration``: ``mock_config_entry``, set up.
 * ``async_poll(hass, freezer)``: advance time by one poll interval and let the poll finish.
+* ``proxy_factory(emu, link_id=None, cert_host=None)``: a real HTTP(S) server forwarding to ``emu``
+  - ``link_id``: answers as that link unit would for itself (role LINK_UNIT);
+  - ``cert_host``: serves HTTPS with its own self-signed certificate (a "changed certificate").
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import ssl
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import ClientSession, web
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import (
     CONF_HOST,
@@ -32,7 +41,30 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.raritan_pdu.const import CONF_FINGERPRINT, CONF_MAC, DOMAIN, SCAN_INTERVAL
-from tests.emulator import PduEmulator
+from tests.emulator import PduEmulator, make_certificate
+
+
+@pytest.fixture
+async def hass(hass: HomeAssistant) -> HomeAssistant:
+    """Home Assistant's ``hass``, tolerating TLS handshakes that clients abort on test servers.
+
+    When a client refuses a self-signed certificate (as it should), the emulator's or a
+    proxy's server side reports the reset handshake to the event loop's exception handler,
+    which Home Assistant's test harness turns into a test failure. That is the test device's
+    business, not the integration's: drop exactly those reports.
+    """
+    loop = hass.loop
+    handler = loop.get_exception_handler()
+
+    def filtered(loop: Any, context: dict[str, Any]) -> None:
+        message = str(context.get("message", ""))
+        if message.startswith("Error on transport creation for incoming connection"):
+            return
+        if handler is not None:
+            handler(loop, context)
+
+    loop.set_exception_handler(filtered)
+    return hass
 
 
 @pytest.fixture(autouse=True)
@@ -118,3 +150,81 @@ async def async_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> Non
     freezer.tick(SCAN_INTERVAL)
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
+
+
+@dataclass
+class Proxy:
+    """A running forwarding server."""
+
+    host: str
+    port: int
+    fingerprint: str | None
+
+
+ProxyFactory = Callable[..., Awaitable[Proxy]]
+
+
+def _server_context(cert_pem: bytes, key_pem: bytes) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp, "cert.pem").write_bytes(cert_pem)
+        Path(tmp, "key.pem").write_bytes(key_pem)
+        context.load_cert_chain(Path(tmp, "cert.pem"), Path(tmp, "key.pem"))
+    return context
+
+
+@pytest.fixture
+async def proxy_factory(socket_enabled: None) -> AsyncIterator[ProxyFactory]:
+    """Start real aiohttp servers that forward JSON-RPC requests to an emulator."""
+    runners: list[web.AppRunner] = []
+
+    async def make(
+        emu: PduEmulator, link_id: int | None = None, cert_host: str | None = None
+    ) -> Proxy:
+        def rewrite(rid: str) -> str:
+            if link_id is None or rid in ("/bulk", "/session"):
+                return rid
+            return f"/link/{link_id}{rid}"
+
+        async def forward(request: web.Request) -> web.Response:
+            body = await request.read()
+            if request.path == "/bulk" and link_id is not None:
+                payload = json.loads(body)
+                for sub in payload["params"]["requests"]:
+                    sub["rid"] = rewrite(sub["rid"])
+                body = json.dumps(payload).encode()
+            headers = {
+                key: value
+                for key, value in request.headers.items()
+                if key.lower() in ("authorization", "x-sessiontoken", "content-type")
+            }
+            async with (
+                ClientSession() as session,
+                session.post(
+                    f"{emu.url}{rewrite(request.path)}", data=body, headers=headers, ssl=False
+                ) as resp,
+            ):
+                return web.Response(
+                    status=resp.status,
+                    body=await resp.read(),
+                    content_type=resp.content_type,
+                )
+
+        context: ssl.SSLContext | None = None
+        fingerprint: str | None = None
+        if cert_host is not None:
+            cert_pem, key_pem, fingerprint = make_certificate(cert_host)
+            context = _server_context(cert_pem, key_pem)
+        app = web.Application()
+        app.router.add_route("POST", "/{tail:.*}", forward)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        runners.append(runner)
+        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
+        await site.start()
+        port: int = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return Proxy("127.0.0.1", port, fingerprint)
+
+    yield make
+    for runner in runners:
+        await runner.cleanup()
