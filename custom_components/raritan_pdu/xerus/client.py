@@ -464,13 +464,31 @@ class XerusClient:
     async def _send_adaptive(
         self, fragments: Sequence[str], lo: int, hi: int, out: list[Any], split: bool
     ) -> None:
+        """Send ``fragments[lo:hi]``; on a size rejection split in halves (recursively).
+
+        HTTP 413 splits at once; a 5xx or a broken connection is first retried once at the same
+        size (it may be transient), unless this chunk already is a half of a rejected bulk.
+        """
         size = hi - lo
-        try:
-            responses = await self._post_bulk(fragments, lo, hi)
-        except XerusError as err:
-            if size <= 1 or not _is_size_rejection(err, size):
-                raise
-            _LOGGER.debug("%s rejected a bulk of %d (%s), splitting", self.host, size, err)
+        limit = self.max_bulk_size
+        if split and limit is not None and size > limit:
+            for start in range(lo, hi, limit):
+                await self._send_adaptive(fragments, start, min(start + limit, hi), out, True)
+            return
+        retry_same_size = not split
+        while True:
+            try:
+                responses = await self._post_bulk(fragments, lo, hi)
+                break
+            except XerusError as err:
+                if size <= 1 or not _is_size_rejection(err, size):
+                    raise
+                too_large = isinstance(err, XerusHttpError) and err.status == 413
+                if retry_same_size and not too_large:
+                    retry_same_size = False
+                    _LOGGER.debug("%s: bulk of %d failed (%s), retrying", self.host, size, err)
+                    continue
+                _LOGGER.debug("%s rejected a bulk of %d (%s), splitting", self.host, size, err)
             mid = lo + size // 2
             await self._send_adaptive(fragments, lo, mid, out, True)
             await self._send_adaptive(fragments, mid, hi, out, True)
