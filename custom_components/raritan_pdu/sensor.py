@@ -224,15 +224,6 @@ _PREFIX = {
 }
 
 
-def _to_snake(name: str) -> str:
-    out: list[str] = []
-    for char in name:
-        if char.isupper() and out:
-            out.append("_")
-        out.append(char.lower())
-    return "".join(out)
-
-
 def describe(
     base: RaritanSensorEntityDescription, kind: str, info: SensorInfo, *, own_device: bool = False
 ) -> RaritanSensorEntityDescription:
@@ -244,7 +235,7 @@ def describe(
     prefix = "" if own_device else _PREFIX.get(kind, "")
     return replace(
         base,
-        key=_to_snake(base.key),
+        key=base.translation_key or base.key,
         translation_key=f"{prefix}{base.translation_key}",
         entity_registry_enabled_default=kind in base.enabled_in,
         native_unit_of_measurement=unit,
@@ -269,7 +260,7 @@ def describe_peripheral(
         translation_key=f"ext_{kind}" if kind in EXT_SENSOR_KINDS else "ext_sensor",
         enabled_in=_ALL,
     )
-    return describe(base, KIND_EXT, info)
+    return replace(describe(base, KIND_EXT, info), key=kind)
 
 
 #: Peripheral numeric sensor kinds with a translated name (others are called "Sensor").
