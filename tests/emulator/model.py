@@ -454,7 +454,8 @@ class Outlet(RpcObject):
         self.sequence_delay = 0
         self.receptacle = "IEC 60320 C19" if index % 4 == 3 else "IEC 60320 C13"
         self.rating_current = 16 if self.receptacle.endswith("C19") else 10
-        idle = rng.random() < 0.25
+        # outlet index 0 always carries a load, indexes 3, 8, 13 ... are always idle, others random
+        idle = index != 0 and (index % 5 == 3 or rng.random() < 0.2)
         self.base_power = 0.0 if idle else round(rng.uniform(25.0, 420.0), 1)
         self.power_factor = round(rng.uniform(0.85, 0.99), 3)
         self.phase_key = rng.uniform(0, 100)
