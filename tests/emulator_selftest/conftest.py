@@ -47,7 +47,10 @@ class Raw:
             text = await resp.text()
             ctype = resp.headers.get("Content-Type", "")
             if resp.status == 200 and ctype.startswith("application/json"):
-                return resp.status, json.loads(text), resp
+                try:
+                    return resp.status, json.loads(text), resp
+                except ValueError:  # e.g. the truncate_json fault
+                    return resp.status, text, resp
             return resp.status, text, resp
 
     async def call(
