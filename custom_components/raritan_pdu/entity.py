@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from homeassistant.core import CALLBACK_TYPE, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
@@ -244,6 +245,28 @@ def device_info_for(unit: UnitTopology, obj: PduObject) -> DeviceInfo:
         inlet = next(i for i in unit.inlets if any(p is obj for p in i.poles))
         return inlet_device_info(unit, inlet)
     return unit_device_info(unit)
+
+
+@callback
+def async_update_child_devices(hass: HomeAssistant, topology: Topology) -> None:
+    """Rename outlet/inlet/sensor package devices after a topology refresh.
+
+    Device info of an entity is applied only when it is added; names set on the PDU later (an
+    outlet renamed in its web UI) reach Home Assistant here. A name the user set in Home
+    Assistant (``name_by_user``) still wins.
+    """
+    registry = dr.async_get(hass)
+    infos: list[DeviceInfo] = []
+    for unit in topology.units:
+        infos.extend(outlet_device_info(unit, outlet) for outlet in unit.outlets)
+        if has_inlet_devices(unit):
+            infos.extend(inlet_device_info(unit, inlet) for inlet in unit.inlets)
+        infos.extend(peripheral_device_info(unit, p) for p in unit.peripherals)
+    for info in infos:
+        device = registry.async_get_device(identifiers=info["identifiers"])
+        name = info.get("name")
+        if device is not None and name and device.name != name:
+            registry.async_update_device(device.id, name=name)
 
 
 # --- base entity ------------------------------------------------------------------------------

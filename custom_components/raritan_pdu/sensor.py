@@ -33,7 +33,7 @@ from homeassistant.const import (
     UnitOfTime,
     UnitOfVolume,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
@@ -49,6 +49,7 @@ from .entity import (
     PduObject,
     RaritanEntity,
     async_setup_topology_entities,
+    async_update_child_devices,
     device_info_for,
     has_inlet_devices,
     is_phase,
@@ -340,6 +341,13 @@ async def async_setup_entry(
 ) -> None:
     """Set up the sensors of every unit, and of objects that appear later."""
     async_setup_topology_entities(entry, async_add_entities, build_entities)
+    coordinator = entry.runtime_data
+
+    @callback
+    def _rename_devices() -> None:
+        async_update_child_devices(hass, coordinator.topology)
+
+    entry.async_on_unload(coordinator.async_add_topology_listener(_rename_devices))
 
 
 class RaritanSensor(RaritanEntity, SensorEntity):
