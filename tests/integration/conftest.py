@@ -7,7 +7,8 @@
 * ``setup_integration(hass, entry)``: add and set up an entry, wait until it settled.
 * ``init_integration``: ``mock_config_entry``, set up.
 * ``async_poll(hass, freezer)``: advance time by one poll interval and let the poll finish.
-* ``proxy_factory(emu, link_id=None, cert_host=None)``: a real HTTP(S) server forwarding to ``emu``
+* ``proxy_factory(emu, link_id=None, cert_host=None, port=0)``: a real HTTP(S) server forwarding
+  to ``emu``
   - ``link_id``: answers as that link unit would for itself (role LINK_UNIT);
   - ``cert_host``: serves HTTPS with its own self-signed certificate (a "changed certificate").
 """
@@ -149,7 +150,7 @@ async def async_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> Non
     """Advance time by one poll interval and wait for the poll to finish."""
     freezer.tick(SCAN_INTERVAL)
     async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 @dataclass
@@ -159,6 +160,11 @@ class Proxy:
     host: str
     port: int
     fingerprint: str | None
+    runner: web.AppRunner
+
+    async def stop(self) -> None:
+        """Stop serving (the port becomes free for another proxy)."""
+        await self.runner.cleanup()
 
 
 ProxyFactory = Callable[..., Awaitable[Proxy]]
@@ -179,7 +185,10 @@ async def proxy_factory(socket_enabled: None) -> AsyncIterator[ProxyFactory]:
     runners: list[web.AppRunner] = []
 
     async def make(
-        emu: PduEmulator, link_id: int | None = None, cert_host: str | None = None
+        emu: PduEmulator,
+        link_id: int | None = None,
+        cert_host: str | None = None,
+        port: int = 0,
     ) -> Proxy:
         def rewrite(rid: str) -> str:
             if link_id is None or rid in ("/bulk", "/session"):
@@ -220,10 +229,10 @@ async def proxy_factory(socket_enabled: None) -> AsyncIterator[ProxyFactory]:
         runner = web.AppRunner(app)
         await runner.setup()
         runners.append(runner)
-        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
+        site = web.TCPSite(runner, "127.0.0.1", port, ssl_context=context, reuse_address=True)
         await site.start()
-        port: int = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return Proxy("127.0.0.1", port, fingerprint)
+        bound: int = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return Proxy("127.0.0.1", bound, fingerprint, runner)
 
     yield make
     for runner in runners:

@@ -1,0 +1,308 @@
+"""Coordinator behaviour seen from Home Assistant: polling cost, failures, topology changes.
+
+Tests that poll take ``freezer`` as their FIRST fixture, so time (and with it the emulator's
+readings and sessions) is frozen before setup.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import CONF_PORT, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import (
+    device_registry as dr,
+)
+from homeassistant.helpers import (
+    entity_registry as er,
+)
+from homeassistant.helpers import (
+    issue_registry as ir,
+)
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.raritan_pdu.const import (
+    CONF_FINGERPRINT,
+    DOMAIN,
+    TOPOLOGY_REFRESH_INTERVAL,
+    TOPOLOGY_RETRY_INTERVAL,
+)
+from tests.emulator import PduEmulator
+
+from .conftest import ProxyFactory, async_poll, entry_data, make_config_entry, setup_integration
+
+
+def power_entity(hass: HomeAssistant, emu: PduEmulator, pdu_id: int, outlet: int = 1) -> str:
+    """Entity id of the active power sensor of an outlet (1-based) of a unit."""
+    unique_id = f"{emu.unit(pdu_id).serial}_outlet_{outlet}_active_power"
+    entity_id = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, unique_id)
+    assert entity_id is not None, unique_id
+    return entity_id
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> str:
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state.state
+
+
+async def async_tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta) -> None:
+    """Let ``delta`` pass (at least one poll happens)."""
+    freezer.tick(delta)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+@pytest.mark.parametrize("firmware", ["3.6", "4.4"])
+async def test_one_request_per_poll(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: PduEmulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Every poll reads all three units with exactly one HTTP request."""
+    for pdu_id in (0, 2, 3):
+        assert state_of(hass, power_entity(hass, emulator, pdu_id)) != STATE_UNAVAILABLE
+    emulator.reset_stats()
+    await async_poll(hass, freezer)
+    stats = emulator.stats()
+    assert stats["http_requests"] == 1
+    assert stats["bulk_requests"] == 1
+    assert stats["bulk_subrequests"] == len(init_integration.runtime_data.registered_rids)
+
+    # The values follow the device.
+    outlet = emulator.unit(2).outlet(0)
+    value = float(state_of(hass, power_entity(hass, emulator, 2)))
+    assert value == pytest.approx(outlet.sensors["activePower"].value())
+
+
+async def test_update_entity_polls(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: PduEmulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """homeassistant.update_entity refreshes now, with the same single request."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    emulator.reset_stats()
+    await hass.services.async_call(
+        "homeassistant",
+        "update_entity",
+        {"entity_id": power_entity(hass, emulator, 0)},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+    assert emulator.stats()["http_requests"] == 1
+
+
+async def test_disabled_sensor_costs_nothing_until_enabled(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: PduEmulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A sensor disabled by default is not read; once enabled, it joins the same request."""
+    registry = er.async_get(hass)
+    coordinator = init_integration.runtime_data
+    disabled = [
+        entry
+        for entry in er.async_entries_for_config_entry(registry, init_integration.entry_id)
+        if entry.domain == "sensor" and entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    ]
+    assert disabled, "expected sensors disabled by default"
+    target = disabled[0]
+    assert hass.states.get(target.entity_id) is None
+
+    emulator.reset_stats()
+    await async_poll(hass, freezer)
+    before = emulator.stats()["bulk_subrequests"]
+    rids_before = set(coordinator.registered_rids)
+
+    registry.async_update_entity(target.entity_id, disabled_by=None)
+    await hass.async_block_till_done()
+    # Home Assistant reloads the entry shortly after an entity was enabled.
+    await async_tick(hass, freezer, timedelta(seconds=31))
+    assert init_integration.state is ConfigEntryState.LOADED
+    coordinator = init_integration.runtime_data
+    assert state_of(hass, target.entity_id) not in (STATE_UNAVAILABLE,)
+
+    emulator.reset_stats()
+    await async_poll(hass, freezer)
+    stats = emulator.stats()
+    assert stats["http_requests"] == 1
+    added = set(coordinator.registered_rids) - rids_before
+    assert len(added) >= 1
+    assert stats["bulk_subrequests"] == before + len(added)
+
+
+async def test_poll_failure_makes_entities_unavailable(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: PduEmulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A failed poll makes every entity unavailable until the next good one."""
+    entity_id = power_entity(hass, emulator, 0)
+    # The client splits and retries a bulk the device rejects; keep rejecting everything.
+    emulator.faults.http_error(500, count=1000)
+    await async_poll(hass, freezer)
+    assert state_of(hass, entity_id) == STATE_UNAVAILABLE
+    coordinator = init_integration.runtime_data
+    assert not coordinator.last_update_success
+    assert "500" in str(coordinator.last_exception)
+
+    emulator.faults.clear()
+    await async_poll(hass, freezer)
+    assert state_of(hass, entity_id) != STATE_UNAVAILABLE
+
+
+async def test_link_unit_failure_only_affects_its_entities(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: PduEmulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """An unreachable link unit: its entities go unavailable, the others keep working."""
+    coordinator = init_integration.runtime_data
+    emulator.faults.link_unreachable(2)
+    await async_poll(hass, freezer)
+    assert state_of(hass, power_entity(hass, emulator, 2)) == STATE_UNAVAILABLE
+    assert state_of(hass, power_entity(hass, emulator, 0)) != STATE_UNAVAILABLE
+    assert state_of(hass, power_entity(hass, emulator, 3)) != STATE_UNAVAILABLE
+
+    # The next poll asks the primary about its link units and stops reading the failed one.
+    await async_poll(hass, freezer)
+    assert not coordinator.unit_available(2)
+    assert coordinator.unit_available(3)
+    assert state_of(hass, power_entity(hass, emulator, 2)) == STATE_UNAVAILABLE
+    emulator.reset_stats()
+    await async_poll(hass, freezer)
+    assert emulator.stats()["http_requests"] == 1
+    assert state_of(hass, power_entity(hass, emulator, 3)) != STATE_UNAVAILABLE
+
+    # The device stays registered while the link unit is down.
+    device_registry = dr.async_get(hass)
+    assert device_registry.async_get_device(identifiers={(DOMAIN, emulator.unit(2).serial)})
+
+    # Back online: found again within the retry interval.
+    emulator.faults.link_unreachable(2, False)
+    await async_tick(hass, freezer, TOPOLOGY_RETRY_INTERVAL)
+    assert coordinator.unit_available(2)
+    await async_poll(hass, freezer)
+    assert state_of(hass, power_entity(hass, emulator, 2)) != STATE_UNAVAILABLE
+
+
+async def test_reboot_rediscovers_without_unavailability(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: PduEmulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """After a PDU reboot every opaque RID changed: the poll rediscovers and reads again."""
+    entity_id = power_entity(hass, emulator, 2, outlet=3)
+    await async_tick(hass, freezer, timedelta(minutes=2))
+    emulator.faults.reboot()
+    await async_poll(hass, freezer)
+    assert state_of(hass, entity_id) != STATE_UNAVAILABLE
+    assert init_integration.runtime_data.last_update_success
+
+    emulator.reset_stats()
+    await async_poll(hass, freezer)
+    assert emulator.stats()["http_requests"] == 1
+    assert state_of(hass, entity_id) != STATE_UNAVAILABLE
+
+
+async def test_topology_refresh_adds_renames_and_removes(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: PduEmulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Every few hours the topology is read again: new link unit, renamed outlet, removed unit."""
+    device_registry = dr.async_get(hass)
+    primary = device_registry.async_get_device(identifiers={(DOMAIN, emulator.unit(0).serial)})
+    assert primary is not None
+    removed_serial = emulator.unit(3).serial
+    assert device_registry.async_get_device(identifiers={(DOMAIN, removed_serial)})
+
+    new_id = emulator.faults.add_link_unit()
+    emulator.faults.remove_link_unit(3)
+    emulator.faults.rename_outlet(0, "NAS")
+    emulator.reset_stats()
+    await async_poll(hass, freezer)
+    assert emulator.stats()["http_requests"] == 1  # nothing rediscovered before it is due
+
+    await async_tick(hass, freezer, TOPOLOGY_REFRESH_INTERVAL)
+    await hass.async_block_till_done()
+
+    added = device_registry.async_get_device(identifiers={(DOMAIN, emulator.unit(new_id).serial)})
+    assert added is not None
+    assert added.via_device_id == primary.id
+    assert device_registry.async_get_device(identifiers={(DOMAIN, removed_serial)}) is None
+    assert not [
+        device
+        for device in dr.async_entries_for_config_entry(device_registry, init_integration.entry_id)
+        if any(ident.startswith(f"{removed_serial}_") for _, ident in device.identifiers)
+    ]
+    outlet = device_registry.async_get_device(
+        identifiers={(DOMAIN, f"{emulator.unit(0).serial}_outlet_1")}
+    )
+    assert outlet is not None
+    assert outlet.name == "NAS"
+
+    # Entities of the new link unit exist and have values after the next poll.
+    await async_poll(hass, freezer)
+    assert state_of(hass, power_entity(hass, emulator, new_id)) != STATE_UNAVAILABLE
+
+
+async def test_authentication_failure_while_polling_starts_reauth(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: PduEmulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The password changed on the PDU: entities go unavailable and reauth starts."""
+    emulator.faults.change_password("changed")
+    emulator.faults.expire_sessions()
+    await async_poll(hass, freezer)
+    assert state_of(hass, power_entity(hass, emulator, 0)) == STATE_UNAVAILABLE
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+@pytest.mark.parametrize("emulator_config", [{"tls": True}])
+async def test_certificate_change_while_polling(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: PduEmulator,
+    proxy_factory: ProxyFactory,
+) -> None:
+    """The PDU suddenly presents another certificate: repair issue, reauth, no data."""
+    first = await proxy_factory(emulator, cert_host="first.example")
+    entry = make_config_entry(
+        emulator,
+        entry_data(emulator, **{CONF_PORT: first.port, CONF_FINGERPRINT: first.fingerprint}),
+    )
+    await setup_integration(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
+    entity_id = power_entity(hass, emulator, 0)
+    assert state_of(hass, entity_id) != STATE_UNAVAILABLE
+
+    await first.stop()
+    second = await proxy_factory(emulator, cert_host="second.example", port=first.port)
+    await async_poll(hass, freezer)
+
+    assert state_of(hass, entity_id) == STATE_UNAVAILABLE
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"certificate_changed_{entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["fingerprint"] == second.fingerprint
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
