@@ -444,12 +444,39 @@ def _banner(emulator: EmulatorProcess, hass: HomeAssistantProcess, public_url: s
         f"    Topology:  primary + {s.link_units} link unit(s), {s.outlets} outlets each, "
         f"{s.peripherals} external sensor(s), firmware {s.firmware}",
         "",
-        f"  Logs: Home Assistant {hass.config_dir / 'home-assistant.log'}",
+        f"  Logs: {hass.config_dir / 'home-assistant.log'} (this terminal shows the",
+        f"        integration's lines), emulator {emulator.log_path}",
         "  Ctrl-C stops both.",
         "=" * 72,
         "",
     ]
     return "\n".join(lines)
+
+
+class _LogFollower:
+    """Prints the new lines of a Home Assistant log that belong to records mentioning ``needle``
+    (a record is a line starting with a timestamp plus its traceback lines)."""
+
+    def __init__(self, path: Path, needle: str) -> None:
+        self.path = path
+        self.needle = needle
+        self.pos = path.stat().st_size if path.exists() else 0
+        self.partial = ""
+        self.showing = False
+
+    def poll(self) -> None:
+        if not self.path.exists():
+            return
+        with self.path.open("r", errors="replace") as log:
+            log.seek(self.pos)
+            chunk = log.read()
+            self.pos = log.tell()
+        *lines, self.partial = (self.partial + chunk).split("\n")
+        for line in lines:
+            if line[:4].isdigit() and line[4:5] == "-":  # "2026-..." starts a new record
+                self.showing = self.needle in line
+            if self.showing:
+                print(line, flush=True)
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -468,11 +495,15 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--username", default="admin")
     p.add_argument("--password", default="raritan")
     p.add_argument("--emulator-host", default="127.0.0.1", help="address the emulator listens on")
-    p.add_argument("--emulator-port", type=int, default=0, help="default: a free port")
+    p.add_argument("--emulator-port", type=int, default=None,
+                   help="default 8443 (HTTPS) / 8080 (HTTP): fixed, so that the config entry "
+                        "still points at it after a restart; 0 = any free port")  # fmt: skip
     p.add_argument("--http-port", type=int, default=8123, help="Home Assistant port (8123)")
     p.add_argument("--http-host", default=None,
                    help="address Home Assistant listens on (default: all)")  # fmt: skip
     p.add_argument("--config", type=Path, default=DEV_CONFIG, help="config dir (config/)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="show all of Home Assistant's console output")  # fmt: skip
     return p.parse_args(argv)
 
 
@@ -480,7 +511,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     settings = EmulatorSettings(
         host=args.emulator_host,
-        port=args.emulator_port,
+        port=args.emulator_port if args.emulator_port is not None else (8443 if args.tls else 8080),
         username=args.username,
         password=args.password,
         outlets=args.outlets,
@@ -494,7 +525,12 @@ def main(argv: list[str] | None = None) -> int:
     config_dir: Path = args.config.resolve()
     config_dir.mkdir(parents=True, exist_ok=True)
     emulator = EmulatorProcess(settings, log_path=config_dir / "emulator.log")
-    hass = HomeAssistantProcess(config_dir, http_port=args.http_port, http_host=args.http_host)
+    console_log = None if args.verbose else config_dir / "hass-console.log"
+    hass = HomeAssistantProcess(
+        config_dir, http_port=args.http_port, http_host=args.http_host, log_path=console_log
+    )
+    # Without --verbose the terminal shows only the integration's records of the console output.
+    follower = None if console_log is None else _LogFollower(console_log, "raritan_pdu")
 
     stopping = False
 
@@ -515,6 +551,8 @@ def main(argv: list[str] | None = None) -> int:
             f"develop: starting Home Assistant on port {args.http_port} with {config_dir} "
             "(the first start installs the frontend and default_config's packages: minutes)"
         )
+        if follower is not None:
+            print(f"develop: Home Assistant's console output goes to {hass.log_path}")
         hass.start()
         public = f"http://localhost:{args.http_port}"
         print(_banner(emulator, hass, public), flush=True)
@@ -523,6 +561,8 @@ def main(argv: list[str] | None = None) -> int:
                 if proc is not None and proc.poll() is not None:
                     print(f"develop: {name} exited with {proc.returncode}; stopping")
                     return proc.returncode or 1
+            if follower is not None:
+                follower.poll()
             time.sleep(1)
     except KeyboardInterrupt:
         print("\ndevelop: stopping Home Assistant and the emulator")
