@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import socket
+import struct
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -640,3 +642,46 @@ async def test_fetch_fingerprint_timeout(socket_enabled: None) -> None:
             writer.close()
         server.close()
         await server.wait_closed()
+
+
+async def test_connection_reset_is_retried_once(tiny_server: TinyFactory) -> None:
+    device = FakeDevice({("/x", "y"): {"_ret_": 3}})
+    resets = [True, False, True, True]
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        if resets.pop(0):
+            transport = request.transport
+            assert transport is not None
+            sock = transport.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            transport.abort()  # RST
+            return web.Response(status=500)
+        return await device.handle(request)
+
+    server = await tiny_server(handler)
+    async with _client(server) as client:
+        assert await client.call("/x", "y") == 3
+        with pytest.raises(XerusConnectionError):
+            await client.call("/x", "y")
+
+
+async def test_redirect_to_another_host_is_refused(tiny_server: TinyFactory) -> None:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return web.Response(status=302, headers={"Location": "https://evil.example/x"})
+
+    server = await tiny_server(handler)
+    async with _client(server) as client:
+        with pytest.raises(XerusProtocolError, match="another host"):
+            await client.call("/x", "y")
+
+
+async def test_bulk_reordered_answers_matched_by_id(tiny_server: TinyFactory) -> None:
+    def transform(subs: list[dict[str, Any]]) -> list[Any]:
+        err = {"jsonrpc": "2.0", "error": {"code": -32603, "message": "boom"}, "id": None}
+        return [_ok(subs[1], "b"), _ok(subs[0], "a"), {"json": err, "statcode": 200}]
+
+    server = await tiny_server(_bulk_handler(transform))
+    async with _client(server) as client:
+        results = await client.bulk([BulkCall("/a", "m"), BulkCall("/b", "m"), BulkCall("/c", "m")])
+    assert [r.value for r in results[:2]] == ["a", "b"]
+    assert isinstance(results[2].error, XerusRpcError)

@@ -9,6 +9,7 @@ session token (``X-SessionToken``) that is renewed transparently.
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
 import time
@@ -78,6 +79,7 @@ SMALL_BULK: Final = 8
 #: Extra timeout per bulk sub-request (devices process sub-requests sequentially).
 PER_SUBREQUEST_TIMEOUT: Final = 0.002
 _REDIRECTS: Final = (301, 302, 303, 307, 308)
+_RETRY_ERRNOS: Final = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED})
 _MAX_REDIRECTS: Final = 3
 _JSON_HEADERS: Final = {"Content-Type": "application/json", "Accept": "application/json"}
 
@@ -244,12 +246,17 @@ class XerusClient:
             except aiohttp.ClientSSLError as err:
                 presented = await self._presented_fingerprint()
                 raise XerusTlsError(f"TLS error talking to {self.host}: {err}", presented) from err
-            except aiohttp.ServerDisconnectedError as err:
-                if not retried:
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as err:
+                # A keep-alive connection closed by the device (idle timeout) surfaces as a
+                # disconnect, a reset or a broken pipe: send once more on a fresh connection.
+                closed = isinstance(err, aiohttp.ServerDisconnectedError) or (
+                    err.errno in _RETRY_ERRNOS
+                )
+                if closed and not retried:
                     retried = True
-                    _LOGGER.debug("%s closed the connection, retrying once", self.host)
+                    _LOGGER.debug("%s closed the connection (%s), retrying once", self.host, err)
                     continue
-                raise XerusConnectionError(f"{self.host} closed the connection") from err
+                raise XerusConnectionError(f"connection to {self.host} failed: {err}") from err
             except TimeoutError as err:
                 raise XerusTimeoutError(f"timeout talking to {self.host}") from err
             except aiohttp.ClientPayloadError as err:
@@ -262,6 +269,9 @@ class XerusClient:
         target = URL(urljoin(current, location))
         if target.scheme not in ("http", "https") or not target.host:
             raise XerusProtocolError(f"unusable redirect target {location!r}")
+        if target.host.lower() != self.host.lower():
+            # Only scheme/port changes are followed: never send credentials to another host.
+            raise XerusProtocolError(f"redirect to another host refused: {location!r}")
         _LOGGER.debug("%s redirected to %s", current, target)
         self._scheme = target.scheme
         self.host = target.host
