@@ -124,6 +124,9 @@ class NumericSpec:
     )  # lowerCritical, lowerWarning, upperWarning, upperCritical
 
 
+EMPTY_WAVEFORM = {"voltage": [], "current": [], "sampleRate": 0}
+
+
 class RpcObject:
     """Something with an RID: answers JSON-RPC methods."""
 
@@ -427,8 +430,19 @@ class Sensor(RpcObject):
         return ret({"voltage": [], "current": [], "sampleRate": 0})
 
 
+class EDevice(RpcObject):
+    """``pdumodel.EDevice`` methods shared by outlets, inlets and breakers (waveforms: 4.x)."""
+
+    def call(self, ctx: CallContext, method: str, params: dict[str, Any]) -> Any:
+        if method in ("getWaveform", "getPoleWaveform") and self.profile.is_4x:
+            if method == "getPoleWaveform":
+                arg(params, "line", int)
+            return ret(dict(EMPTY_WAVEFORM))
+        return super().call(ctx, method, params)
+
+
 # --- outlets -------------------------------------------------------------------------------------
-class Outlet(RpcObject):
+class Outlet(EDevice):
     iface = "Outlet"
     only_4x = frozenset(
         {"getInrushWaveform", "setServiceModeEnabled", "getWaveform", "getPoleWaveform"}
@@ -446,6 +460,7 @@ class Outlet(RpcObject):
         self._power_state = 1
         self.last_power_state_change = int(time.time()) - rng.randint(3600, 90 * 86400)
         self.cycle_in_progress = False
+        self.relay_cycles = 0
         self._cycle_handle: Any = None
         self.startup_state = 3  # SS_PDUDEF
         self.use_pdu_cycle_delay = True
@@ -488,6 +503,7 @@ class Outlet(RpcObject):
         if value != self._power_state:
             self._power_state = value
             self.last_power_state_change = int(time.time())
+            self.relay_cycles += 1
 
     def _cancel_cycle(self) -> None:
         if self._cycle_handle is not None:
@@ -509,6 +525,7 @@ class Outlet(RpcObject):
         self.cycle_in_progress = False
         self._power_state = 1
         self.last_power_state_change = int(time.time())
+        self.relay_cycles += 1
 
     @property
     def powered(self) -> bool:
@@ -687,7 +704,7 @@ class Outlet(RpcObject):
 
 
 # --- breakers ------------------------------------------------------------------------------------
-class Ocp(RpcObject):
+class Ocp(EDevice):
     iface = "OverCurrentProtector"
 
     def __init__(self, unit: Unit, index: int, line: int) -> None:
@@ -697,6 +714,7 @@ class Ocp(RpcObject):
         self.line = line
         self.name_setting = ""
         self._tripped = False
+        self.trip_count = 0
         self.trip_time = 0
         self.trip_current = 0.0
         self.outlets: list[Outlet] = []
@@ -711,6 +729,7 @@ class Ocp(RpcObject):
     def tripped(self, value: bool) -> None:
         self.unit.tick()
         if value and not self._tripped:
+            self.trip_count += 1
             self.trip_time = int(time.time())
             self.trip_current = round(self.rating_current * 1.3, 2)
         self._tripped = bool(value)
@@ -785,7 +804,7 @@ class Ocp(RpcObject):
 
 
 # --- inlets --------------------------------------------------------------------------------------
-class Inlet(RpcObject):
+class Inlet(EDevice):
     iface = "Inlet"
     only_4x = frozenset({"getLinePairs"})
 
@@ -1370,6 +1389,29 @@ class Pdu(RpcObject):
 
     def rpc_getPowerShelfManager(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         return ret(None)
+
+    def rpc_getStatistic(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        u = self.unit
+        ctrl = {
+            "masterCSumErrCnt": 0,
+            "slaveCSumErrCnt": 0,
+            "mainCSumErrCnt": 0,
+            "subCSumErrCnt": 0,
+            "timeoutCnt": 0,
+            "resetCnt": u.emu.boot_count,
+            "emResetCnt": 0,
+        }
+        peripheral = {"cSumErrCnt": 0, "fuseTripCnt": 0}
+        return ret(
+            {
+                "cbStats": [{"tripCnt": c.trip_count} for c in u.ocps],
+                "ctrlStats": [self.profile.pick("CtrlStatistic", ctrl)],
+                "outletStats": [
+                    {"relayCycleCnt": o.relay_cycles, "relayFailCnt": 0} for o in u.outlets
+                ],
+                "peripheralStats": self.profile.pick("DeviceManager.Statistics", peripheral),
+            }
+        )
 
     def rpc_isLoadSheddingActive(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         return ret(False)

@@ -321,6 +321,13 @@ _FIELDS_36: dict[str, list[str]] = {
         "maxActivePoweredDryContacts",
     ],
     "DeviceManager.Statistics": ["cSumErrCnt"],
+    "CtrlStatistic": [
+        "masterCSumErrCnt",
+        "slaveCSumErrCnt",
+        "timeoutCnt",
+        "resetCnt",
+        "emResetCnt",
+    ],
     "PackageInfo.HardwareInfo": [
         "serial",
         "packageClass",
@@ -455,6 +462,7 @@ _FIELDS_44: dict[str, list[str]] = {
     "CascadeManager.LinkUnit": ["type", "host", "status", "fwVersion"],
     "DeviceManager.Settings": [*_FIELDS_36["DeviceManager.Settings"], "muteOtherAccessControlUnit"],
     "DeviceManager.Statistics": ["cSumErrCnt", "fuseTripCnt"],
+    "CtrlStatistic": ["mainCSumErrCnt", "subCSumErrCnt", "timeoutCnt", "resetCnt", "emResetCnt"],
     "PackageInfo.HardwareInfo": [*_FIELDS_36["PackageInfo.HardwareInfo"], "address"],
     "PackageInfo.FirmwareInfo": [*_FIELDS_36["PackageInfo.FirmwareInfo"], "firmwareName"],
     "Firmware.Info": ["product", "platform", "version"],

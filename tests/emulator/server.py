@@ -206,6 +206,7 @@ class CascadeObject(RpcObject):
             "getSupportedLinkUnitTypes",
             "addLinkUnit2",
             "getPrimaryUnitSettings",
+            "setPrimaryUnitSettings",
         }
     )
 
@@ -241,6 +242,13 @@ class CascadeObject(RpcObject):
 
     def rpc_getStatus(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         return ret(self.status())
+
+    def rpc_getPrimaryUnitSettings(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret({"caCertChain": "", "allowOffTimeRangeCerts": False})
+
+    def rpc_setPrimaryUnitSettings(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        arg(p, "primaryUnitSettings", dict)
+        return ret(0)
 
     def rpc_getLinkPortStatus(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         return ret(

@@ -385,6 +385,82 @@ def run(url: str, user: str, password: str) -> dict[str, Any]:
     return out
 
 
+NOT_READ_ONLY = {"getImageInfo", "getImageStatus", "getCurrentSession"}
+
+
+def sweep(url: str, user: str, password: str) -> dict[str, Any]:
+    """Call every parameterless ``get*``/``is*`` method of the bindings' proxy classes on one object
+    of each kind and check it with :func:`exact`. Returns ``{"checked": [...], "unimplemented":
+    [...], "failures": {...}}``; "unimplemented" = the emulator answered -32601."""
+    import inspect
+
+    parsed = urlparse(url)
+    agent = Agent(
+        parsed.scheme,
+        parsed.netloc,
+        user,
+        password,
+        disable_certificate_verification=True,
+        timeout=20,
+    )
+    pdu = pdumodel.Pdu("/model/pdu/0", agent)
+    outlets = pdu.getOutlets()
+    osens = outlets[0].getSensors()
+    ocp = pdu.getOverCurrentProtectors()[0]
+    dm = pdu.getPeripheralDeviceManager()
+    slots = dm.getDeviceSlots()
+    targets: list[Any] = [
+        pdu,
+        outlets[0],
+        pdu.getInlets()[0],
+        ocp,
+        osens.voltage,
+        osens.activeEnergy,
+        osens.outletState,
+        ocp.getSensors().trip,
+        dm,
+        slots[0],
+        cascading.CascadeManager("/cascade", agent),
+        firmware.Firmware("/firmware", agent),
+        pdumodel.Unit("/model/unit", agent),
+        session.SessionManager("/session", agent),
+    ]
+    for slot in slots:
+        dev = slot.getDevice()
+        if dev is not None and dev.deviceID.isActuator:
+            targets.append(dev.device)
+            break
+    checked: list[str] = []
+    unimplemented: list[str] = []
+    failures: dict[str, str] = {}
+    for proxy in targets:
+        for name in sorted(dir(proxy)):
+            method = getattr(proxy, name)
+            if not isinstance(method, Interface.Method) or name in NOT_READ_ONLY:
+                continue
+            if not (name.startswith(("get", "is"))) or inspect.signature(method.encode).parameters:
+                continue
+            key = f"{TypeInfoName(proxy)}.{name}"
+            try:
+                exact(method)
+                checked.append(key)
+            except raritan.rpc.JsonRpcErrorException as err:
+                if "-32601" in str(err):
+                    unimplemented.append(key)
+                else:
+                    failures[key] = repr(err)
+            except Exception as err:
+                failures[key] = f"{type(err).__name__}: {err}"
+    return {"checked": checked, "unimplemented": unimplemented, "failures": failures}
+
+
+def TypeInfoName(proxy: Any) -> str:  # mirrors the bindings naming
+    return str(proxy.idlType).split(":")[0]
+
+
 if __name__ == "__main__":
-    result = run(sys.argv[1], sys.argv[2], sys.argv[3])
+    if len(sys.argv) > 4 and sys.argv[4] == "sweep":
+        result = sweep(sys.argv[1], sys.argv[2], sys.argv[3])
+    else:
+        result = run(sys.argv[1], sys.argv[2], sys.argv[3])
     print(json.dumps(result))

@@ -126,3 +126,28 @@ def test_3_6_bindings_reject_nothing_of_4_4_but_roundtrip_catches_extra_fields(
     )
     assert proc.returncode != 0
     assert "Mismatch" in proc.stderr
+
+
+def test_every_parameterless_getter_roundtrips_3_6(
+    threaded_emulator: Callable[..., EmulatorThread],
+) -> None:
+    """Same sweep as in test_sdk_44 with the 3.6.0 bindings (Pdu 4.1.6, Outlet 2.1.5, ...)."""
+    emu = threaded_emulator(outlets=8, link_units=1, peripherals=11, firmware="3.6")
+    _require_sdk36()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(SDK36)
+    proc = subprocess.run(
+        [sys.executable, str(SCENARIO), emu.url, "admin", "raritan", "sweep"],
+        env=env,
+        cwd=str(SDK36),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["failures"] == {}
+    assert result["unimplemented"] == []
+    assert len(result["checked"]) >= 70
+    assert "pdumodel.Pdu.getStatistic" in result["checked"]  # CtrlStatistic with master*/slave*
