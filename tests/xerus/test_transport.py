@@ -504,8 +504,8 @@ async def test_disconnect_on_large_bulk_splits_and_remembers(tiny_server: TinyFa
         readings = await client.poll(plan)
         assert len(readings.numeric) == 64 and readings.numeric["/s0"].value == 1.5
         assert client.max_bulk_size == 16
-        # 64 (twice: transient?) -> 32, 32 -> 16 x 4 ... then later polls use 16 directly
-        assert sizes[:2] == [64, 64]
+        # 64 (dropped twice: the keep-alive retry) -> 32 (twice) -> 16, 16; 32 -> 16, 16
+        assert sizes == [64, 64, 32, 32, 16, 16, 16, 16]
         sizes.clear()
         await client.poll(plan)
         assert sizes == [16, 16, 16, 16]

@@ -1,6 +1,17 @@
 """Async client library for the Raritan / Legrand / Server Technology "Xerus" JSON-RPC API.
 
 Independent of any home automation framework; the only third-party dependency is aiohttp.
+
+Example::
+
+    async with XerusClient("pdu.example", username="admin", password="secret",
+                           fingerprint=await fetch_certificate_fingerprint("pdu.example")) as pdu:
+        identity = await pdu.get_identity()          # one /bulk
+        topology = await pdu.discover()              # a fixed number of /bulk round trips
+        plan = ReadingPlan.for_topology(topology)    # request JSON built once
+        readings = await pdu.poll(plan)              # ONE HTTP request per poll
+        outlet = topology.primary.outlets[0]
+        state = await pdu.set_outlet_power(outlet, on=False)
 """
 
 from __future__ import annotations

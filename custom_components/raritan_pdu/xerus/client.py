@@ -476,8 +476,9 @@ class XerusClient:
     ) -> None:
         """Send ``fragments[lo:hi]``; on a size rejection split in halves (recursively).
 
-        HTTP 413 splits at once; a 5xx or a broken connection is first retried once at the same
-        size (it may be transient), unless this chunk already is a half of a rejected bulk.
+        HTTP 413 and a broken connection (already retried once by ``_post``) split at once; a 5xx
+        is first retried once at the same size (it may be transient), unless this chunk already
+        is a half of a rejected bulk.
         """
         size = hi - lo
         limit = self.max_bulk_size
@@ -493,8 +494,8 @@ class XerusClient:
             except XerusError as err:
                 if size <= 1 or not _is_size_rejection(err, size):
                     raise
-                too_large = isinstance(err, XerusHttpError) and err.status == 413
-                if retry_same_size and not too_large:
+                transient_5xx = isinstance(err, XerusHttpError) and err.status != 413
+                if retry_same_size and transient_5xx:
                     retry_same_size = False
                     _LOGGER.debug("%s: bulk of %d failed (%s), retrying", self.host, size, err)
                     continue
