@@ -62,6 +62,11 @@ class EmulatorConfig:
     """Pdu.Settings.name of the primary ("" like a fresh device)."""
     serialize: bool = True
     """Process one HTTP request at a time (a real device's RPC server is effectively serial)."""
+    pretty_json: bool | None = None
+    """Indented JSON like firmware 3.x (None = True for firmware "3.6", compact for "4.4")."""
+    keep_alive: bool = True
+    """False: every response carries ``Connection: close`` (NET reports 4.3.x closing TLS
+    keep-alive between requests) so clients must reconnect each time."""
 
     def __post_init__(self) -> None:
         if self.firmware not in ("3.6", "4.4"):

@@ -704,6 +704,8 @@ class PduEmulator:
         self._stats["http_requests"] += 1
         self._stats["bytes_in"] += len(body)
         response = await self._process(request, body)
+        if not self.config.keep_alive:
+            response.force_close()
         raw = response.body
         self._stats["bytes_out"] += len(raw) if isinstance(raw, bytes | bytearray) else 0
         codes = self._stats["status_codes"]
@@ -734,7 +736,13 @@ class PduEmulator:
             status, payload = await self._dispatch(request.path, body, ctx)
         if status != 200:
             return web.Response(status=status, text=HTTP_REASONS.get(status, "Error"))
-        data = json.dumps(payload, separators=(",", ":")).encode()
+        pretty = self.config.pretty_json
+        if pretty is None:
+            pretty = not self.profile.is_4x
+        if pretty:
+            data = json.dumps(payload, indent=4).encode()
+        else:
+            data = json.dumps(payload, separators=(",", ":")).encode()
         if self.faults.take_truncate():
             data = data[: max(1, len(data) // 2)]
         return web.Response(

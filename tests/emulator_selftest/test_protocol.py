@@ -332,3 +332,16 @@ async def test_3_6_profile_shapes(emulator_factory, raw_client: RawFactory):
         == 0
     )
     assert emu.unit(0).name == "rack 7"
+
+
+async def test_json_formatting_and_keep_alive(emulator_factory, raw_client: RawFactory):
+    emu36 = await emulator_factory(outlets=1, firmware="3.6")
+    raw = await raw_client(emu36)
+    _, _, resp = await raw.post("/firmware", {"method": "getVersion", "id": 1})
+    text = await resp.text()
+    assert text.startswith("{\n")  # firmware 3.x pretty-prints
+    emu44 = await emulator_factory(outlets=1, keep_alive=False)
+    raw = await raw_client(emu44)
+    _, _, resp = await raw.post("/firmware", {"method": "getVersion", "id": 1})
+    assert "\n" not in await resp.text()  # 4.x: compact
+    assert resp.headers.get("Connection", "").lower() == "close"

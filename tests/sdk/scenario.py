@@ -197,12 +197,22 @@ def run(url: str, user: str, password: str) -> dict[str, Any]:
     cyc = exact(outlet.getState)
     out["outlet"]["cycling"] = [cyc.cycleInProgress, val(cyc.powerState)]
 
+    # setters with structs encoded by the bindings
+    oset.name = "SDK outlet"
+    out["outlet"]["setSettings"] = exact(outlet.setSettings, oset)
+    out["outlet"]["nameAfterSet"] = exact(outlet.getSettings).name
+    settings.name = "SDK rack"
+    out["pdu"]["setSettings"] = exact(pdu.setSettings, settings)
+    out["pdu"]["nameAfterSet"] = exact(pdu.getSettings).name
+
     # sensors of outlet 1 (numeric, accumulating, state)
     s1 = exact(outlets[1].getSensors)
     reading = exact(s1.voltage.getReading)
     vmeta = exact(s1.voltage.getMetaData)
     spec = exact(s1.voltage.getTypeSpec)
-    exact(s1.voltage.getThresholds)
+    thresholds = exact(s1.voltage.getThresholds)
+    thresholds.upperWarning = 250.0
+    set_thresholds = exact(s1.voltage.setThresholds, thresholds)
     energy = exact(s1.activeEnergy.getReading)
     exact(s1.activeEnergy.getMetaData)
     ostate = exact(s1.outletState.getState)
@@ -218,6 +228,8 @@ def run(url: str, user: str, password: str) -> dict[str, Any]:
         "outletState": ostate.value,
         "outletState_type": [ospec.readingtype, ospec.type],
         "null_refs": sorted(k for k in s1.elements if getattr(s1, k) is None),
+        "setThresholds": set_thresholds,
+        "upperWarning": exact(s1.voltage.getThresholds).upperWarning,
     }
 
     # inlet, poles
@@ -257,6 +269,9 @@ def run(url: str, user: str, password: str) -> dict[str, Any]:
     exact(dm.getDiscoveredPackageInfos)
     discovered = exact(dm.getDiscoveredDevices)
     devices = []
+    first_settings = exact(slots[0].getSettings)
+    first_settings.description = "set by SDK"
+    out["peripherals_set"] = exact(slots[0].setSettings, first_settings)
     for slot in slots[:4]:
         dev = exact(slot.getDevice)
         sset = exact(slot.getSettings)
@@ -277,6 +292,7 @@ def run(url: str, user: str, password: str) -> dict[str, Any]:
                 "channel": dev.deviceID.channel,
                 "actuator": dev.deviceID.isActuator,
                 "name": sset.name,
+                "description": sset.description,
                 "value": value,
                 "deviceType": dev.idlType,
                 "sensorType": dev.device.idlType,

@@ -74,6 +74,13 @@ def test_full_scenario_3_6(threaded_emulator: Callable[..., EmulatorThread]) -> 
     assert [outlet["setOff"], outlet["stateAfterOff"], outlet["powerAfterOff"]] == [0, 0, 0.0]
     assert [outlet["setOn"], outlet["stateAfterOn"]] == [0, 1]
     assert outlet["cycling"] == [True, 0]
+    assert (out["outlet"]["setSettings"], out["outlet"]["nameAfterSet"]) == (0, "SDK outlet")
+    assert (out["pdu"]["setSettings"], out["pdu"]["nameAfterSet"]) == (0, "SDK rack")
+    assert (out["sensors"]["setThresholds"], out["sensors"]["upperWarning"]) == (0, 250.0)
+    assert out["peripherals_set"] == 0
+    assert out["peripherals"]["devices"][0]["description"] == "set by SDK"
+    assert emu.emu.unit(0).outlet(0).name == "SDK outlet"
+    assert emu.emu.unit(0).name == "SDK rack"
 
     sensors = out["sensors"]
     assert sensors["energy_type"] == "sensors.AccumulatingNumericSensor:2.0.3"

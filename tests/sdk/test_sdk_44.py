@@ -79,6 +79,13 @@ def test_full_scenario_4_4(threaded_emulator: Callable[..., EmulatorThread]) -> 
     assert outlet["stateAfterOn"] == 1
     assert outlet["cycle"] == 0
     assert outlet["cycling"] == [True, 0]
+    assert (out["outlet"]["setSettings"], out["outlet"]["nameAfterSet"]) == (0, "SDK outlet")
+    assert (out["pdu"]["setSettings"], out["pdu"]["nameAfterSet"]) == (0, "SDK rack")
+    assert (out["sensors"]["setThresholds"], out["sensors"]["upperWarning"]) == (0, 250.0)
+    assert out["peripherals_set"] == 0
+    assert out["peripherals"]["devices"][0]["description"] == "set by SDK"
+    assert emu.emu.unit(0).outlet(0).name == "SDK outlet"
+    assert emu.emu.unit(0).name == "SDK rack"
     assert primary.outlet(0).cycle_in_progress
     assert primary.outlet(2).power_state == 0  # switched off inside the bulk
 
