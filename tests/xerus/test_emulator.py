@@ -654,4 +654,10 @@ async def test_topology_type(emulator_factory: Any, client_factory: ClientFactor
     topology = await client_factory(emu).discover()
     assert isinstance(topology, Topology)
     assert topology.primary.peripherals == []
-    assert topology.cascade.role is CascadeRole.STANDALONE or topology.link_units == {}
+    assert topology.link_units == {} and topology.link_status == {}
+    assert topology.cascade.role in (CascadeRole.STANDALONE, CascadeRole.PRIMARY_UNIT)
+
+
+def test_invalid_fingerprint_is_rejected_at_construction() -> None:
+    with pytest.raises(ValueError, match="SHA-256"):
+        XerusClient("192.0.2.1", fingerprint="not-a-fingerprint")
