@@ -661,3 +661,19 @@ async def test_topology_type(emulator_factory: Any, client_factory: ClientFactor
 def test_invalid_fingerprint_is_rejected_at_construction() -> None:
     with pytest.raises(ValueError, match="SHA-256"):
         XerusClient("192.0.2.1", fingerprint="not-a-fingerprint")
+
+
+async def test_device_closing_every_connection(
+    emulator_factory: Any, client_factory: ClientFactory
+) -> None:
+    """4.3.x is reported to close TLS keep-alive between requests: every call still works."""
+    emu = await emulator_factory(outlets=4, link_units=1, tls=True, keep_alive=False)
+    client = client_factory(emu, fingerprint=emu.tls_fingerprint)
+    topology = await client.discover()
+    emu.reset_stats()
+    for _ in range(3):
+        readings = await client.poll(ReadingPlan.for_topology(topology))
+        assert not readings.errors
+    assert _requests(emu) == 3
+    state = await client.set_outlet_power(topology.link_units[2].outlets[0], on=False)
+    assert state.is_on is False
