@@ -478,6 +478,8 @@ class Outlet(EDevice):
         self.apparent_energy_vah = self.energy_wh / self.power_factor
         self.ocp: Ocp | None = None
         self.line = L1
+        self._cache_key: tuple[Any, ...] | None = None
+        self._cache = (0.0, 0.0, 1.0, 0.0, 0.0)
         self.sensors: dict[str, Sensor] = {}
 
     # public model API ------------------------------------------------------------------------
@@ -537,31 +539,45 @@ class Outlet(EDevice):
         return self.powered and self._power_state == 1 and not self.disabled
 
     # physics ----------------------------------------------------------------------------------
+    def electrical(self, t: float) -> tuple[float, float, float, float, float]:
+        """(voltage, active power, power factor, current, apparent power) at sample time ``t``.
+
+        Cached per sample time and state, so a bulk reading many sensors stays cheap."""
+        powered = self.powered
+        energized = powered and self._power_state == 1 and not self.disabled
+        key = (t, powered, energized, self.base_power, self.power_factor, self.line)
+        if self._cache_key == key:
+            return self._cache
+        v = self.unit.v_ln(self.line, t) if powered else 0.0
+        p = 0.0
+        if energized and self.base_power > 0:
+            p = self.base_power * (1 + 0.05 * wave(self.phase_key, t))
+        if p > 0:
+            pf = min(0.99, max(0.85, self.power_factor + 0.005 * wave(self.phase_key + 3, t)))
+        else:
+            pf = 1.0
+        i = p / (v * pf) if p > 0 and v > 0 else 0.0
+        self._cache_key = key
+        self._cache = (v, p, pf, i, v * i)
+        return self._cache
+
     def voltage(self, t: float) -> float:
-        return self.unit.v_ln(self.line, t) if self.powered else 0.0
+        return self.electrical(t)[0]
 
     def active_power(self, t: float | None = None) -> float:
-        if t is None:
-            t = self.emu.sample_time()
-        if not self.energized or self.base_power <= 0:
-            return 0.0
-        return self.base_power * (1 + 0.05 * wave(self.phase_key, t))
+        return self.electrical(self.emu.sample_time() if t is None else t)[1]
 
     def pf(self, t: float) -> float:
-        if self.active_power(t) <= 0:
-            return 1.0
-        return min(0.99, max(0.85, self.power_factor + 0.005 * wave(self.phase_key + 3, t)))
+        return self.electrical(t)[2]
 
     def current(self, t: float) -> float:
-        p = self.active_power(t)
-        v = self.voltage(t)
-        return p / (v * self.pf(t)) if p > 0 and v > 0 else 0.0
+        return self.electrical(t)[3]
 
     def apparent_power(self, t: float) -> float:
-        return self.voltage(t) * self.current(t)
+        return self.electrical(t)[4]
 
     def reactive_power(self, t: float) -> float:
-        s, p = self.apparent_power(t), self.active_power(t)
+        _, p, _, _, s = self.electrical(t)
         return math.sqrt(max(s * s - p * p, 0.0))
 
     # RPC --------------------------------------------------------------------------------------
@@ -1687,12 +1703,13 @@ class Unit:
 
     def line_values(self, line: int, t: float) -> dict[str, float]:
         outs = self.line_outlets(line)
-        p = sum(o.active_power(t) for o in outs)
-        s = sum(o.apparent_power(t) for o in outs)
+        values = [o.electrical(t) for o in outs]
+        p = sum(x[1] for x in values)
+        s = sum(x[4] for x in values)
         return {
             "p": p,
             "s": s,
-            "i": sum(o.current(t) for o in outs),
+            "i": sum(x[3] for x in values),
             "q": math.sqrt(max(s * s - p * p, 0.0)),
             "e": sum(o.energy_wh for o in outs),
             "ae": sum(o.apparent_energy_vah for o in outs),
