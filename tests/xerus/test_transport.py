@@ -685,3 +685,8 @@ async def test_bulk_reordered_answers_matched_by_id(tiny_server: TinyFactory) ->
         results = await client.bulk([BulkCall("/a", "m"), BulkCall("/b", "m"), BulkCall("/c", "m")])
     assert [r.value for r in results[:2]] == ["a", "b"]
     assert isinstance(results[2].error, XerusRpcError)
+
+
+def test_base_url_formatting() -> None:
+    assert XerusClient("[2001:db8::1]", 8443).base_url == "https://[2001:db8::1]:8443"
+    assert XerusClient("pdu.example", use_tls=False).base_url == "http://pdu.example"

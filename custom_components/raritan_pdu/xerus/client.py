@@ -15,10 +15,9 @@ import logging
 import time
 from collections.abc import Sequence
 from typing import Any, Final
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, urljoin, urlsplit
 
 import aiohttp
-from yarl import URL
 
 from .const import (
     ERR_ACTIVE_SESSION_EXCLUSIVE_FOR_USER,
@@ -115,7 +114,7 @@ class XerusClient:
         timeout: float = 10.0,
         max_bulk_size: int | None = None,
     ) -> None:
-        self.host = host
+        self.host = host.strip().strip("[]")
         self._scheme = "https" if use_tls else "http"
         self._port = port
         self.verify_tls = verify_tls
@@ -147,7 +146,9 @@ class XerusClient:
     @property
     def base_url(self) -> str:
         """Scheme, host and port used for the next request (changes after a redirect)."""
-        return str(URL.build(scheme=self._scheme, host=self.host, port=self._port))
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        port = f":{self._port}" if self._port is not None else ""
+        return f"{self._scheme}://{host}{port}"
 
     @property
     def uses_session_token(self) -> bool:
@@ -163,9 +164,9 @@ class XerusClient:
         self._next_id += 1
         return self._next_id
 
-    def _url(self, rid: str) -> URL:
+    def _url(self, rid: str) -> str:
         path = rid if rid.startswith("/") else "/" + rid
-        return URL(self.base_url.rstrip("/") + quote(path, safe="/:"), encoded=True)
+        return self.base_url + quote(path, safe="/:")
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -226,7 +227,7 @@ class XerusClient:
                         if not location or redirects >= _MAX_REDIRECTS:
                             raise XerusHttpError(status, f"redirect without target ({status})")
                         redirects += 1
-                        self._follow_redirect(str(url), location)
+                        self._follow_redirect(url, location)
                         continue
                     if status == 408 and not retried:
                         retried = True
@@ -266,16 +267,19 @@ class XerusClient:
             return self._parse_body(raw, content_type)
 
     def _follow_redirect(self, current: str, location: str) -> None:
-        target = URL(urljoin(current, location))
-        if target.scheme not in ("http", "https") or not target.host:
+        target = urlsplit(urljoin(current, location))
+        try:
+            port = target.port
+        except ValueError:
+            port = -1
+        if target.scheme not in ("http", "https") or not target.hostname or port == -1:
             raise XerusProtocolError(f"unusable redirect target {location!r}")
-        if target.host.lower() != self.host.lower():
+        if target.hostname != self.host.lower():
             # Only scheme/port changes are followed: never send credentials to another host.
             raise XerusProtocolError(f"redirect to another host refused: {location!r}")
-        _LOGGER.debug("%s redirected to %s", current, target)
+        _LOGGER.debug("%s redirected to %s", current, location)
         self._scheme = target.scheme
-        self.host = target.host
-        self._port = target.explicit_port
+        self._port = port
 
     async def _presented_fingerprint(self) -> str | None:
         try:
