@@ -211,16 +211,8 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         """After a topology refresh: rename devices, drop devices of released link units."""
         device_registry = dr.async_get(self.hass)
         self.async_register_devices()
-        # Outlets and inlets renamed on the PDU: follow on their devices (created by the
-        # platforms with the same names).
-        for unit in self.topology.units:
-            serial = unit_serial(unit)
-            named = [(f"{serial}_outlet_{o.number}", o.display_name) for o in unit.outlets]
-            named += [(f"{serial}_inlet_{i.index + 1}", i.display_name) for i in unit.inlets]
-            for ident, name in named:
-                device = device_registry.async_get_device(identifiers={(DOMAIN, ident)})
-                if device is not None and device.name != name:
-                    device_registry.async_update_device(device.id, name=name)
+        # Unit devices are renamed by async_register_devices; outlet/inlet/package devices by
+        # the platforms' topology listener (entity.async_update_child_devices).
         new_serials = {unit_serial(unit) for unit in self.topology.units}
         for unit in old.units:
             serial = unit_serial(unit)

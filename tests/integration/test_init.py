@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntryState
+from datetime import timedelta
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.raritan_pdu.const import DOMAIN
 from tests.emulator import PduEmulator
 
-from .conftest import setup_integration
+from .conftest import entry_data, make_config_entry, setup_integration
 
 
+@pytest.mark.parametrize("firmware", ["3.6", "4.4"])
 async def test_setup_and_unload(
     hass: HomeAssistant, emulator: PduEmulator, mock_config_entry: MockConfigEntry
 ) -> None:
@@ -21,16 +32,116 @@ async def test_setup_and_unload(
     assert mock_config_entry.state is ConfigEntryState.LOADED
 
     device_registry = dr.async_get(hass)
-    primary = device_registry.async_get_device(identifiers={(DOMAIN, emulator.unit(0).serial)})
+    unit = emulator.unit(0)
+    primary = device_registry.async_get_device(identifiers={(DOMAIN, unit.serial)})
     assert primary is not None
+    assert primary.serial_number == unit.serial
+    assert primary.model == unit.model
+    assert primary.sw_version
+    assert primary.configuration_url == f"http://127.0.0.1:{emulator.port}/"
+    assert (dr.CONNECTION_NETWORK_MAC, dr.format_mac(unit.mac)) in primary.connections
+    assert primary.via_device_id is None
     for link_id in (2, 3):
         link = device_registry.async_get_device(
             identifiers={(DOMAIN, emulator.unit(link_id).serial)}
         )
         assert link is not None
         assert link.via_device_id == primary.id
+        assert link.configuration_url is None
+    assert emulator.stats()["sessions_active"] == 1
 
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     assert mock_config_entry.state is ConfigEntryState.NOT_LOADED
     assert emulator.stats()["sessions_active"] == 0
+
+
+async def test_setup_invalid_auth_starts_reauth(hass: HomeAssistant, emulator: PduEmulator) -> None:
+    """Rejected credentials at setup: the entry waits for reauthentication."""
+    entry = make_config_entry(emulator, entry_data(emulator, **{CONF_PASSWORD: "wrong"}))
+    await setup_integration(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_setup_not_ready_until_reachable(
+    freezer: FrozenDateTimeFactory, hass: HomeAssistant, emulator: PduEmulator
+) -> None:
+    """An unreachable PDU is retried, and no device session is left behind per attempt."""
+    emulator.faults.fail_call(method="getOutlets", statcode=503)
+    entry = make_config_entry(emulator)
+    await setup_integration(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert emulator.stats()["sessions_active"] == 0
+
+    emulator.faults.clear()
+    freezer.tick(timedelta(minutes=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_remove_stale_device(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    emulator: PduEmulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Devices still on the PDU cannot be removed by hand; leftovers can."""
+    assert await async_setup_component(hass, "config", {})
+    device_registry = dr.async_get(hass)
+    current = device_registry.async_get_device(identifiers={(DOMAIN, emulator.unit(2).serial)})
+    assert current is not None
+    stale = device_registry.async_get_or_create(
+        config_entry_id=init_integration.entry_id,
+        identifiers={(DOMAIN, "PKL0000009")},
+        name="Released link unit",
+    )
+    client = await hass_ws_client(hass)
+
+    async def remove(device_id: str) -> bool:
+        await client.send_json_auto_id(
+            {
+                "type": "config/device_registry/remove_config_entry",
+                "config_entry_id": init_integration.entry_id,
+                "device_id": device_id,
+            }
+        )
+        response = await client.receive_json()
+        return bool(response["success"])
+
+    assert not await remove(current.id)
+    assert await remove(stale.id)
+    assert device_registry.async_get(stale.id) is None
+
+
+async def test_late_registration_is_polled_soon(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: PduEmulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """RIDs registered after setup are read by one extra poll shortly after, not in 30 s."""
+    coordinator = init_integration.runtime_data
+    unit = coordinator.topology.primary
+    rid = unit.sensors[next(iter(unit.sensors))].rid
+    unregistered = [s.rid for s in unit.iter_sensors() if s.rid not in coordinator.registered_rids]
+    rid = unregistered[0] if unregistered else rid
+    coordinator.data.errors.pop(rid, None)
+    coordinator.data.numeric.pop(rid, None)
+    coordinator.data.states.pop(rid, None)
+    emulator.reset_stats()
+    remove = coordinator.async_register_rids([rid])
+    freezer.tick(timedelta(seconds=2))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert emulator.stats()["http_requests"] == 1
+    assert rid in coordinator.registered_rids
+    assert (
+        rid in coordinator.data.numeric
+        or rid in coordinator.data.states
+        or rid in coordinator.data.errors
+    )
+    remove()
+    assert rid not in coordinator.registered_rids or not unregistered
