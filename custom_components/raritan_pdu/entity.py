@@ -309,12 +309,6 @@ class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
         return self._resolved
 
     @property
-    def unit(self) -> UnitTopology | None:
-        """The unit of this entity in the current topology."""
-        resolved = self._resolve()
-        return resolved[0] if resolved else None
-
-    @property
     def pdu_object(self) -> PduObject | None:
         """The object of this entity in the current topology (``None`` if it vanished)."""
         resolved = self._resolve()

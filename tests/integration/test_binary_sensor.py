@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass
@@ -20,8 +22,11 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.raritan_pdu.binary_sensor import describe_peripheral
 from custom_components.raritan_pdu.const import DOMAIN, SCAN_INTERVAL
 from tests.emulator import PduEmulator
+
+from .conftest import setup_integration
 
 # Tests that poll take ``freezer`` as their FIRST fixture, so time is frozen before setup.
 
@@ -125,3 +130,25 @@ async def test_external_state_sensors(
     emulator.faults.disconnect_peripheral(5)
     await async_poll(hass, freezer)
     assert hass.states.get(ids[5]).state == STATE_UNKNOWN
+
+
+@pytest.mark.parametrize("emulator_config", [{"peripherals": 11, "link_units": 0}])
+async def test_slot_name_and_generic_state_sensor(
+    hass: HomeAssistant, emulator: PduEmulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """A slot named on the PDU names the entity; unknown on/off types get a generic sensor."""
+    emulator.unit(0).peripheral(3).slot_name = "Rack door contact"
+    await setup_integration(hass, mock_config_entry)
+    peripheral = emulator.unit(0).peripheral(3)
+    state = hass.states.get(ext_binary_id(hass, mock_config_entry, peripheral.serial, 12))
+    assert state.attributes[ATTR_FRIENDLY_NAME].endswith(" Rack door contact")
+
+    topology = mock_config_entry.runtime_data.topology
+    info = next(p for p in topology.primary.peripherals if p.serial == peripheral.serial)
+    unknown = replace(info, type_spec=replace(info.type_spec, type=99))
+    description = describe_peripheral(unknown)
+    assert description is not None
+    assert description.translation_key == "ext_state"
+    assert description.is_on_fn(1)
+    multi = replace(info, type_spec=replace(info.type_spec, type=99, readingtype=2))
+    assert describe_peripheral(multi) is None

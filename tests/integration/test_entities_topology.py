@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import ATTR_FRIENDLY_NAME, STATE_ON, STATE_UNAVAILABLE
@@ -18,6 +20,16 @@ from custom_components.raritan_pdu.const import (
     SCAN_INTERVAL,
     TOPOLOGY_REFRESH_INTERVAL,
 )
+from custom_components.raritan_pdu.entity import (
+    async_update_child_devices,
+    device_info_for,
+    is_phase,
+    line_key,
+    line_label,
+    unit_device_info,
+)
+from custom_components.raritan_pdu.xerus.const import PowerLine
+from custom_components.raritan_pdu.xerus.models import PoleInfo
 from tests.emulator import PduEmulator
 
 # Tests that poll take ``freezer`` as their FIRST fixture, so time is frozen before setup.
@@ -182,3 +194,62 @@ async def test_removed_link_unit(
     assert state is None or state.state == STATE_UNAVAILABLE
     primary = entity_id(hass, "switch", f"{emulator.unit(0).serial}_outlet_1_switch")
     assert hass.states.get(primary).state == STATE_ON
+
+
+async def test_multi_inlet_units_get_inlet_devices(
+    hass: HomeAssistant, emulator: PduEmulator, init_integration: MockConfigEntry
+) -> None:
+    """With several inlets, inlet (and pole) entities move to a device per inlet."""
+    topology = init_integration.runtime_data.topology
+    unit = topology.primary
+    inlet = unit.inlets[0]
+    poles = [
+        PoleInfo(0, "", PowerLine.L1, 1, {}),
+        PoleInfo(1, "", PowerLine.L2, 2, {}),
+        PoleInfo(2, "", PowerLine.NEUTRAL, 3, {}),
+    ]
+    second = replace(inlet, index=1, label="I2", name="", poles=poles)
+    two_inlets = replace(unit, inlets=[inlet, second])
+
+    info = device_info_for(two_inlets, second)
+    assert info["identifiers"] == {(DOMAIN, f"{emulator.unit(0).serial}_inlet_2")}
+    assert info["name"] == "Inlet I2"
+    assert info["via_device"] == (DOMAIN, emulator.unit(0).serial)
+    assert device_info_for(two_inlets, poles[1]) == info
+    # Single-inlet units keep the inlet on the unit device.
+    assert device_info_for(unit, inlet) == unit_device_info(unit)
+
+    assert [line_key(p) for p in poles] == ["l1", "l2", "neutral"]
+    assert [line_label(p) for p in poles] == ["L1", "L2", "N"]
+    assert [is_phase(p) for p in poles] == [True, True, False]
+    odd = PoleInfo(4, "", 9, None, {})
+    assert (line_key(odd), line_label(odd)) == ("line9", "LINE9")
+    unknown = PoleInfo(5, "X", None, None, {})
+    assert (line_key(unknown), line_label(unknown)) == ("pole6", "X")
+
+    # Inlet devices are renamed like outlet devices after a topology refresh.
+    devices = dr.async_get(hass)
+    devices.async_get_or_create(
+        config_entry_id=init_integration.entry_id, name="old", identifiers=info["identifiers"]
+    )
+    async_update_child_devices(hass, replace(topology, primary=two_inlets))
+    assert devices.async_get_device(identifiers=info["identifiers"]).name == "Inlet I2"
+
+
+async def test_pdu_unreachable_makes_everything_unavailable(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: PduEmulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A failed poll makes the entities unavailable; the next good poll brings them back."""
+    switch = entity_id(hass, "switch", f"{emulator.unit(0).serial}_outlet_1_switch")
+    power = entity_id(hass, "sensor", f"{emulator.unit(2).serial}_outlet_2_active_power")
+    emulator.faults.http_error(500, count=1000)
+    await async_poll(hass, freezer)
+    assert hass.states.get(switch).state == STATE_UNAVAILABLE
+    assert hass.states.get(power).state == STATE_UNAVAILABLE
+    emulator.faults.clear()
+    await async_poll(hass, freezer)
+    assert hass.states.get(switch).state == STATE_ON
+    assert hass.states.get(power).state != STATE_UNAVAILABLE

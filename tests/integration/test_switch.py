@@ -258,3 +258,21 @@ async def test_dry_contact_actuator(
     await switch(hass, SERVICE_TURN_OFF, target)
     assert peripheral.value == 0
     assert hass.states.get(target).state == STATE_OFF
+
+
+@pytest.mark.parametrize("emulator_config", [{"peripherals": 11, "link_units": 0}])
+async def test_dry_contact_command_failure(
+    hass: HomeAssistant, emulator: PduEmulator, init_integration: MockConfigEntry
+) -> None:
+    """A failing actuator command (HTTP error of the sub-request) is a translated error."""
+    peripheral = emulator.unit(0).peripheral(7)
+    target = next(
+        e.entity_id
+        for e in er.async_entries_for_config_entry(er.async_get(hass), init_integration.entry_id)
+        if e.domain == "switch" and f"_ext_{peripheral.serial}:39:1" in e.unique_id
+    )
+    emulator.faults.fail_call(method="setState", statcode=500)
+    with pytest.raises(HomeAssistantError) as err:
+        await switch(hass, SERVICE_TURN_ON, target)
+    assert err.value.translation_key == "command_error"
+    assert peripheral.value == 0
