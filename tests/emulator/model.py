@@ -1389,7 +1389,7 @@ class Pdu(RpcObject):
         return ret(None)
 
     def rpc_getAlertedSensorManager(self, ctx: CallContext, p: dict[str, Any]) -> Any:
-        return ret(None)
+        return ret(self.unit.alerted_sensor_manager.ref())
 
     def rpc_getBeeper(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         return ret(None)
@@ -1505,6 +1505,65 @@ class Pdu(RpcObject):
         return ret(0)
 
 
+ALERT_UNAVAILABLE, ALERT_NORMAL, ALERT_CRITICAL, ALERT_WARNED = range(4)
+# state sensor types whose value 1 is an alarm (NormalAlarmedState) -> CRITICAL
+_ALARM_TYPES = {T_CONTACT_CLOSURE, T_VIBRATION, T_WATER_LEAK, T_SMOKE, T_FAULT_STATE}
+
+
+class AlertedSensorManager(RpcObject):
+    """``sensors.AlertedSensorManager`` (``/model/alertedsensormanager``): health summary."""
+
+    iface = "AlertedSensorManager"
+
+    def __init__(self, unit: Unit) -> None:
+        super().__init__(unit, "alertedSensorMgr")
+
+    def _data(self) -> list[dict[str, Any]]:
+        out = []
+        for sensor, parent in self.unit.sensor_parents():
+            out.append(
+                {"sensor": sensor.ref(), "parent": parent.ref(), "alertState": alert_state(sensor)}
+            )
+        return out
+
+    def rpc_getSensorCounts(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        states = [d["alertState"] for d in self._data()]
+        return ret(
+            {
+                "total": len(states),
+                "unavailable": states.count(ALERT_UNAVAILABLE),
+                "critical": states.count(ALERT_CRITICAL),
+                "warned": states.count(ALERT_WARNED),
+            }
+        )
+
+    def rpc_getAlertedSensors(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret([d for d in self._data() if d["alertState"] != ALERT_NORMAL])
+
+    def rpc_getAllSensors(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        return ret(self._data())
+
+
+def alert_state(sensor: Sensor) -> int:
+    if sensor.is_numeric:
+        reading = sensor.reading()
+        if not (reading["available"] and reading["valid"]):
+            return ALERT_UNAVAILABLE
+        status = reading["status"]
+        if status["aboveUpperCritical"] or status["belowLowerCritical"]:
+            return ALERT_CRITICAL
+        if status["aboveUpperWarning"] or status["belowLowerWarning"]:
+            return ALERT_WARNED
+        return ALERT_NORMAL
+    state = sensor.state()
+    if not state["available"]:
+        return ALERT_UNAVAILABLE
+    typ = sensor.type_spec()["type"]
+    if (typ == T_TRIP and state["value"] == 0) or (typ in _ALARM_TYPES and state["value"] == 1):
+        return ALERT_CRITICAL
+    return ALERT_NORMAL
+
+
 class UnitObject(RpcObject):
     """``pdumodel.Unit`` at ``/model/unit`` (identify, buzzer)."""
 
@@ -1574,6 +1633,7 @@ class Unit:
         self.pdu = Pdu(self)
         self.unit_object = UnitObject(self)
         self.device_manager = DeviceManager(self)
+        self.alerted_sensor_manager = AlertedSensorManager(self)
         self.outlets = [Outlet(self, i, rng) for i in range(cfg.outlets)]
         self.ocps = [Ocp(self, k, k % cfg.phases) for k in range(cfg.ocps)]
         for i, o in enumerate(self.outlets):
@@ -1642,6 +1702,7 @@ class Unit:
     def objects(self) -> Iterator[RpcObject]:
         yield self.pdu
         yield self.device_manager
+        yield self.alerted_sensor_manager
         yield from self.outlets
         yield from self.inlets
         yield from self.ocps
@@ -1661,6 +1722,26 @@ class Unit:
         yield from self.total_sensors.values()
         for d in self.peripherals:
             yield d.sensor
+
+    def sensor_parents(self) -> Iterator[tuple[Sensor, RpcObject]]:
+        """Every sensor with the object it belongs to (AlertedSensorManager.SensorData.parent)."""
+        for o in self.outlets:
+            for s in o.sensors.values():
+                yield s, o
+        for i in self.inlets:
+            for s in i.sensors.values():
+                yield s, i
+            for ps in i.pole_sensors:
+                for s in ps.values():
+                    yield s, i
+        for c in self.ocps:
+            for s in c.sensors.values():
+                yield s, c
+        for s in [*self.psu_sensors, *self.total_sensors.values()]:
+            yield s, self.pdu
+        for slot in self.slots:
+            if slot.peripheral is not None:
+                yield slot.peripheral.sensor, slot
 
     def ocp_of_trip_sensor(self, sensor: Sensor) -> Ocp | None:
         return next((c for c in self.ocps if c.sensors.get("trip") is sensor), None)

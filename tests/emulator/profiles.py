@@ -33,6 +33,9 @@ _TYPES_36 = {
     "Firmware": "firmware.Firmware:2.0.1",
     "BulkRequest": "bulkrpc.BulkRequest:1.0.2",
     "Unit": "pdumodel.Unit:2.0.1",
+    "AlertedSensorManager": "sensors.AlertedSensorManager:1.0.1",
+    "Sensor": "sensors.Sensor:4.0.3",
+    "EDevice": "pdumodel.EDevice:1.0.0",
 }
 _TYPES_44 = {
     "Pdu": "pdumodel.Pdu:6.5.7",
@@ -52,19 +55,22 @@ _TYPES_44 = {
     "Firmware": "firmware.Firmware:2.0.4",
     "BulkRequest": "bulkrpc.BulkRequest:1.0.2",
     "Unit": "pdumodel.Unit:2.0.1",
+    "AlertedSensorManager": "sensors.AlertedSensorManager:1.0.6",
+    "Sensor": "sensors.Sensor:4.0.8",
+    "EDevice": "pdumodel.EDevice:1.0.1",
 }
 
 # Base interface chain (most derived first) for the implicit getTypeInfo and for stats keys.
 BASES = {
     "Pdu": ["Pdu"],
-    "Inlet": ["Inlet"],
-    "Outlet": ["Outlet"],
-    "OverCurrentProtector": ["OverCurrentProtector"],
-    "TripSensor": ["TripSensor", "StateSensor"],
-    "NumericSensor": ["NumericSensor"],
-    "AccumulatingNumericSensor": ["AccumulatingNumericSensor", "NumericSensor"],
-    "StateSensor": ["StateSensor"],
-    "Switch": ["Switch", "StateSensor"],
+    "Inlet": ["Inlet", "EDevice"],
+    "Outlet": ["Outlet", "EDevice"],
+    "OverCurrentProtector": ["OverCurrentProtector", "EDevice"],
+    "TripSensor": ["TripSensor", "StateSensor", "Sensor"],
+    "NumericSensor": ["NumericSensor", "Sensor"],
+    "AccumulatingNumericSensor": ["AccumulatingNumericSensor", "NumericSensor", "Sensor"],
+    "StateSensor": ["StateSensor", "Sensor"],
+    "Switch": ["Switch", "StateSensor", "Sensor"],
 }
 
 _COMMON_FIELDS: dict[str, list[str]] = {
@@ -187,6 +193,8 @@ _COMMON_FIELDS: dict[str, list[str]] = {
     "HistoryEntry": ["creationTime", "remoteIp", "clientType"],
     "Unit.MetaData": ["hasOrientationSensor", "supportedDisplayOrientations"],
     "Unit.Settings": ["buzzerMuted", "autoDisplayOrientation", "displayOrientation"],
+    "AlertedSensorManager.SensorCounts": ["total", "unavailable", "critical", "warned"],
+    "AlertedSensorManager.SensorData": ["sensor", "parent", "alertState"],
 }
 
 _FIELDS_36: dict[str, list[str]] = {

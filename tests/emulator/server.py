@@ -690,6 +690,8 @@ class PduEmulator:
             return None
         if head == "unit" and not rest:
             return base.unit_object
+        if head == "alertedsensormanager" and not rest:
+            return base.alerted_sensor_manager
         return None
 
     # --- HTTP ------------------------------------------------------------------------------------

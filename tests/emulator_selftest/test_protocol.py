@@ -281,7 +281,10 @@ async def test_well_known_and_opaque_rids_are_the_same_objects(
     info = await raw.ret(sensors["activeEnergy"]["rid"], "getTypeInfo")
     assert info == {
         "id": "sensors.AccumulatingNumericSensor:2.0.10",
-        "base": {"id": "sensors.NumericSensor:4.0.9", "base": None},
+        "base": {
+            "id": "sensors.NumericSensor:4.0.9",
+            "base": {"id": "sensors.Sensor:4.0.8", "base": None},
+        },
     }
 
 

@@ -440,6 +440,7 @@ def sweep(url: str, user: str, password: str) -> dict[str, Any]:
         firmware.Firmware("/firmware", agent),
         pdumodel.Unit("/model/unit", agent),
         session.SessionManager("/session", agent),
+        sensors.AlertedSensorManager("/model/alertedsensormanager", agent),
     ]
     for slot in slots:
         dev = slot.getDevice()
