@@ -12,7 +12,7 @@ from homeassistant.components.button import (
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
 from .entity import (
@@ -61,7 +61,7 @@ def build_entities(entry: RaritanConfigEntry, topology: Topology) -> Iterator[Bu
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: RaritanConfigEntry,
-    async_add_entities: AddEntitiesCallback,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the buttons, and those of outlets that appear later."""
     async_setup_topology_entities(entry, async_add_entities, build_entities)

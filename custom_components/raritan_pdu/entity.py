@@ -17,7 +17,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN, MANUFACTURER
@@ -468,7 +468,7 @@ def vanished_error(name: str) -> HomeAssistantError:
 @callback
 def async_setup_topology_entities(
     entry: RaritanConfigEntry,
-    async_add_entities: AddEntitiesCallback,
+    async_add_entities: AddConfigEntryEntitiesCallback,
     build: Callable[[RaritanConfigEntry, Topology], Iterable[Entity]],
 ) -> None:
     """Add the entities of the current topology, and those of new objects after a refresh.

@@ -8,7 +8,7 @@ from typing import Any
 from homeassistant.components.lock import LockEntity, LockEntityDescription
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
 from .entity import (
@@ -54,7 +54,7 @@ def build_entities(entry: RaritanConfigEntry, topology: Topology) -> Iterator[Ra
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: RaritanConfigEntry,
-    async_add_entities: AddEntitiesCallback,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the locks, and those of actuators plugged in later."""
     async_setup_topology_entities(entry, async_add_entities, build_entities)

@@ -35,7 +35,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
 from .entity import (
@@ -337,7 +337,7 @@ def build_entities(entry: RaritanConfigEntry, topology: Topology) -> Iterator[Ra
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: RaritanConfigEntry,
-    async_add_entities: AddEntitiesCallback,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the sensors of every unit, and of objects that appear later."""
     async_setup_topology_entities(entry, async_add_entities, build_entities)

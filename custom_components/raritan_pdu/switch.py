@@ -12,7 +12,7 @@ from homeassistant.components.switch import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
 from .entity import (
@@ -76,7 +76,7 @@ def build_entities(entry: RaritanConfigEntry, topology: Topology) -> Iterator[Sw
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: RaritanConfigEntry,
-    async_add_entities: AddEntitiesCallback,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the outlet and actuator switches, and those of objects that appear later."""
     async_setup_topology_entities(entry, async_add_entities, build_entities)
