@@ -69,6 +69,14 @@ def homeassistant_available(python: str = sys.executable) -> bool:
     return probe.returncode == 0
 
 
+def child_env() -> dict[str, str]:
+    """The environment for the child processes, without pytest-cov's subprocess hooks: a
+    ``hass`` process measured as well would write coverage data of the integration's files
+    under the config dir's ``custom_components`` symlink (other paths, same code) into the
+    suite's report."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("COV_CORE_")}
+
+
 def _tail(path: Path | None, lines: int = 60) -> str:
     if path is None or not path.exists():
         return ""
@@ -178,6 +186,7 @@ class EmulatorProcess:
             stderr=subprocess.STDOUT if out is not None else None,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            env=child_env(),
         )
         deadline = time.monotonic() + timeout
         while True:
@@ -347,6 +356,7 @@ class HomeAssistantProcess:
             stderr=subprocess.STDOUT if out is not None else None,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            env=child_env(),
         )
         self.wait_until_answering(timeout)
 
