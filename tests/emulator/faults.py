@@ -59,6 +59,13 @@ class Faults:
         processed)."""
         self._http_errors.extend([int(status)] * count)
 
+    def drop_connection(self, count: int = 1, *, reset: bool = False) -> None:
+        """Close the connection of the next ``count`` requests without any response (unprocessed).
+
+        ``reset=True`` sends a TCP RST (ECONNRESET on the client) instead of a FIN (the client sees
+        a server disconnect), like a device dropping an idle keep-alive connection."""
+        self._drops.extend([reset] * count)
+
     def truncate_json(self, count: int = 1) -> None:
         """Process the next ``count`` requests normally but cut their JSON response body in half."""
         self._truncate += count
@@ -151,6 +158,7 @@ class Faults:
         """Reset all pending/persistent faults (see module docstring for what is not undone)."""
         self._delays: list[float] = []
         self._http_errors: list[int] = []
+        self._drops: list[bool] = []
         self._truncate = 0
         self._html = 0
         self._call_failures: list[CallFailure] = []
@@ -173,6 +181,10 @@ class Faults:
 
     def take_http_error(self) -> int | None:
         return self._http_errors.pop(0) if self._http_errors else None
+
+    def take_drop(self) -> bool | None:
+        """None = no drop pending, else whether to reset."""
+        return self._drops.pop(0) if self._drops else None
 
     def take_html(self) -> bool:
         if self._html > 0:
@@ -200,6 +212,7 @@ class Faults:
             "delays": list(self._delays),
             "http_errors": list(self._http_errors),
             "truncate": self._truncate,
+            "drops": len(self._drops),
             "html": self._html,
             "call_failures": len(self._call_failures),
             "session_lifetime": self.session_lifetime,

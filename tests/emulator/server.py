@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import json
 import secrets
 import socket
 import ssl
+import struct
 import tempfile
 import time
 from collections.abc import Callable
@@ -722,6 +724,10 @@ class PduEmulator:
             await asyncio.sleep(delay)
         if request.method != "POST":
             return web.Response(status=405, headers={"Allow": "POST"})
+        drop = self.faults.take_drop()
+        if drop is not None:
+            self._drop(request, reset=drop)
+            return web.Response(status=500)  # never reaches the client
         status = self.faults.take_http_error()
         if status is not None:
             return web.Response(status=status, text=HTTP_REASONS.get(status, "Error"))
@@ -754,6 +760,20 @@ class PduEmulator:
             content_type="application/json",
             charset="UTF-8",
         )
+
+    @staticmethod
+    def _drop(request: web.Request, *, reset: bool) -> None:
+        transport = request.transport
+        if transport is None:
+            return
+        if reset:
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            transport.abort()
+        else:
+            transport.close()
 
     def _authenticate(self, request: web.Request) -> CallContext | None:
         remote = request.remote or ""

@@ -210,3 +210,14 @@ async def test_rename_trip_disconnect_and_clear(emulator_factory, raw_client: Ra
     assert await raw.reading("/model/outlet/0/activePower") > 0
     assert await raw.reading("/model/peripheraldeviceslot/1/device") > 0
     assert (await raw.ret("/model/outlet/3", "getSettings"))["name"] == "NAS"  # an event, kept
+
+
+@pytest.mark.parametrize("reset", [False, True])
+async def test_drop_connection(emulator_factory, raw_client: RawFactory, reset: bool):
+    emu = await emulator_factory(outlets=1)
+    raw = await raw_client(emu)
+    emu.faults.drop_connection(reset=reset)
+    with pytest.raises(aiohttp.ClientError):
+        await raw.call("/model/outlet/0", "setPowerState", {"pstate": 0})
+    assert emu.unit(0).outlet(0).power_state == 1  # not processed
+    assert await raw.ret("/model/pdu/0", "getMetaData")  # next request is fine
