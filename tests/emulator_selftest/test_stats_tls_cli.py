@@ -176,3 +176,82 @@ async def test_cli_tls(socket_enabled):
         proc.send_signal(signal.SIGINT)
         await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 0
+
+
+def test_cli_flags_map_to_config_and_faults():
+    from tests.emulator.__main__ import apply_faults, build_parser, config_from_args
+    from tests.emulator.server import PduEmulator
+
+    args = build_parser().parse_args(
+        [
+            "--outlets",
+            "12",
+            "--link-units",
+            "2",
+            "--link-unit-outlets",
+            "4",
+            "--peripherals",
+            "9",
+            "--firmware",
+            "3.6",
+            "--inlet-phases",
+            "3",
+            "--ocps",
+            "6",
+            "--cycle-delay",
+            "2",
+            "--session-timeout",
+            "60",
+            "--single-login",
+            "--max-bulk",
+            "50",
+            "--metered-only",
+            "--non-switchable",
+            "1",
+            "2",
+            "--readonly-user",
+            "viewer:pw",
+            "--pdu-name",
+            "Rack 1",
+            "--latency-ms",
+            "5",
+            "--per-call-ms",
+            "1",
+            "--seed",
+            "9",
+            "--no-metered-outlets",
+            "--fault-link-unreachable",
+            "3",
+            "--fault-session-expiry",
+            "30",
+            "--fault-http-error",
+            "2",
+            "--fault-delay",
+            "1.5:3",
+            "--fault-trip-breaker",
+            "2:1",
+            "--fault-disconnect-peripheral",
+            "4",
+            "--fault-fail-method",
+            "getPoles",
+        ]
+    )
+    config = config_from_args(args)
+    assert (config.outlets, config.link_units, config.link_unit_outlets) == (12, 2, 4)
+    assert (config.firmware, config.inlet_phases, config.ocps) == ("3.6", 3, 6)
+    assert config.non_switchable_outlets == (1, 2)
+    assert config.readonly_users == {"viewer": "pw"}
+    assert (config.single_login, config.max_bulk, config.metered_only) == (True, 50, True)
+    assert config.metered_outlets is False
+    assert (config.pdu_name, config.seed, config.tls) == ("Rack 1", 9, False)
+    emu = PduEmulator(config)
+    apply_faults(emu, args)
+    assert emu.unit(3).unreachable and not emu.unit(2).unreachable
+    assert emu.faults.session_lifetime == 30
+    state = emu.faults.describe()
+    assert state["http_errors"] == [500, 500]
+    assert state["delays"] == [1.5, 1.5, 1.5]
+    assert state["call_failures"] == 1
+    assert emu.unit(2).ocp(1).tripped
+    assert not emu.unit(0).peripheral(4).connected
+    assert len(emu.unit(2).outlets) == 4
