@@ -722,6 +722,8 @@ class PduEmulator:
         delay = self.faults.take_delay()
         if delay:
             await asyncio.sleep(delay)
+        if request.method == "GET" and request.path in ("/", "/index.html"):
+            return web.Response(status=200, text=HTML_LOGIN_PAGE, content_type="text/html")
         if request.method != "POST":
             return web.Response(status=405, headers={"Allow": "POST"})
         drop = self.faults.take_drop()
@@ -753,10 +755,13 @@ class PduEmulator:
             data = json.dumps(payload, separators=(",", ":")).encode()
         if self.faults.take_truncate():
             data = data[: max(1, len(data) // 2)]
+        headers = dict(JSON_HEADERS)
+        if self.config.tls:
+            headers["Strict-Transport-Security"] = "max-age=63072000"
         return web.Response(
             status=200,
             body=data,
-            headers=JSON_HEADERS,
+            headers=headers,
             content_type="application/json",
             charset="UTF-8",
         )

@@ -87,6 +87,9 @@ async def test_error_mapping(emulator_factory, raw_client: RawFactory):
     assert payload["error"]["code"] == -32600  # no JSON-RPC batch arrays
     async with raw.http.get(emu.url + "/model/pdu/0", auth=ADMIN) as resp:
         assert resp.status == 405
+    async with raw.http.get(emu.url + "/") as resp:  # the web UI's login page
+        assert resp.status == 200
+        assert resp.headers["Content-Type"].startswith("text/html")
 
 
 async def test_sessions(emulator_factory, raw_client: RawFactory):
