@@ -377,6 +377,15 @@ def test_numeric_metadata_and_reading() -> None:
     assert invalid.value is None and invalid.available
     assert NumericReading.from_json({"available": True, "valid": True, "value": 3}).value == 3.0
     assert NumericReading.from_json(None) == NumericReading(None, False, False)
+    partial = {
+        "available": True,
+        "valid": True,
+        "value": 2.5,
+        "status": {"aboveUpperCritical": True},
+    }
+    assert NumericReading.from_json(partial) == NumericReading(2.5, True, True, None, True)
+    bool_ts = {**READING, "timestamp": True}
+    assert NumericReading.from_json(bool_ts).timestamp is None
     assert NumericReading.from_json({"available": True, "valid": True, "value": True}).value is None
 
 

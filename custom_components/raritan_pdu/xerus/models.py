@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from .const import (
@@ -333,6 +334,13 @@ def decode_sensor_refs(value: object, prefix: str = "") -> dict[str, SensorInfo]
     return result
 
 
+_READING_FIELDS = itemgetter("available", "valid", "value", "timestamp", "status")
+_STATUS_FIELDS = itemgetter(
+    "aboveUpperCritical", "aboveUpperWarning", "belowLowerWarning", "belowLowerCritical"
+)
+_STATE_FIELDS = itemgetter("available", "value", "timestamp")
+
+
 @dataclass(frozen=True, slots=True)
 class NumericReading:
     """``NumericSensor.Reading``; ``value`` is ``None`` unless ``available and valid``."""
@@ -348,6 +356,30 @@ class NumericReading:
 
     @classmethod
     def from_json(cls, value: object) -> NumericReading:
+        # Fast path for well-formed readings (a poll decodes thousands of them).
+        try:
+            available, valid, raw, ts, status = _READING_FIELDS(value)  # type: ignore[arg-type]
+            upper_crit, upper_warn, lower_warn, lower_crit = _STATUS_FIELDS(status)
+        except (KeyError, TypeError):
+            return cls._from_json_tolerant(value)
+        raw_type = type(raw)
+        if available is True and valid is True and (raw_type is float or raw_type is int):
+            number: float | None = float(raw)
+        else:
+            number = None
+        return cls(
+            number,
+            available is True,
+            valid is True,
+            ts if type(ts) is int else None,
+            upper_crit is True,
+            upper_warn is True,
+            lower_warn is True,
+            lower_crit is True,
+        )
+
+    @classmethod
+    def _from_json_tolerant(cls, value: object) -> NumericReading:
         if not isinstance(value, dict):
             return cls(None, False, False)
         available = value.get("available") is True
@@ -384,6 +416,18 @@ class StateReading:
 
     @classmethod
     def from_json(cls, value: object) -> StateReading:
+        try:
+            available, raw, ts = _STATE_FIELDS(value)  # type: ignore[arg-type]
+        except (KeyError, TypeError):
+            return cls._from_json_tolerant(value)
+        return cls(
+            raw if available is True and type(raw) is int else None,
+            available is True,
+            ts if type(ts) is int else None,
+        )
+
+    @classmethod
+    def _from_json_tolerant(cls, value: object) -> StateReading:
         if not isinstance(value, dict):
             return cls(None, False)
         available = value.get("available") is True
