@@ -677,3 +677,34 @@ async def test_device_closing_every_connection(
     assert _requests(emu) == 3
     state = await client.set_outlet_power(topology.link_units[2].outlets[0], on=False)
     assert state.is_on is False
+
+
+async def test_concurrent_requests_share_one_relogin(
+    emulator_factory: Any, client_factory: ClientFactory
+) -> None:
+    emu = await emulator_factory(outlets=4, serialize=False)
+    client = client_factory(emu)
+    topology = await client.discover()
+    plan = ReadingPlan.for_topology(topology)
+    emu.faults.expire_sessions()
+    results = await asyncio.gather(*(client.poll(plan) for _ in range(5)))
+    assert all(not r.errors for r in results)
+    assert emu.stats()["sessions_created"] == 2
+
+
+async def test_link_unit_added_and_removed_at_runtime(
+    emulator_factory: Any, client_factory: ClientFactory
+) -> None:
+    emu = await emulator_factory(outlets=2, link_units=1, peripherals=1)
+    client = client_factory(emu)
+    assert sorted((await client.discover()).link_units) == [2]
+    new_id = emu.faults.add_link_unit(outlets=6)
+    topology = await client.discover()
+    assert sorted(topology.link_units) == [2, new_id]
+    assert len(topology.link_units[new_id].outlets) == 6
+    emu.faults.remove_link_unit(2)
+    readings = await client.poll(ReadingPlan.for_topology(topology))
+    gone = {t.rid for t in ReadingPlan.for_topology(topology.link_units[2]).targets}
+    assert set(readings.errors) == gone
+    assert all(isinstance(e, XerusNotFoundError) for e in readings.errors.values())
+    assert sorted((await client.discover()).link_units) == [new_id]
