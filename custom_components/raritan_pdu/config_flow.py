@@ -347,15 +347,17 @@ class RaritanConfigFlow(ConfigFlow, domain=DOMAIN):
         mac = dr.format_mac(discovery_info.macaddress)
         host = discovery_info.ip
         device_registry = dr.async_get(self.hass)
-        device = device_registry.async_get_device(connections={(dr.CONNECTION_NETWORK_MAC, mac)})
+        connection = (dr.CONNECTION_NETWORK_MAC, mac)
         for entry in self._async_current_entries(include_ignore=False):
             if entry.data.get(CONF_MAC) == mac:
                 # A known primary unit: follow its new address.
                 await self.async_set_unique_id(entry.unique_id)
                 self._abort_if_unique_id_configured(updates={CONF_HOST: host})
-            if device is not None and entry.entry_id in device.config_entries:
-                # A link unit of a configured primary unit (or a primary unit whose entry
-                # predates the stored MAC): nothing to set up.
+            if any(
+                connection in device.connections
+                for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+            ):
+                # A link unit of a configured primary unit: nothing to set up.
                 return self.async_abort(reason="already_configured")
         await self.async_set_unique_id(mac)
         self._abort_if_unique_id_configured()

@@ -7,6 +7,8 @@
 * ``setup_integration(hass, entry)``: add and set up an entry, wait until it settled.
 * ``init_integration``: ``mock_config_entry``, set up.
 * ``async_poll(hass, freezer)``: advance time by one poll interval and let the poll finish.
+* ``get_device(hass, identifier)``: the device with ``(DOMAIN, identifier)`` (works on every HA
+  version: ``DeviceRegistry.async_get_device`` raises when called from tests on HA >= 2026.x).
 * ``proxy_factory(emu, link_id=None, cert_host=None, port=0)``: a real HTTP(S) server forwarding
   to ``emu``
   - ``link_id``: answers as that link unit would for itself (role LINK_UNIT);
@@ -35,6 +37,7 @@ from homeassistant.const import (
     CONF_VERIFY_SSL,
 )
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import format_mac
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -128,6 +131,14 @@ def make_config_entry(emu: PduEmulator, data: Mapping[str, Any] | None = None) -
 def mock_config_entry(emulator: PduEmulator) -> MockConfigEntry:
     """Config entry of the ``emulator`` (not added to hass yet)."""
     return make_config_entry(emulator)
+
+
+def get_device(hass: HomeAssistant, identifier: str) -> dr.DeviceEntry | None:
+    """The device registered with the identifier ``(DOMAIN, identifier)``, if any."""
+    for device in dr.async_get(hass).devices.values():
+        if (DOMAIN, identifier) in device.identifiers:
+            return device
+    return None
 
 
 async def setup_integration(hass: HomeAssistant, entry: MockConfigEntry) -> None:

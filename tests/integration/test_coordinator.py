@@ -36,7 +36,14 @@ from custom_components.raritan_pdu.const import (
 )
 from tests.emulator import PduEmulator
 
-from .conftest import ProxyFactory, async_poll, entry_data, make_config_entry, setup_integration
+from .conftest import (
+    ProxyFactory,
+    async_poll,
+    entry_data,
+    get_device,
+    make_config_entry,
+    setup_integration,
+)
 
 
 def power_entity(hass: HomeAssistant, emu: PduEmulator, pdu_id: int, outlet: int = 1) -> str:
@@ -188,8 +195,7 @@ async def test_link_unit_failure_only_affects_its_entities(
     assert state_of(hass, power_entity(hass, emulator, 3)) != STATE_UNAVAILABLE
 
     # The device stays registered while the link unit is down.
-    device_registry = dr.async_get(hass)
-    assert device_registry.async_get_device(identifiers={(DOMAIN, emulator.unit(2).serial)})
+    assert get_device(hass, emulator.unit(2).serial)
 
     # Back online: found again within the retry interval.
     emulator.faults.link_unreachable(2, False)
@@ -227,10 +233,10 @@ async def test_topology_refresh_adds_renames_and_removes(
 ) -> None:
     """Every few hours the topology is read again: new link unit, renamed outlet, removed unit."""
     device_registry = dr.async_get(hass)
-    primary = device_registry.async_get_device(identifiers={(DOMAIN, emulator.unit(0).serial)})
+    primary = get_device(hass, emulator.unit(0).serial)
     assert primary is not None
     removed_serial = emulator.unit(3).serial
-    assert device_registry.async_get_device(identifiers={(DOMAIN, removed_serial)})
+    assert get_device(hass, removed_serial)
 
     new_id = emulator.faults.add_link_unit()
     emulator.faults.remove_link_unit(3)
@@ -242,18 +248,16 @@ async def test_topology_refresh_adds_renames_and_removes(
     await async_tick(hass, freezer, TOPOLOGY_REFRESH_INTERVAL)
     await hass.async_block_till_done()
 
-    added = device_registry.async_get_device(identifiers={(DOMAIN, emulator.unit(new_id).serial)})
+    added = get_device(hass, emulator.unit(new_id).serial)
     assert added is not None
     assert added.via_device_id == primary.id
-    assert device_registry.async_get_device(identifiers={(DOMAIN, removed_serial)}) is None
+    assert get_device(hass, removed_serial) is None
     assert not [
         device
         for device in dr.async_entries_for_config_entry(device_registry, init_integration.entry_id)
         if any(ident.startswith(f"{removed_serial}_") for _, ident in device.identifiers)
     ]
-    outlet = device_registry.async_get_device(
-        identifiers={(DOMAIN, f"{emulator.unit(0).serial}_outlet_1")}
-    )
+    outlet = get_device(hass, f"{emulator.unit(0).serial}_outlet_1")
     assert outlet is not None
     assert outlet.name == "NAS"
 

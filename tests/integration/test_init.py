@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from custom_components.raritan_pdu.const import DOMAIN
 from tests.emulator import PduEmulator
 
-from .conftest import entry_data, make_config_entry, setup_integration
+from .conftest import entry_data, get_device, make_config_entry, setup_integration
 
 
 @pytest.mark.parametrize("firmware", ["3.6", "4.4"])
@@ -31,9 +31,8 @@ async def test_setup_and_unload(
     await setup_integration(hass, mock_config_entry)
     assert mock_config_entry.state is ConfigEntryState.LOADED
 
-    device_registry = dr.async_get(hass)
     unit = emulator.unit(0)
-    primary = device_registry.async_get_device(identifiers={(DOMAIN, unit.serial)})
+    primary = get_device(hass, unit.serial)
     assert primary is not None
     assert primary.serial_number == unit.serial
     assert primary.model == unit.model
@@ -42,9 +41,7 @@ async def test_setup_and_unload(
     assert (dr.CONNECTION_NETWORK_MAC, dr.format_mac(unit.mac)) in primary.connections
     assert primary.via_device_id is None
     for link_id in (2, 3):
-        link = device_registry.async_get_device(
-            identifiers={(DOMAIN, emulator.unit(link_id).serial)}
-        )
+        link = get_device(hass, emulator.unit(link_id).serial)
         assert link is not None
         assert link.via_device_id == primary.id
         assert link.configuration_url is None
@@ -91,7 +88,7 @@ async def test_remove_stale_device(
     """Devices still on the PDU cannot be removed by hand; leftovers can."""
     assert await async_setup_component(hass, "config", {})
     device_registry = dr.async_get(hass)
-    current = device_registry.async_get_device(identifiers={(DOMAIN, emulator.unit(2).serial)})
+    current = get_device(hass, emulator.unit(2).serial)
     assert current is not None
     stale = device_registry.async_get_or_create(
         config_entry_id=init_integration.entry_id,
