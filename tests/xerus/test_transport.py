@@ -690,3 +690,48 @@ async def test_bulk_reordered_answers_matched_by_id(tiny_server: TinyFactory) ->
 def test_base_url_formatting() -> None:
     assert XerusClient("[2001:db8::1]", 8443).base_url == "https://[2001:db8::1]:8443"
     assert XerusClient("pdu.example", use_tls=False).base_url == "http://pdu.example"
+
+
+async def test_device_answering_only_a_prefix(tiny_server: TinyFactory) -> None:
+    """performBulkTimeout semantics: a shorter answer list means "resend the rest"."""
+    sizes: list[int] = []
+
+    def transform(subs: list[dict[str, Any]]) -> list[Any]:
+        sizes.append(len(subs))
+        return [_ok(sub, {"available": True, "value": 0, "timestamp": 1}) for sub in subs[:10]]
+
+    server = await tiny_server(_bulk_handler(transform))
+    plan = ReadingPlan(ReadTarget(f"/s{i}", ReadKind.STATE) for i in range(25))
+    async with _client(server) as client:
+        readings = await client.poll(plan)
+        assert len(readings.states) == 25 and not readings.errors
+        assert client.max_bulk_size == 10
+        assert sizes == [25, 10, 5]
+        sizes.clear()
+        await client.poll(plan)
+        assert sizes == [10, 10, 5]
+
+
+async def test_outer_internal_error_on_large_bulk(tiny_server: TinyFactory) -> None:
+    failures = {"left": 1, "min_size": 17}
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        subs = body["params"]["requests"]
+        if len(subs) >= failures["min_size"] and failures["left"] > 0:
+            failures["left"] -= 1
+            error = {"code": -32603, "message": "Internal error"}
+            return web.json_response({"jsonrpc": "2.0", "error": error, "id": body["id"]})
+        return web.json_response(rpc_answer(body["id"], {"responses": [_ok(s) for s in subs]}))
+
+    server = await tiny_server(handler)
+    calls = [BulkCall(f"/c{i}", "m") for i in range(32)]
+    async with _client(server) as client:
+        assert all(r.ok for r in await client.bulk(calls))  # transient: same size again
+        assert client.max_bulk_size is None
+        failures["left"] = 99
+        assert all(r.ok for r in await client.bulk(calls))  # persistent: split
+        assert client.max_bulk_size == 16
+        failures["min_size"] = 1
+        with pytest.raises(XerusRpcError):
+            await client.bulk(calls[:3])  # small bulks: a plain error

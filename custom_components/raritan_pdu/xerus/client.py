@@ -75,6 +75,8 @@ _LOGGER = logging.getLogger(__name__)
 
 #: Bulks of at most this many sub-requests are not split when the connection breaks.
 SMALL_BULK: Final = 8
+#: JSON-RPC "internal error".
+RPC_ERR_INTERNAL: Final = -32603
 #: Extra timeout per bulk sub-request (devices process sub-requests sequentially).
 PER_SUBREQUEST_TIMEOUT: Final = 0.002
 _REDIRECTS: Final = (301, 302, 303, 307, 308)
@@ -89,6 +91,9 @@ def _is_size_rejection(err: XerusError, size: int) -> bool:
         return False
     if isinstance(err, XerusHttpError):
         return err.status == 413 or 500 <= err.status < 600
+    if isinstance(err, XerusRpcError):
+        # An internal error of the whole performBulk may be the device running out of memory.
+        return err.code == RPC_ERR_INTERNAL and size > SMALL_BULK
     if isinstance(err, XerusTimeoutError | XerusTlsError):
         return False
     if isinstance(err, XerusConnectionError):
@@ -470,27 +475,25 @@ class XerusClient:
         out: list[Any] = [MISSING] * total
         if not total:
             return out
-        limit = self.max_bulk_size or total
-        for lo in range(0, total, limit):
-            await self._send_adaptive(fragments, lo, min(lo + limit, total), out, False)
+        await self._send_adaptive(fragments, 0, total, out, False)
         return out
 
     async def _send_adaptive(
-        self, fragments: Sequence[str], lo: int, hi: int, out: list[Any], split: bool
+        self, fragments: Sequence[str], lo: int, hi: int, out: list[Any], half: bool
     ) -> None:
         """Send ``fragments[lo:hi]``; on a size rejection split in halves (recursively).
 
         HTTP 413 and a broken connection (already retried once by ``_post``) split at once; a 5xx
         is first retried once at the same size (it may be transient), unless this chunk already
-        is a half of a rejected bulk.
+        is a half of a rejected bulk (``half``). A half that works sets ``max_bulk_size``.
         """
         size = hi - lo
         limit = self.max_bulk_size
-        if split and limit is not None and size > limit:
+        if limit is not None and size > limit:
             for start in range(lo, hi, limit):
-                await self._send_adaptive(fragments, start, min(start + limit, hi), out, True)
+                await self._send_adaptive(fragments, start, min(start + limit, hi), out, False)
             return
-        retry_same_size = not split
+        retry_same_size = not half
         while True:
             try:
                 responses = await self._post_bulk(fragments, lo, hi)
@@ -498,7 +501,9 @@ class XerusClient:
             except XerusError as err:
                 if size <= 1 or not _is_size_rejection(err, size):
                     raise
-                transient_5xx = isinstance(err, XerusHttpError) and err.status != 413
+                transient_5xx = isinstance(err, XerusRpcError) or (
+                    isinstance(err, XerusHttpError) and err.status != 413
+                )
                 if retry_same_size and transient_5xx:
                     retry_same_size = False
                     _LOGGER.debug("%s: bulk of %d failed (%s), retrying", self.host, size, err)
@@ -508,10 +513,31 @@ class XerusClient:
             await self._send_adaptive(fragments, lo, mid, out, True)
             await self._send_adaptive(fragments, mid, hi, out, True)
             return
-        if split and (self.max_bulk_size is None or size < self.max_bulk_size):
+        answered = self._answered_prefix(responses, lo, hi)
+        if answered is not None:
+            # The device stopped early (performBulkTimeout semantics): keep the answers,
+            # remember how many it managed and send the rest again.
+            _LOGGER.debug("%s answered %d of %d bulk calls", self.host, answered, size)
+            self._place(responses, lo, lo + answered, out)
+            self.max_bulk_size = min(answered, self.max_bulk_size or answered)
+            await self._send_adaptive(fragments, lo + answered, hi, out, False)
+            return
+        if half and (self.max_bulk_size is None or size < self.max_bulk_size):
             _LOGGER.debug("%s: using bulks of at most %d sub-requests", self.host, size)
             self.max_bulk_size = size
         self._place(responses, lo, hi, out)
+
+    @staticmethod
+    def _answered_prefix(responses: list[Any], lo: int, hi: int) -> int | None:
+        """Number of calls answered if the device answered only the first ones, else None."""
+        count = len(responses)
+        if count == 0 or count >= hi - lo:
+            return None
+        for pos, resp in enumerate(responses):
+            msg = resp.get("json") if isinstance(resp, dict) else None
+            if not isinstance(msg, dict) or msg.get("id") != lo + pos:
+                return None
+        return count
 
     async def _post_bulk(self, fragments: Sequence[str], lo: int, hi: int) -> list[Any]:
         request_id = self._new_id()
