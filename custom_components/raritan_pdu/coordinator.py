@@ -295,7 +295,7 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         self._updating = True
         try:
             if self._topology_due():
-                await self.async_refresh_topology()
+                await self._async_try_refresh_topology()
             readings = await self._async_poll()
             if (
                 any(isinstance(err, XerusNotFoundError) for err in readings.errors.values())
@@ -313,6 +313,22 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
             # polling the unit until it is back.
             self._topology_stale = True
         return readings
+
+    async def _async_try_refresh_topology(self) -> None:
+        """Refresh the topology; if that fails, keep polling the known one, retry later.
+
+        Authentication and certificate errors are raised: polling would fail the same way.
+        """
+        try:
+            await self.async_refresh_topology()
+        except UpdateFailed as err:
+            LOGGER.debug("Topology refresh failed, keeping the known topology: %s", err)
+            self._topology_stale = False
+            self._topology_time = (
+                time.monotonic()
+                - TOPOLOGY_REFRESH_INTERVAL.total_seconds()
+                + TOPOLOGY_RETRY_INTERVAL.total_seconds()
+            )
 
     def _failed_link_units(self, readings: Readings) -> set[int]:
         """Link units of which every polled resource id failed."""

@@ -310,3 +310,26 @@ async def test_certificate_change_while_polling(
     assert issue.translation_placeholders["fingerprint"] == second.fingerprint
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_failed_topology_refresh_keeps_polling(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: PduEmulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A rediscovery that fails does not cost the readings; it is retried a bit later."""
+    entity_id = power_entity(hass, emulator, 0)
+    emulator.faults.fail_call(method="getOutlets", statcode=503)
+    emulator.faults.rename_outlet(0, "Backup NAS")
+    await async_tick(hass, freezer, TOPOLOGY_REFRESH_INTERVAL)
+    assert state_of(hass, entity_id) != STATE_UNAVAILABLE
+    outlet = get_device(hass, f"{emulator.unit(0).serial}_outlet_1")
+    assert outlet is not None
+    assert outlet.name != "Backup NAS"
+
+    emulator.faults.clear()
+    await async_tick(hass, freezer, TOPOLOGY_RETRY_INTERVAL)
+    outlet = get_device(hass, f"{emulator.unit(0).serial}_outlet_1")
+    assert outlet is not None
+    assert outlet.name == "Backup NAS"
