@@ -248,7 +248,9 @@ def device_info_for(unit: UnitTopology, obj: PduObject) -> DeviceInfo:
 
 
 @callback
-def async_update_child_devices(hass: HomeAssistant, topology: Topology) -> None:
+def async_update_child_devices(
+    hass: HomeAssistant, entry: RaritanConfigEntry, topology: Topology
+) -> None:
     """Rename outlet/inlet/sensor package devices after a topology refresh.
 
     Device info of an entity is applied only when it is added; names set on the PDU later (an
@@ -262,9 +264,15 @@ def async_update_child_devices(hass: HomeAssistant, topology: Topology) -> None:
         if has_inlet_devices(unit):
             infos.extend(inlet_device_info(unit, inlet) for inlet in unit.inlets)
         infos.extend(peripheral_device_info(unit, p) for p in unit.peripherals)
+    # Look devices up among this entry's own (identifiers are unique per config entry only).
+    devices = {
+        identifier: device
+        for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
+        for identifier in device.identifiers
+    }
     for info in infos:
-        device = registry.async_get_device(identifiers=info["identifiers"])
         name = info.get("name")
+        device = next((devices[i] for i in info["identifiers"] if i in devices), None)
         if device is not None and name and device.name != name:
             registry.async_update_device(device.id, name=name)
 

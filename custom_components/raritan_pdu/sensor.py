@@ -345,7 +345,7 @@ async def async_setup_entry(
 
     @callback
     def _rename_devices() -> None:
-        async_update_child_devices(hass, coordinator.topology)
+        async_update_child_devices(hass, entry, coordinator.topology)
 
     entry.async_on_unload(coordinator.async_add_topology_listener(_rename_devices))
 

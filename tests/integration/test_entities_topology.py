@@ -52,6 +52,13 @@ async def async_topology_refresh(hass: HomeAssistant, freezer: FrozenDateTimeFac
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
+def device(hass: HomeAssistant, identifier: tuple[str, str]) -> dr.DeviceEntry | None:
+    """The device with this identifier (looked up without the deprecated lookup helper)."""
+    return next(
+        (d for d in dr.async_get(hass).devices.values() if identifier in d.identifiers), None
+    )
+
+
 def entity_id(hass: HomeAssistant, platform: str, unique_id: str) -> str | None:
     return er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id)
 
@@ -61,29 +68,26 @@ async def test_devices(
     hass: HomeAssistant, emulator: PduEmulator, init_integration: MockConfigEntry
 ) -> None:
     """A device per unit, per outlet (via its unit) and per external sensor package."""
-    devices = dr.async_get(hass)
     for pdu_id in (0, 2, 3):
         unit = emulator.unit(pdu_id)
-        unit_device = devices.async_get_device(identifiers={(DOMAIN, unit.serial)})
+        unit_device = device(hass, (DOMAIN, unit.serial))
         assert unit_device is not None
         assert unit_device.serial_number == unit.serial
         assert unit_device.model == unit.model
         assert unit_device.sw_version
         assert (dr.CONNECTION_NETWORK_MAC, unit.mac) in unit_device.connections
-        outlet_device = devices.async_get_device(identifiers={(DOMAIN, f"{unit.serial}_outlet_3")})
+        outlet_device = device(hass, (DOMAIN, f"{unit.serial}_outlet_3"))
         assert outlet_device is not None
         assert outlet_device.name == "Outlet 3"
         assert outlet_device.via_device_id == unit_device.id
         assert outlet_device.model == unit.outlet(2).receptacle
         package = unit.peripheral(0).serial
-        ext_device = devices.async_get_device(
-            identifiers={(DOMAIN, f"{unit.serial}_ext_{package}")}
-        )
+        ext_device = device(hass, (DOMAIN, f"{unit.serial}_ext_{package}"))
         assert ext_device is not None
         assert ext_device.via_device_id == unit_device.id
         assert ext_device.serial_number == package
-    primary = devices.async_get_device(identifiers={(DOMAIN, emulator.unit(0).serial)})
-    link = devices.async_get_device(identifiers={(DOMAIN, emulator.unit(2).serial)})
+    primary = device(hass, (DOMAIN, emulator.unit(0).serial))
+    link = device(hass, (DOMAIN, emulator.unit(2).serial))
     assert link.via_device_id == primary.id
 
 
@@ -102,7 +106,7 @@ async def test_unique_ids_and_names(
         found = entity_id(hass, platform, unique_id)
         assert found is not None, unique_id
         assert hass.states.get(found).attributes[ATTR_FRIENDLY_NAME] == name
-    unit_name = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, serial)}).name
+    unit_name = device(hass, (DOMAIN, serial)).name
     found = entity_id(hass, "sensor", f"{serial}_unit_active_energy")
     assert hass.states.get(found).attributes[ATTR_FRIENDLY_NAME] == f"{unit_name} Total energy"
     assert entity_id(hass, "binary_sensor", f"{serial}_ocp_1_tripped")
@@ -118,8 +122,8 @@ async def test_outlet_renamed_on_the_pdu(
     serial = emulator.unit(0).serial
     emulator.faults.rename_outlet(2, "NAS")
     await async_topology_refresh(hass, freezer)
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, f"{serial}_outlet_3")})
-    assert device.name == "NAS"
+    outlet_device = device(hass, (DOMAIN, f"{serial}_outlet_3"))
+    assert outlet_device.name == "NAS"
     power = entity_id(hass, "sensor", f"{serial}_outlet_3_active_power")
     assert hass.states.get(power).attributes[ATTR_FRIENDLY_NAME] == "NAS Power"
 
@@ -232,8 +236,8 @@ async def test_multi_inlet_units_get_inlet_devices(
     devices.async_get_or_create(
         config_entry_id=init_integration.entry_id, name="old", identifiers=info["identifiers"]
     )
-    async_update_child_devices(hass, replace(topology, primary=two_inlets))
-    assert devices.async_get_device(identifiers=info["identifiers"]).name == "Inlet I2"
+    async_update_child_devices(hass, init_integration, replace(topology, primary=two_inlets))
+    assert device(hass, next(iter(info["identifiers"]))).name == "Inlet I2"
 
 
 async def test_pdu_unreachable_makes_everything_unavailable(
