@@ -134,10 +134,16 @@ def mock_config_entry(emulator: PduEmulator) -> MockConfigEntry:
 
 
 def get_device(hass: HomeAssistant, identifier: str) -> dr.DeviceEntry | None:
-    """The device registered with the identifier ``(DOMAIN, identifier)``, if any."""
-    for device in dr.async_get(hass).devices.values():
-        if (DOMAIN, identifier) in device.identifiers:
-            return device
+    """The device of a config entry of this integration with ``(DOMAIN, identifier)``.
+
+    Uses only helpers that exist and are not deprecated from HA 2025.4 to 2026.x
+    (``async_get_device`` and ``registry.devices`` lookups raise from tests on 2026.x).
+    """
+    registry = dr.async_get(hass)
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+            if (DOMAIN, identifier) in device.identifiers:
+                return device
     return None
 
 
@@ -162,6 +168,13 @@ async def async_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> Non
     freezer.tick(SCAN_INTERVAL)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+# Certificates of the proxies, made now: on newer HA test harnesses the clock is frozen during
+# tests (HAFakeDatetime), which the certificate builder refuses.
+PROXY_CERT_HOSTS = ("first.example", "second.example", "replaced.example", "link-unit.example")
+for _host in PROXY_CERT_HOSTS:
+    make_certificate(_host)
 
 
 @dataclass
