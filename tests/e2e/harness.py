@@ -20,6 +20,7 @@ import argparse
 import base64
 import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import signal
@@ -60,11 +61,10 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def homeassistant_available(python: str = sys.executable) -> bool:
     """True when ``python -m homeassistant`` can run (the package is importable)."""
+    if python == sys.executable:
+        return importlib.util.find_spec("homeassistant") is not None
     probe = subprocess.run(
-        [python, "-c", "import homeassistant.__main__"],
-        capture_output=True,
-        check=False,
-        timeout=120,
+        [python, "-c", "import homeassistant"], capture_output=True, check=False, timeout=120
     )
     return probe.returncode == 0
 
