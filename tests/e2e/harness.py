@@ -559,7 +559,7 @@ def main(argv: list[str] | None = None) -> int:
         emulator.start()
         print(
             f"develop: starting Home Assistant on port {args.http_port} with {config_dir} "
-            "(the first start installs the frontend and default_config's packages: minutes)"
+            "(the first start installs default_config's packages: a minute or two)"
         )
         if follower is not None:
             print(f"develop: Home Assistant's console output goes to {hass.log_path}")
