@@ -106,13 +106,13 @@ async def test_session_faults(emulator_factory, raw_client: RawFactory):
     assert await raw.ret("/model/pdu/0", "getMetaData", auth=None, headers=hdr)
     emu.faults.expire_sessions()
     assert (await raw.call("/model/pdu/0", "getMetaData", auth=None, headers=hdr))[0] == 401
-    emu.faults.session_expiry(0.5)
+    emu.faults.session_expiry(1.0)
     token = (await raw.result("/session", "newSession"))["token"]
     hdr = {"X-SessionToken": token}
     assert await raw.ret("/model/pdu/0", "getMetaData", auth=None, headers=hdr)
-    await asyncio.sleep(0.3)
+    await asyncio.sleep(0.4)
     assert await raw.ret("/model/pdu/0", "getMetaData", auth=None, headers=hdr)  # activity...
-    await asyncio.sleep(0.3)
+    await asyncio.sleep(0.8)
     status, _ = await raw.call("/model/pdu/0", "getMetaData", auth=None, headers=hdr)
     assert status == 401  # ...does not extend the lifetime
     emu.faults.clear()

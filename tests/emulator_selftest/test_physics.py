@@ -192,17 +192,17 @@ async def test_cycle_uses_pdu_or_outlet_delay(emulator_factory, raw_client: RawF
     assert state["cycleInProgress"] is True
     assert state["powerState"] == 0
     assert await raw.reading("/model/outlet/0/activePower") == 0.0
-    # outlet 1: own cycleDelay (2 s) because usePduCycleDelay is false
+    # outlet 1: own cycleDelay (3 s) because usePduCycleDelay is false
     settings = await raw.ret("/model/outlet/1", "getSettings")
-    settings.update(usePduCycleDelay=False, cycleDelay=2)
+    settings.update(usePduCycleDelay=False, cycleDelay=3)
     assert await raw.ret("/model/outlet/1", "setSettings", {"settings": settings}) == 0
     assert await raw.ret("/model/outlet/1", "cyclePowerState") == 0
-    await asyncio.sleep(1.3)
+    await asyncio.sleep(1.5)
     state = await raw.ret("/model/outlet/0", "getState")
     assert (state["cycleInProgress"], state["powerState"]) == (False, 1)
     state = await raw.ret("/model/outlet/1", "getState")
     assert (state["cycleInProgress"], state["powerState"]) == (True, 0)
-    await asyncio.sleep(1.0)
+    await asyncio.sleep(2.0)
     state = await raw.ret("/model/outlet/1", "getState")
     assert (state["cycleInProgress"], state["powerState"]) == (False, 1)
     # PDU cycle delay via sparse setSettings (4.4)
