@@ -158,3 +158,14 @@ def test_every_parameterless_getter_roundtrips_3_6(
     assert result["unimplemented"] == []
     assert len(result["checked"]) >= 70
     assert "pdumodel.Pdu.getStatistic" in result["checked"]  # CtrlStatistic with master*/slave*
+
+
+def test_missing_sdk36_skips_locally_and_fails_on_ci(monkeypatch, tmp_path) -> None:
+    module = sys.modules[__name__]
+    monkeypatch.setattr(module, "SDK36", tmp_path / "missing")
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="scripts/setup"):
+        _require_sdk36()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="scripts/setup"):
+        _require_sdk36()
