@@ -47,7 +47,9 @@ class EmulatorConfig:
     single_login: bool = False
     """newSession returns _ret_ 1 while the user already has a live session."""
     max_bulk: int | None = None
-    """If set, a /bulk with more sub-requests answers HTTP 413."""
+    """If set, a /bulk with more sub-requests answers HTTP ``max_bulk_status``."""
+    max_bulk_status: int = 413
+    """HTTP status of a too large bulk (413; e.g. 500 or 502 to model other firmware)."""
     redirect_http: bool = False
     """With tls: also listen on ``emu.http_redirect_port`` (plain HTTP) answering 302 -> https."""
     readonly_users: dict[str, str] = field(default_factory=dict)

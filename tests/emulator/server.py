@@ -915,7 +915,7 @@ class PduEmulator:
         except RpcError as err:
             return 200, _error(req_id, err.code, err.message)
         if self.config.max_bulk is not None and len(requests) > self.config.max_bulk:
-            return 413, None
+            return self.config.max_bulk_status, None
         responses = []
         for item in requests:
             self._stats["bulk_subrequests"] += 1

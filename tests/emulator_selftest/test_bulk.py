@@ -97,6 +97,11 @@ async def test_bulk_validation_limits_and_nesting(emulator_factory, raw_client: 
     assert len(payload["result"]["responses"]) == 3
     _, payload = await raw.bulk([("/bulk", "performBulk", {"requests": []})])
     assert payload["result"]["responses"][0]["statcode"] == 400
+    emu500 = await emulator_factory(outlets=1, max_bulk=1, max_bulk_status=500)
+    raw500 = await raw_client(emu500)
+    status, _ = await raw500.bulk([("/model/outlet/0", "setPowerState", {"pstate": 0})] * 2)
+    assert status == 500
+    assert emu500.unit(0).outlet(0).power_state == 1
 
 
 async def test_per_call_ms_makes_big_bulks_slow(emulator_factory, raw_client: RawFactory):
