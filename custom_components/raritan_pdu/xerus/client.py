@@ -144,7 +144,6 @@ class XerusClient:
         #: Number of HTTP requests sent (diagnostics).
         self.request_count = 0
         self._next_id = 0
-        self._closed = False
 
     # ----------------------------------------------------------------------------- properties
 
@@ -432,7 +431,6 @@ class XerusClient:
         if self._owns_session and self._session is not None:
             await self._session.close()
             self._session = None
-        self._closed = True
 
     async def __aenter__(self) -> XerusClient:
         return self
