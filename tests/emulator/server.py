@@ -7,6 +7,7 @@ import base64
 import binascii
 import contextlib
 import json
+import logging
 import secrets
 import socket
 import ssl
@@ -22,6 +23,7 @@ from aiohttp import web
 
 from .config import EmulatorConfig
 from .errors import (
+    INTERNAL_ERROR,
     INVALID_REQUEST,
     PARSE_ERROR,
     HttpStatusError,
@@ -42,6 +44,8 @@ from .model import (
     ret,
 )
 from .profiles import Profile, get_profile
+
+_LOGGER = logging.getLogger(__name__)
 
 HTML_LOGIN_PAGE = (
     "<!DOCTYPE html><html><head><title>Login</title></head><body>"
@@ -858,6 +862,9 @@ class PduEmulator:
             return 200, _error(req_id, err.code, err.message)
         except HttpStatusError as err:
             return err.status, None
+        except Exception:  # an emulator bug: make it visible but keep serving
+            _LOGGER.exception("emulator failed on %s %s", rid, method)
+            return 200, _error(req_id, INTERNAL_ERROR, "Internal error")
         return 200, {"jsonrpc": "2.0", "result": result, "id": req_id}
 
     def _fail(self, failure: Any, req_id: Any) -> tuple[int, Any]:

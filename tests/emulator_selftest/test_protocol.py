@@ -351,3 +351,17 @@ async def test_json_formatting_and_keep_alive(emulator_factory, raw_client: RawF
     _, _, resp = await raw.post("/firmware", {"method": "getVersion", "id": 1})
     assert "\n" not in await resp.text()  # 4.x: compact
     assert resp.headers.get("Connection", "").lower() == "close"
+
+
+async def test_emulator_bug_becomes_internal_error(emulator_factory, raw_client: RawFactory):
+    emu = await emulator_factory(outlets=1)
+    raw = await raw_client(emu)
+
+    def broken(ctx, params):
+        raise ZeroDivisionError
+
+    emu.unit(0).pdu.rpc_getNameplate = broken
+    status, payload = await raw.call("/model/pdu/0", "getNameplate")
+    assert status == 200
+    assert payload["error"] == {"code": -32603, "message": "Internal error"}
+    assert await raw.ret("/model/pdu/0", "getMetaData")  # still serving
