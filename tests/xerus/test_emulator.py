@@ -708,3 +708,10 @@ async def test_link_unit_added_and_removed_at_runtime(
     assert set(readings.errors) == gone
     assert all(isinstance(e, XerusNotFoundError) for e in readings.errors.values())
     assert sorted((await client.discover()).link_units) == [new_id]
+
+
+async def test_non_ascii_password(emulator_factory: Any, client_factory: ClientFactory) -> None:
+    emu = await emulator_factory(outlets=1, password="pässwörd€")
+    for use_token in (False, True):
+        client = client_factory(emu, use_session_token=use_token)
+        assert (await client.get_identity()).serial == emu.unit(0).serial

@@ -127,7 +127,7 @@ class XerusClient:
         self._fingerprint_obj = (
             aiohttp.Fingerprint(fingerprint_to_bytes(fingerprint)) if fingerprint else None
         )
-        self._basic = aiohttp.BasicAuth(username, password).encode()
+        self._basic = aiohttp.BasicAuth(username, password, encoding="utf-8").encode()
         self._username = username
         self._session = session
         self._owns_session = session is None
