@@ -180,7 +180,6 @@ class RaritanConfigFlow(ConfigFlow, domain=DOMAIN):
         self._placeholders: dict[str, str] = {}
         self._untrusted_fingerprint: str | None = None
         self._known_fingerprint: str | None = None
-        self._discovered_mac: str | None = None
 
     # ------------------------------------------------------------------ user
 
@@ -361,7 +360,6 @@ class RaritanConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_abort(reason="already_configured")
         await self.async_set_unique_id(mac)
         self._abort_if_unique_id_configured()
-        self._discovered_mac = mac
         return await self._async_start_discovery(
             host, DEFAULT_PORT_HTTPS, discovery_info.hostname or host
         )
