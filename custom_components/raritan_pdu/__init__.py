@@ -82,6 +82,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: RaritanConfigEntry) -> 
     """Unload a config entry and log out of the device."""
     unload_ok = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unload_ok:
+        # Stop polling first: a poll after the logout would log in again and leave a
+        # session behind on the device.
         await entry.runtime_data.async_shutdown()
         await entry.runtime_data.client.close()
     return unload_ok
