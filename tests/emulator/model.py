@@ -460,6 +460,9 @@ class Outlet(EDevice):
         self._power_state = 1
         self.last_power_state_change = int(time.time()) - rng.randint(3600, 90 * 86400)
         self.cycle_in_progress = False
+        self.switch_on_in_progress = False
+        self.switch_on_at = 0.0
+        self._pending_on: Any = None
         self.relay_cycles = 0
         self._cycle_handle: Any = None
         self.startup_state = 3  # SS_PDUDEF
@@ -502,6 +505,7 @@ class Outlet(EDevice):
     def set_power(self, value: int) -> None:
         self.unit.tick()
         self._cancel_cycle()
+        self._cancel_pending_on()
         if value != self._power_state:
             self._power_state = value
             self.last_power_state_change = int(time.time())
@@ -512,6 +516,27 @@ class Outlet(EDevice):
             self._cycle_handle.cancel()
             self._cycle_handle = None
         self.cycle_in_progress = False
+
+    def _cancel_pending_on(self) -> None:
+        if self._pending_on is not None:
+            self._pending_on.cancel()
+            self._pending_on = None
+        self.switch_on_in_progress = False
+        self.switch_on_at = 0.0
+
+    def schedule_switch_on(self, delay: float) -> None:
+        """Switch on after ``delay`` s (outlet sequencing): ``switchOnInProgress`` until then."""
+        if delay <= 0:
+            self.set_power(1)
+            return
+        self.set_power(self._power_state)  # cancels a cycle / earlier pending switch-on
+        self.switch_on_in_progress = True
+        self.switch_on_at = time.monotonic() + delay
+        self._pending_on = self.emu.call_later(delay, self._finish_pending_on)
+
+    def _finish_pending_on(self) -> None:
+        self._pending_on = None
+        self.set_power(1)
 
     def effective_cycle_delay(self) -> int:
         return self.unit.cycle_delay if self.use_pdu_cycle_delay else self.cycle_delay
@@ -606,7 +631,7 @@ class Outlet(EDevice):
         full = {
             "available": True,
             "powerState": self._power_state,
-            "switchOnInProgress": False,
+            "switchOnInProgress": self.switch_on_in_progress,
             "cycleInProgress": self.cycle_in_progress,
             "isLoadShed": False,
             "isSuspended": False,
@@ -1315,8 +1340,8 @@ class Pdu(RpcObject):
             "name": u.name,
             "startupState": 2,
             "cycleDelay": u.cycle_delay,
-            "inRushGuardDelay": 200,
-            "outletPowerStateSequence": [],
+            "inRushGuardDelay": u.inrush_guard_delay,
+            "outletPowerStateSequence": list(u.outlet_sequence),
             "powerOnDelay": 0,
             "latchingRelays": False,
             "energyPulseEnabled": False,
@@ -1354,8 +1379,20 @@ class Pdu(RpcObject):
             self.unit.name = s["name"]
         if "cycleDelay" in s:
             self.unit.cycle_delay = s["cycleDelay"]
+        seq = s.get("outletPowerStateSequence", [])
+        if not isinstance(seq, list) or not all(
+            isinstance(n, int) and 0 <= n < len(self.unit.outlets) for n in seq
+        ):
+            return ret(1)
+        guard = s.get("inRushGuardDelay", 0)
+        if not isinstance(guard, int) or guard < 0:
+            return ret(1)
         if "inhibitRelayControl" in s:
             self.unit.inhibit_relay_control = bool(s["inhibitRelayControl"])
+        if "inRushGuardDelay" in s:
+            self.unit.inrush_guard_delay = guard
+        if "outletPowerStateSequence" in s:
+            self.unit.outlet_sequence = list(seq)
         return ret(0)
 
     def rpc_getSensors(self, ctx: CallContext, p: dict[str, Any]) -> Any:
@@ -1436,18 +1473,38 @@ class Pdu(RpcObject):
         arg(p, "active", bool)
 
     def rpc_getOutletSequenceState(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        pending = sorted(
+            (o for o in self.unit.outlets if o.switch_on_in_progress), key=lambda o: o.switch_on_at
+        )
+        nxt = pending[0] if pending else None
+        wait = max(0, int((nxt.switch_on_at - time.monotonic()) * 1000)) if nxt else 0
         return ret(
             {
-                "sequenceRunning": False,
-                "nextOutletToSwitch": -1,
-                "timeUntilNextSwitch": 0,
-                "outletsRemaining": 0,
-                "cancelableOutletsRemaining": 0,
+                "sequenceRunning": bool(pending),
+                "nextOutletToSwitch": nxt.index if nxt else -1,
+                "timeUntilNextSwitch": wait,
+                "outletsRemaining": len(pending),
+                "cancelableOutletsRemaining": len(pending),
             }
         )
 
     def rpc_cancelOutletSequence(self, ctx: CallContext, p: dict[str, Any]) -> Any:
-        return None
+        for o in self.unit.outlets:
+            if o.switch_on_in_progress:
+                o._cancel_pending_on()
+
+    def _switch_on_in_sequence(self, outlets: list[Outlet]) -> None:
+        """Switch on one outlet every inRushGuardDelay ms, in outletPowerStateSequence order."""
+        order = self.unit.outlet_sequence or list(range(len(self.unit.outlets)))
+        rank = {n: i for i, n in enumerate(order)}
+        todo = sorted(outlets, key=lambda o: rank.get(o.index, len(order) + o.index))
+        step = self.unit.inrush_guard_delay / 1000
+        k = 0
+        for o in todo:
+            if o.power_state == 1 and not o.cycle_in_progress:
+                continue  # already on: nothing to switch, no guard delay used
+            o.schedule_switch_on(k * step)
+            k += 1
 
     def _relay_blocked(self) -> int:
         if self.profile.is_4x and self.unit.inhibit_relay_control:
@@ -1460,9 +1517,12 @@ class Pdu(RpcObject):
             raise invalid_params("pstate must be 0 or 1")
         if err := self._relay_blocked():
             return ret(err)
-        for o in self.unit.outlets:
-            if o.is_switchable and not o.disabled:
-                o.set_power(pstate)
+        targets = [o for o in self.unit.outlets if o.is_switchable and not o.disabled]
+        if pstate == 1:
+            self._switch_on_in_sequence(targets)
+        else:
+            for o in targets:
+                o.set_power(0)
         return ret(0)
 
     def rpc_cycleAllOutletPowerStates(self, ctx: CallContext, p: dict[str, Any]) -> Any:
@@ -1492,8 +1552,11 @@ class Pdu(RpcObject):
         sel = self._selected(p)
         if isinstance(sel, int):
             return ret(sel)
-        for o in sel:
-            o.set_power(state)
+        if state == 1 and p["respectSequence"]:
+            self._switch_on_in_sequence(sel)
+        else:
+            for o in sel:
+                o.set_power(state)
         return ret(0)
 
     def rpc_cycleMultipleOutletPowerStates(self, ctx: CallContext, p: dict[str, Any]) -> Any:
@@ -1623,6 +1686,8 @@ class Unit:
             self.model = "PX3-1190R" if cfg.metered_only else "PX3-5190R"
         self.name = cfg.name
         self.cycle_delay = cfg.cycle_delay
+        self.inrush_guard_delay = 200  # ms, Pdu.Settings.inRushGuardDelay
+        self.outlet_sequence: list[int] = []  # Pdu.Settings.outletPowerStateSequence
         self.inhibit_relay_control = False
         self.inlet_enabled = True
         self.identify_until = 0.0

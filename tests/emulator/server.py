@@ -483,6 +483,7 @@ class PduEmulator:
         self._timers.clear()
         for o in (o for u in self._units.values() for o in u.outlets):
             o._cycle_handle = None
+            o._pending_on = None
         runners, self._runners = self._runners, []
         for runner in runners:
             await runner.cleanup()
@@ -543,10 +544,8 @@ class PduEmulator:
         for u in self._units.values():
             u.tick()
             for o in u.outlets:
-                if o.cycle_in_progress:
-                    o._cancel_cycle()
-                    o._power_state = 1
-                    o.last_power_state_change = int(time.time())
+                if o.cycle_in_progress or o.switch_on_in_progress:
+                    o.set_power(1)  # pending relay actions complete across the reboot
         self._rebuild_registry()
 
     def add_link_unit(
@@ -571,6 +570,7 @@ class PduEmulator:
         unit = self._units.pop(link_id)
         for o in unit.outlets:
             o._cancel_cycle()
+            o._cancel_pending_on()
         self._rebuild_registry()
 
     def try_resolve(self, rid: str) -> RpcObject | None:

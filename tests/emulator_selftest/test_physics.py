@@ -380,3 +380,43 @@ async def test_alerted_sensor_manager(emulator_factory, raw_client: RawFactory):
     # trip + water leak + 0 V (below lower critical) on the 4 outlets and the breaker behind it
     assert (counts["critical"], counts["unavailable"]) == (7, 1)
     assert counts["critical"] == sum(1 for a in alerted if a["alertState"] == 2)
+
+
+async def test_switch_all_on_is_sequenced(emulator_factory, raw_client: RawFactory):
+    """setAllOutletPowerStates(on) switches one outlet per inRushGuardDelay (switchOnInProgress)."""
+    emu = await emulator_factory(outlets=4)
+    raw = await raw_client(emu)
+    assert await raw.ret("/model/pdu/0", "setAllOutletPowerStates", {"pstate": 0}) == 0
+    settings = {"inRushGuardDelay": 300, "outletPowerStateSequence": [3, 2, 1, 0]}
+    assert await raw.ret("/model/pdu/0", "setSettings", {"settings": settings}) == 0
+    assert await raw.ret("/model/pdu/0", "setAllOutletPowerStates", {"pstate": 1}) == 0
+    states = [await raw.ret(f"/model/outlet/{i}", "getState") for i in range(4)]
+    assert [s["powerState"] for s in states] == [0, 0, 0, 1]  # outlet 4 first
+    assert [s["switchOnInProgress"] for s in states] == [True, True, True, False]
+    seq = await raw.ret("/model/pdu/0", "getOutletSequenceState")
+    assert seq["sequenceRunning"] is True
+    assert seq["nextOutletToSwitch"] == 2
+    assert seq["outletsRemaining"] == 3
+    assert 0 < seq["timeUntilNextSwitch"] <= 300
+    await asyncio.sleep(0.45)
+    assert [o.power_state for o in emu.unit(0).outlets] == [0, 0, 1, 1]
+    assert await raw.result("/model/pdu/0", "cancelOutletSequence") is None
+    await asyncio.sleep(0.7)
+    assert [o.power_state for o in emu.unit(0).outlets] == [0, 0, 1, 1]
+    assert not any(o.switch_on_in_progress for o in emu.unit(0).outlets)
+    # respectSequence=False switches at once; a pending switch-on is overridden by setPowerState
+    await raw.ret(
+        "/model/pdu/0",
+        "setMultipleOutletPowerStates",
+        {"outletNumbers": [0, 1], "state": 1, "respectSequence": True},
+    )
+    assert emu.unit(0).outlet(0).switch_on_in_progress
+    await raw.ret("/model/outlet/0", "setPowerState", {"pstate": 0})
+    state = await raw.ret("/model/outlet/0", "getState")
+    assert (state["powerState"], state["switchOnInProgress"]) == (0, False)
+    await raw.ret(
+        "/model/pdu/0",
+        "setMultipleOutletPowerStates",
+        {"outletNumbers": [0], "state": 1, "respectSequence": False},
+    )
+    assert emu.unit(0).outlet(0).power_state == 1
