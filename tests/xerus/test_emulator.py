@@ -715,3 +715,11 @@ async def test_non_ascii_password(emulator_factory: Any, client_factory: ClientF
     for use_token in (False, True):
         client = client_factory(emu, use_session_token=use_token)
         assert (await client.get_identity()).serial == emu.unit(0).serial
+
+
+async def test_https_to_a_plain_http_port(emulator_factory: Any) -> None:
+    emu = await emulator_factory(outlets=1)
+    async with XerusClient(emu.host, emu.port, use_tls=True, password="raritan") as client:
+        with pytest.raises(XerusTlsError) as err:
+            await client.get_identity()
+    assert err.value.fingerprint is None  # the handshake failed: no certificate to show
