@@ -54,9 +54,12 @@ async def async_topology_refresh(hass: HomeAssistant, freezer: FrozenDateTimeFac
 
 def device(hass: HomeAssistant, identifier: tuple[str, str]) -> dr.DeviceEntry | None:
     """The device with this identifier (looked up without the deprecated lookup helper)."""
-    return next(
-        (d for d in dr.async_get(hass).devices.values() if identifier in d.identifiers), None
-    )
+    registry = dr.async_get(hass)
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        for found in dr.async_entries_for_config_entry(registry, entry.entry_id):
+            if identifier in found.identifiers:
+                return found
+    return None
 
 
 def entity_id(hass: HomeAssistant, platform: str, unique_id: str) -> str | None:
