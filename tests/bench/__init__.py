@@ -1,0 +1,1 @@
+"""Benchmarks (run with scripts/bench; never part of the test suite)."""
