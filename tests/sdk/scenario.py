@@ -475,7 +475,31 @@ def TypeInfoName(proxy: Any) -> str:  # mirrors the bindings naming
     return str(proxy.idlType).split(":")[0]
 
 
+def struct_elements(paths: list[str]) -> dict[str, list[str] | None]:
+    """``{"pdumodel.Outlet.State": [...elements...]}`` for binding struct paths (None: absent)."""
+    import importlib
+
+    out: dict[str, Any] = {}
+    for path in paths:
+        module_name, *names = path.split(".")
+        obj: Any = importlib.import_module(f"raritan.rpc.{module_name}")
+        for name in names:
+            obj = getattr(obj, name, None)
+            if obj is None:
+                break
+        if obj is None:
+            out[path] = None
+        elif hasattr(obj, "elements"):
+            out[path] = list(obj.elements)
+        else:  # an interface or value object: its typecode
+            out[path] = obj.idlType
+    return out
+
+
 if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "elements":
+        print(json.dumps(struct_elements(json.loads(sys.argv[2]))))
+        sys.exit(0)
     if len(sys.argv) > 4 and sys.argv[4] == "sweep":
         result = sweep(sys.argv[1], sys.argv[2], sys.argv[3])
     else:

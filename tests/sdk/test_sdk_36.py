@@ -169,3 +169,58 @@ def test_missing_sdk36_skips_locally_and_fails_on_ci(monkeypatch, tmp_path) -> N
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="scripts/setup"):
         _require_sdk36()
+
+
+def test_profile_field_lists_equal_binding_elements_3_6() -> None:
+    """Every struct of the 3.6 profile exists in the 3.6.0 bindings with exactly their elements (the
+    4.x-only structs such as MinMax or Firmware.Info are not part of the 3.6 profile at all)."""
+    from tests.emulator.profiles import PROFILES
+    from tests.sdk.struct_map import NOT_STRUCTS, binding_path
+
+    _require_sdk36()
+    fields = PROFILES["3.6"].fields
+    keys = [k for k in fields if k not in NOT_STRUCTS]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(SDK36)
+    paths = json.dumps([binding_path(k) for k in keys])
+    proc = subprocess.run(
+        [sys.executable, str(SCENARIO), "elements", paths],
+        env=env,
+        cwd=str(SDK36),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    elements = json.loads(proc.stdout)
+    absent = sorted(k for k in keys if elements[binding_path(k)] is None)
+    assert absent == []
+    mismatches = {
+        k: (fields[k], elements[binding_path(k)])
+        for k in keys
+        if elements[binding_path(k)] is not None and fields[k] != elements[binding_path(k)]
+    }
+    assert mismatches == {}
+
+
+def test_profile_typecodes_equal_binding_idl_types_3_6() -> None:
+    from tests.emulator.profiles import PROFILES
+    from tests.sdk.struct_map import INTERFACES
+
+    _require_sdk36()
+    types = PROFILES["3.6"].types
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(SDK36)
+    proc = subprocess.run(
+        [sys.executable, str(SCENARIO), "elements", json.dumps([INTERFACES[k] for k in types])],
+        env=env,
+        cwd=str(SDK36),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    found = json.loads(proc.stdout)
+    assert {k: found[INTERFACES[k]] for k in types} == types

@@ -268,3 +268,28 @@ def test_every_parameterless_getter_roundtrips_4_4(
     assert len(result["checked"]) >= 100
     assert "pdumodel.Pdu.getStatistic" in result["checked"]
     assert "sensors.NumericSensor.getMinMax" in result["checked"]
+
+
+def test_profile_field_lists_equal_binding_elements_4_4() -> None:
+    """Every struct the 4.4 profile can emit has exactly the 4.4.1 binding's elements, in order."""
+    from tests.emulator.profiles import PROFILES
+    from tests.sdk.struct_map import NOT_STRUCTS, binding_path
+
+    fields = PROFILES["4.4"].fields
+    keys = [k for k in fields if k not in NOT_STRUCTS]
+    elements = scenario.struct_elements([binding_path(k) for k in keys])
+    mismatches = {
+        k: (fields[k], elements[binding_path(k)])
+        for k in keys
+        if fields[k] != elements[binding_path(k)]
+    }
+    assert mismatches == {}
+
+
+def test_profile_typecodes_equal_binding_idl_types_4_4() -> None:
+    from tests.emulator.profiles import PROFILES
+    from tests.sdk.struct_map import INTERFACES
+
+    types = PROFILES["4.4"].types
+    found = scenario.struct_elements([INTERFACES[k] for k in types])
+    assert {k: found[INTERFACES[k]] for k in types} == types
