@@ -409,7 +409,11 @@ class PduEmulator:
     @property
     def url(self) -> str:
         scheme = "https" if self.config.tls else "http"
-        return f"{scheme}://{self.host}:{self.port}"
+        return f"{scheme}://{self._netloc(self.port)}"
+
+    def _netloc(self, port: int) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{port}"
 
     @property
     def units(self) -> list[Unit]:
@@ -702,7 +706,7 @@ class PduEmulator:
 
     # --- HTTP ------------------------------------------------------------------------------------
     async def _redirect(self, request: web.Request) -> web.StreamResponse:
-        location = f"https://{self.host}:{self.port}{request.path_qs}"
+        location = f"https://{self._netloc(self.port)}{request.path_qs}"
         return web.Response(status=302, headers={"Location": location})
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:

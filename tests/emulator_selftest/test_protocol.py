@@ -365,3 +365,11 @@ async def test_emulator_bug_becomes_internal_error(emulator_factory, raw_client:
     assert status == 200
     assert payload["error"] == {"code": -32603, "message": "Internal error"}
     assert await raw.ret("/model/pdu/0", "getMetaData")  # still serving
+
+
+async def test_ipv6_url_formatting(emulator_factory):
+    """IPv6 hosts get brackets in emu.url (HA's socket guard only allows 127.0.0.1 connects)."""
+    emu = await emulator_factory(outlets=1)
+    emu.host = "::1"
+    assert emu.url == f"http://[::1]:{emu.port}"
+    emu.host = "127.0.0.1"
