@@ -76,6 +76,7 @@ WRITE_METHODS = frozenset(
         "setThresholds",
         "resetValue",
         "setEnabled",
+        "setLoadSheddingActive",
         "reboot",
     }
 )
@@ -463,6 +464,8 @@ class Outlet(EDevice):
         self.switch_on_in_progress = False
         self.switch_on_at = 0.0
         self._pending_on: Any = None
+        self.is_load_shed = False
+        self._state_before_shed = 1
         self.relay_cycles = 0
         self._cycle_handle: Any = None
         self.startup_state = 3  # SS_PDUDEF
@@ -633,7 +636,7 @@ class Outlet(EDevice):
             "powerState": self._power_state,
             "switchOnInProgress": self.switch_on_in_progress,
             "cycleInProgress": self.cycle_in_progress,
-            "isLoadShed": False,
+            "isLoadShed": self.is_load_shed,
             "isSuspended": False,
             "hasInrushWaveform": False,
             "inServiceMode": False,
@@ -691,20 +694,22 @@ class Outlet(EDevice):
     def rpc_getSensors(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         return ret(self.sensor_refs())
 
-    def switch_error(self) -> int:
+    def switch_error(self, turning_on: bool = True) -> int:
         if not self.is_switchable:
             return 1  # ERR_OUTLET_NOT_SWITCHABLE
         if self.profile.is_4x and self.unit.inhibit_relay_control:
             return 5  # ERR_RELAY_CONTROL_DISABLED
         if self.disabled:
             return 3  # ERR_OUTLET_DISABLED
+        if turning_on and self.is_load_shed:
+            return 2  # ERR_LOAD_SHEDDING_ACTIVE
         return 0
 
     def rpc_setPowerState(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         pstate = arg(p, "pstate", int)
         if pstate not in (0, 1):
             raise invalid_params("pstate must be 0 (PS_OFF) or 1 (PS_ON)")
-        err = self.switch_error()
+        err = self.switch_error(turning_on=pstate == 1)
         if err:
             return ret(err)
         self.set_power(pstate)
@@ -1467,10 +1472,10 @@ class Pdu(RpcObject):
         )
 
     def rpc_isLoadSheddingActive(self, ctx: CallContext, p: dict[str, Any]) -> Any:
-        return ret(False)
+        return ret(self.unit.load_shedding)
 
     def rpc_setLoadSheddingActive(self, ctx: CallContext, p: dict[str, Any]) -> Any:
-        arg(p, "active", bool)
+        self.unit.set_load_shedding(arg(p, "active", bool))
 
     def rpc_getOutletSequenceState(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         pending = sorted(
@@ -1501,8 +1506,8 @@ class Pdu(RpcObject):
         step = self.unit.inrush_guard_delay / 1000
         k = 0
         for o in todo:
-            if o.power_state == 1 and not o.cycle_in_progress:
-                continue  # already on: nothing to switch, no guard delay used
+            if (o.power_state == 1 and not o.cycle_in_progress) or o.is_load_shed:
+                continue  # already on (or shed): nothing to switch, no guard delay used
             o.schedule_switch_on(k * step)
             k += 1
 
@@ -1687,6 +1692,7 @@ class Unit:
         self.name = cfg.name
         self.cycle_delay = cfg.cycle_delay
         self.inrush_guard_delay = 200  # ms, Pdu.Settings.inRushGuardDelay
+        self.load_shedding = False
         self.outlet_sequence: list[int] = []  # Pdu.Settings.outletPowerStateSequence
         self.inhibit_relay_control = False
         self.inlet_enabled = True
@@ -1807,6 +1813,22 @@ class Unit:
         for slot in self.slots:
             if slot.peripheral is not None:
                 yield slot.peripheral.sensor, slot
+
+    def set_load_shedding(self, active: bool) -> None:
+        """Load shedding: non-critical outlets switch off (isLoadShed) and come back afterwards."""
+        if active == self.load_shedding:
+            return
+        self.load_shedding = active
+        for o in self.outlets:
+            if not o.non_critical or not o.is_switchable:
+                continue
+            if active:
+                o._state_before_shed = o.power_state
+                o.set_power(0)
+                o.is_load_shed = True
+            else:
+                o.is_load_shed = False
+                o.set_power(o._state_before_shed)
 
     def ocp_of_trip_sensor(self, sensor: Sensor) -> Ocp | None:
         return next((c for c in self.ocps if c.sensors.get("trip") is sensor), None)
