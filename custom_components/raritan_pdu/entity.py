@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
@@ -228,6 +228,28 @@ def peripheral_device_info(unit: UnitTopology, peripheral: PeripheralInfo) -> De
     )
 
 
+def _link_parent(coordinator: RaritanCoordinator, info: DeviceInfo) -> DeviceInfo:
+    """Refer to the parent device by its registry id where Home Assistant expects that.
+
+    Home Assistant 2026.8 deprecated ``via_device`` (an identifier) for ``via_device_id`` (removal
+    in 2027.8); 2025.4 knows only ``via_device``. Use the new key when the registry offers the
+    lookup and the parent (a unit device, registered by the coordinator) exists.
+    """
+    via = info.get("via_device")
+    registry = dr.async_get(coordinator.hass)
+    lookup = getattr(registry, "async_get_device_by_identifier", None)
+    if via is None or lookup is None:
+        return info
+    parent = lookup(via, coordinator.config_entry.entry_id)  # pragma: no cover - HA 2026.8+
+    if parent is None:  # pragma: no cover - HA 2026.8+
+        return info
+    linked: dict[str, Any] = {
+        k: v for k, v in info.items() if k != "via_device"
+    }  # pragma: no cover
+    linked["via_device_id"] = parent.id  # pragma: no cover - HA 2026.8+
+    return cast(DeviceInfo, linked)  # pragma: no cover - HA 2026.8+
+
+
 def has_inlet_devices(unit: UnitTopology) -> bool:
     """Units with several inlets get a device per inlet; single-inlet units keep it on the unit."""
     return len(unit.inlets) > 1
@@ -301,7 +323,7 @@ class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
         super().__init__(coordinator)
         self._ref = ref
         self._attr_unique_id = ref.unique_id(key)
-        self._attr_device_info = device_info
+        self._attr_device_info = _link_parent(coordinator, device_info)
         self._registered: frozenset[str] = frozenset()
         self._unregister_rids: CALLBACK_TYPE | None = None
         self._resolved_for: Topology | None = None

@@ -12,7 +12,6 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import (
-    CONCENTRATION_MICROGRAMS_PER_CUBIC_METER,
     DEGREE,
     LIGHT_LUX,
     PERCENTAGE,
@@ -129,7 +128,7 @@ UNIT_MAP: dict[int, tuple[str | None, SensorDeviceClass | None]] = {
     SensorUnit.GRAY: ("Gy", None),
     SensorUnit.SIEVERT: ("Sv", None),
     SensorUnit.G_PER_CUBIC_METER: ("g/m³", _ABSOLUTE_HUMIDITY),
-    SensorUnit.UG_PER_CUBIC_METER: (CONCENTRATION_MICROGRAMS_PER_CUBIC_METER, None),
+    SensorUnit.UG_PER_CUBIC_METER: ("µg/m³", None),  # constant renamed in HA 2026 (UnitOfDensity)
 }
 
 #: Dimensionless (%, none) sensor types whose meaning gives the device class.
