@@ -387,7 +387,7 @@ async def test_switch_all_on_is_sequenced(emulator_factory, raw_client: RawFacto
     emu = await emulator_factory(outlets=4)
     raw = await raw_client(emu)
     assert await raw.ret("/model/pdu/0", "setAllOutletPowerStates", {"pstate": 0}) == 0
-    settings = {"inRushGuardDelay": 300, "outletPowerStateSequence": [3, 2, 1, 0]}
+    settings = {"inRushGuardDelay": 600, "outletPowerStateSequence": [3, 2, 1, 0]}
     assert await raw.ret("/model/pdu/0", "setSettings", {"settings": settings}) == 0
     assert await raw.ret("/model/pdu/0", "setAllOutletPowerStates", {"pstate": 1}) == 0
     states = [await raw.ret(f"/model/outlet/{i}", "getState") for i in range(4)]
@@ -397,11 +397,11 @@ async def test_switch_all_on_is_sequenced(emulator_factory, raw_client: RawFacto
     assert seq["sequenceRunning"] is True
     assert seq["nextOutletToSwitch"] == 2
     assert seq["outletsRemaining"] == 3
-    assert 0 < seq["timeUntilNextSwitch"] <= 300
-    await asyncio.sleep(0.45)
+    assert 0 < seq["timeUntilNextSwitch"] <= 600
+    await asyncio.sleep(0.9)
     assert [o.power_state for o in emu.unit(0).outlets] == [0, 0, 1, 1]
     assert await raw.result("/model/pdu/0", "cancelOutletSequence") is None
-    await asyncio.sleep(0.7)
+    await asyncio.sleep(1.0)
     assert [o.power_state for o in emu.unit(0).outlets] == [0, 0, 1, 1]
     assert not any(o.switch_on_in_progress for o in emu.unit(0).outlets)
     # respectSequence=False switches at once; a pending switch-on is overridden by setPowerState
