@@ -93,4 +93,8 @@ async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: RaritanConfigEntry, device_entry: dr.DeviceEntry
 ) -> bool:
     """Allow removing a device that no longer exists on the PDU (e.g. a released link unit)."""
-    return not entry.runtime_data.device_in_topology(device_entry)
+    coordinator: RaritanCoordinator | None = getattr(entry, "runtime_data", None)
+    if coordinator is None:
+        # Not loaded: the topology is unknown, let the user decide.
+        return True
+    return not coordinator.device_in_topology(device_entry)

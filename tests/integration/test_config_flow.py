@@ -9,6 +9,7 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
+import pytest_socket
 import voluptuous as vol
 from aiohttp import web
 from homeassistant.config_entries import (
@@ -41,9 +42,9 @@ from custom_components.raritan_pdu.const import (
     CONF_TRUST,
     DOMAIN,
 )
-from tests.emulator import PduEmulator
+from tests.emulator import EmulatorConfig, PduEmulator
 
-from .conftest import ProxyFactory, entry_data, make_config_entry, setup_integration
+from .conftest import ProxyFactory, entry_data, get_device, make_config_entry, setup_integration
 
 EmulatorFactory = Callable[..., Awaitable[PduEmulator]]
 TLS = pytest.mark.parametrize("emulator_config", [{"tls": True}])
@@ -172,6 +173,30 @@ async def test_user_flow_title_is_pdu_name(hass: HomeAssistant, emulator: PduEmu
     assert result["title"] == "Rack 12 PDU"
     assert result["data"][CONF_SSL] is False
     assert result["data"][CONF_PORT] == emulator.port
+
+
+async def test_user_flow_ipv6(hass: HomeAssistant, socket_enabled: None) -> None:
+    """A bracketed IPv6 address with port reaches the PDU and is stored without brackets."""
+    # Home Assistant's test harness only allows connecting to 127.0.0.1.
+    pytest_socket.socket_allow_hosts(["127.0.0.1", "::1"])
+    emu = PduEmulator(EmulatorConfig(link_units=0))
+    await emu.start(host="::1", port=0)
+    try:
+        result = await start_user_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], user_input(emu, **{CONF_HOST: f"[::1]:{emu.port}"})
+        )
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert result["data"][CONF_HOST] == "::1"
+        assert result["data"][CONF_PORT] == emu.port
+        await hass.async_block_till_done()
+        assert result["result"].state is ConfigEntryState.LOADED
+        device = get_device(hass, emu.unit(0).serial)
+        assert device is not None
+        assert device.configuration_url == f"http://[::1]:{emu.port}/"
+        assert await hass.config_entries.async_unload(result["result"].entry_id)
+    finally:
+        await emu.stop()
 
 
 async def test_user_flow_port_field(hass: HomeAssistant, emulator: PduEmulator) -> None:

@@ -142,3 +142,26 @@ async def test_late_registration_is_polled_soon(
     )
     remove()
     assert rid not in coordinator.registered_rids or not unregistered
+
+
+async def test_remove_device_of_entry_not_loaded(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, emulator: PduEmulator
+) -> None:
+    """Without a loaded entry the topology is unknown: the user may remove any device."""
+    assert await async_setup_component(hass, "config", {})
+    entry = make_config_entry(emulator, entry_data(emulator, **{CONF_PASSWORD: "wrong"}))
+    await setup_integration(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={(DOMAIN, emulator.unit(0).serial)}
+    )
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {
+            "type": "config/device_registry/remove_config_entry",
+            "config_entry_id": entry.entry_id,
+            "device_id": device.id,
+        }
+    )
+    response = await client.receive_json()
+    assert response["success"]
