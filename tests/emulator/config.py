@@ -64,6 +64,9 @@ class EmulatorConfig:
     """Pdu.Settings.name of the primary ("" like a fresh device)."""
     serialize: bool = True
     """Process one HTTP request at a time (a real device's RPC server is effectively serial)."""
+    noise: bool = True
+    """False: exact values (230.0 V, 50.0 Hz, P = base_power, PF = power_factor, peripherals =
+    their value) for tests that compare numbers; energy still grows with time."""
     pretty_json: bool | None = None
     """Indented JSON like firmware 3.x (None = True for firmware "3.6", compact for "4.4")."""
     keep_alive: bool = True

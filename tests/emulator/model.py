@@ -573,15 +573,24 @@ class Outlet(EDevice):
         Cached per sample time and state, so a bulk reading many sensors stays cheap."""
         powered = self.powered
         energized = powered and self._power_state == 1 and not self.disabled
-        key = (t, powered, energized, self.base_power, self.power_factor, self.line)
+        key = (
+            t,
+            powered,
+            energized,
+            self.base_power,
+            self.power_factor,
+            self.line,
+            self.unit.noise,
+        )
         if self._cache_key == key:
             return self._cache
         v = self.unit.v_ln(self.line, t) if powered else 0.0
         p = 0.0
         if energized and self.base_power > 0:
-            p = self.base_power * (1 + 0.05 * wave(self.phase_key, t))
+            p = self.base_power * (1 + 0.05 * self.unit.noise * wave(self.phase_key, t))
         if p > 0:
-            pf = min(0.99, max(0.85, self.power_factor + 0.005 * wave(self.phase_key + 3, t)))
+            jitter = 0.005 * self.unit.noise * wave(self.phase_key + 3, t)
+            pf = min(0.99, max(0.85, self.power_factor + jitter))
         else:
             pf = 1.0
         i = p / (v * pf) if p > 0 and v > 0 else 0.0
@@ -1092,7 +1101,7 @@ class Peripheral:
             spread = 2.0 if self.entry.type == T_TEMPERATURE else 3.0
             if self.entry.type == T_ABS_HUMIDITY:
                 spread = 0.4
-            return round(self.value + spread * wave(self.noise_key, t / 20), 3)
+            return round(self.value + spread * self.unit.noise * wave(self.noise_key, t / 20), 3)
         return int(self.value)
 
     def _write(self, new_state: int) -> int:
@@ -1301,6 +1310,7 @@ class UnitConfig:
     metered_outlets: bool
     cycle_delay: int
     name: str
+    noise: bool = True
 
 
 class Pdu(RpcObject):
@@ -1691,6 +1701,7 @@ class Unit:
             self.model = "PX3-1190R" if cfg.metered_only else "PX3-5190R"
         self.name = cfg.name
         self.cycle_delay = cfg.cycle_delay
+        self.noise = 1.0 if cfg.noise else 0.0  # 0: exact values (230 V, 50 Hz, base_power)
         self.inrush_guard_delay = 200  # ms, Pdu.Settings.inRushGuardDelay
         self.load_shedding = False
         self.outlet_sequence: list[int] = []  # Pdu.Settings.outletPowerStateSequence
@@ -1857,14 +1868,16 @@ class Unit:
     def v_ln(self, line: int, t: float) -> float:
         if not self.inlet_enabled:
             return 0.0
-        return 230.0 + 1.8 * wave(self.seed_key + line * 7.3, t)
+        return 230.0 + 1.8 * self.noise * wave(self.seed_key + line * 7.3, t)
 
     def v_ll(self, a: int, b: int, t: float) -> float:
         va, vb = self.v_ln(a, t), self.v_ln(b, t)
         return math.sqrt(va * va + vb * vb + va * vb)
 
     def frequency(self, t: float) -> float:
-        return 50.0 + 0.03 * wave(self.seed_key + 99, t) if self.inlet_enabled else 0.0
+        if not self.inlet_enabled:
+            return 0.0
+        return 50.0 + 0.03 * self.noise * wave(self.seed_key + 99, t)
 
     def line_outlets(self, line: int) -> list[Outlet]:
         return [o for o in self.outlets if o.line == line]

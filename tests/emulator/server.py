@@ -596,6 +596,7 @@ class PduEmulator:
             metered_outlets=cfg.metered_outlets,
             cycle_delay=cfg.cycle_delay,
             name=cfg.pdu_name if pdu_id == 0 else "",
+            noise=cfg.noise,
         )
         unit = Unit(self, pdu_id, ucfg, cfg.seed)
         unit.link_host = "" if pdu_id == 0 else f"192.0.2.{10 + pdu_id}"

@@ -440,3 +440,20 @@ async def test_load_shedding(emulator_factory, raw_client: RawFactory):
     await raw.result("/model/pdu/0", "setLoadSheddingActive", {"active": False})
     state = await raw.ret("/model/outlet/1", "getState")
     assert (state["powerState"], state["isLoadShed"]) == (1, False)  # restored
+
+
+async def test_noise_free_values(emulator_factory, raw_client: RawFactory):
+    emu = await emulator_factory(outlets=2, peripherals=3, noise=False)
+    outlet = emu.unit(0).outlet(0)
+    outlet.base_power = 460.0
+    outlet.power_factor = 0.92
+    raw = await raw_client(emu)
+    v = await _outlet_values(raw, 0)
+    assert v["voltage"] == 230.0
+    assert v["lineFrequency"] == 50.0
+    assert v["activePower"] == 460.0
+    assert v["powerFactor"] == 0.92
+    assert v["current"] == pytest.approx(460.0 / (230.0 * 0.92))
+    assert await raw.reading("/model/peripheraldeviceslot/2/device") == 72.5
+    emu.unit(0).peripheral(2).value = 80.0
+    assert await raw.reading("/model/peripheraldeviceslot/2/device") == 80.0
