@@ -78,6 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="user without the Switch Outlet privilege (repeatable)",
     )
     p.add_argument("--pdu-name", default="", help="Pdu.Settings.name of the primary")
+    p.add_argument("--no-noise", action="store_true", help="exact readings (230 V, 50 Hz, ...)")
+    p.add_argument(
+        "--keep-alive",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="--no-keep-alive: Connection: close on every response",
+    )
     # faults
     p.add_argument(
         "--fault-link-unreachable",
@@ -160,6 +167,8 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         readonly_users=readonly,
         link_unit_outlets=args.link_unit_outlets,
         pdu_name=args.pdu_name,
+        noise=not args.no_noise,
+        keep_alive=args.keep_alive,
     )
 
 

@@ -220,6 +220,8 @@ def test_cli_flags_map_to_config_and_faults():
             "--seed",
             "9",
             "--no-metered-outlets",
+            "--no-noise",
+            "--no-keep-alive",
             "--fault-link-unreachable",
             "3",
             "--fault-session-expiry",
@@ -244,6 +246,7 @@ def test_cli_flags_map_to_config_and_faults():
     assert (config.single_login, config.max_bulk, config.metered_only) == (True, 50, True)
     assert config.metered_outlets is False
     assert (config.pdu_name, config.seed, config.tls) == ("Rack 1", 9, False)
+    assert (config.noise, config.keep_alive) == (False, False)
     emu = PduEmulator(config)
     apply_faults(emu, args)
     assert emu.unit(3).unreachable and not emu.unit(2).unreachable
