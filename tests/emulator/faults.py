@@ -46,13 +46,16 @@ class Faults:
         self.clear()
 
     # --- transport faults ------------------------------------------------------------------------
-    def delay_responses(self, seconds: float, count: int = 1) -> None:
+    def delay_responses(
+        self, seconds: float, count: int = 1, *, after_processing: bool = False
+    ) -> None:
         """Delay the next ``count`` HTTP responses by ``seconds`` (client timeouts).
 
-        The delay happens before the request is processed (and outside the device lock), so a
-        client that gives up sees nothing change.
+        By default the delay happens before the request is processed (outside the device lock), so
+        a client that gives up sees nothing change. ``after_processing=True`` processes the
+        request first and delays only the answer (the command took effect, the client timed out).
         """
-        self._delays.extend([float(seconds)] * count)
+        self._delays.extend([(float(seconds), after_processing)] * count)
 
     def http_error(self, status: int = 500, count: int = 1) -> None:
         """Answer the next ``count`` POST requests with HTTP ``status`` (no JSON body, not
@@ -156,7 +159,7 @@ class Faults:
     # --- housekeeping ----------------------------------------------------------------------------
     def clear(self) -> None:
         """Reset all pending/persistent faults (see module docstring for what is not undone)."""
-        self._delays: list[float] = []
+        self._delays: list[tuple[float, bool]] = []
         self._http_errors: list[int] = []
         self._drops: list[bool] = []
         self._truncate = 0
@@ -176,8 +179,9 @@ class Faults:
         self._disconnected: list[tuple[int, int]] = []
 
     # --- used by the server ----------------------------------------------------------------------
-    def take_delay(self) -> float:
-        return self._delays.pop(0) if self._delays else 0.0
+    def take_delay(self) -> tuple[float, bool]:
+        """(seconds, after_processing) of the next delayed response, (0, False) if none."""
+        return self._delays.pop(0) if self._delays else (0.0, False)
 
     def take_http_error(self) -> int | None:
         return self._http_errors.pop(0) if self._http_errors else None
@@ -209,7 +213,7 @@ class Faults:
     def describe(self) -> dict[str, Any]:
         """Snapshot of pending faults (for debugging / the stats endpoint)."""
         return {
-            "delays": list(self._delays),
+            "delays": [seconds for seconds, _ in self._delays],
             "http_errors": list(self._http_errors),
             "truncate": self._truncate,
             "drops": len(self._drops),

@@ -728,8 +728,8 @@ class PduEmulator:
     async def _process(self, request: web.Request, body: bytes) -> web.Response:
         if self.config.latency_ms:
             await asyncio.sleep(self.config.latency_ms / 1000)
-        delay = self.faults.take_delay()
-        if delay:
+        delay, delay_after = self.faults.take_delay()
+        if delay and not delay_after:
             await asyncio.sleep(delay)
         if request.method == "GET" and request.path in ("/", "/index.html"):
             return web.Response(status=200, text=HTML_LOGIN_PAGE, content_type="text/html")
@@ -753,6 +753,8 @@ class PduEmulator:
                 status, payload = await self._dispatch(request.path, body, ctx)
         else:
             status, payload = await self._dispatch(request.path, body, ctx)
+        if delay and delay_after:
+            await asyncio.sleep(delay)
         if status != 200:
             return web.Response(status=status, text=HTTP_REASONS.get(status, "Error"))
         pretty = self.config.pretty_json

@@ -221,3 +221,13 @@ async def test_drop_connection(emulator_factory, raw_client: RawFactory, reset: 
         await raw.call("/model/outlet/0", "setPowerState", {"pstate": 0})
     assert emu.unit(0).outlet(0).power_state == 1  # not processed
     assert await raw.ret("/model/pdu/0", "getMetaData")  # next request is fine
+
+
+async def test_delay_after_processing(emulator_factory, raw_client: RawFactory):
+    emu = await emulator_factory(outlets=1)
+    raw = await raw_client(emu)
+    emu.faults.delay_responses(0.8, after_processing=True)
+    with pytest.raises(asyncio.TimeoutError):
+        await raw.call("/model/outlet/0", "setPowerState", {"pstate": 0}, timeout_s=0.3)
+    assert emu.unit(0).outlet(0).power_state == 0  # the command took effect anyway
+    await asyncio.sleep(0.6)
