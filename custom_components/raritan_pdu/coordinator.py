@@ -6,7 +6,7 @@ import dataclasses
 import time
 from collections import Counter
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT, CONF_SSL
@@ -29,6 +29,7 @@ from .const import (
     TOPOLOGY_RETRY_INTERVAL,
 )
 from .xerus import (
+    CascadeStatus,
     LinkUnitStatus,
     ReadingPlan,
     Readings,
@@ -40,6 +41,8 @@ from .xerus import (
     XerusError,
     XerusNotFoundError,
 )
+from .xerus.const import RID_CASCADE
+from .xerus.rpc import decode_sub_response
 
 if TYPE_CHECKING:
     from homeassistant.helpers.device_registry import DeviceEntry
@@ -346,9 +349,31 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         if not plan:
             return Readings()
         try:
-            return await self.client.poll(plan)
+            if not self.topology.link_status:
+                return await self.client.poll(plan)
+            # A primary unit with link units: the same request also asks for the link
+            # status, so a link unit that fails, comes back, is added or is released is
+            # noticed at the next poll instead of the next scheduled rediscovery.
+            cascade = (
+                '{"rid":"' + RID_CASCADE + '","json":{"jsonrpc":"2.0","method":"getStatus",'
+                '"params":{},"id":' + str(len(plan)) + "}}"
+            )
+            raw = await self.client.bulk_raw([*plan.fragments, cascade])
         except XerusError as err:
             raise self._translate_error(err) from err
+        self._check_link_status(decode_sub_response(raw[-1]))
+        return plan.decode(raw[:-1])
+
+    def _check_link_status(self, result: Any) -> None:
+        """Rediscover at the next poll when the link units differ from the topology's."""
+        if isinstance(result, XerusError) or not isinstance(result, dict):
+            return
+        status = CascadeStatus.from_json(result.get("_ret_"))
+        current = {link_id: int(unit.status) for link_id, unit in status.link_units.items()}
+        known = {link_id: int(value) for link_id, value in self.topology.link_status.items()}
+        if current != known:
+            LOGGER.debug("Link units changed (%s -> %s), rediscovering", known, current)
+            self._topology_stale = True
 
     async def async_shutdown(self) -> None:
         """Cancel pending refreshes."""

@@ -7,6 +7,7 @@ readings and sessions) is frozen before setup.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -82,7 +83,8 @@ async def test_one_request_per_poll(
     stats = emulator.stats()
     assert stats["http_requests"] == 1
     assert stats["bulk_requests"] == 1
-    assert stats["bulk_subrequests"] == len(init_integration.runtime_data.registered_rids)
+    # Every registered reading, plus the link status of the primary unit.
+    assert stats["bulk_subrequests"] == len(init_integration.runtime_data.registered_rids) + 1
 
     # The values follow the device.
     outlet = emulator.unit(2).outlet(0)
@@ -197,11 +199,11 @@ async def test_link_unit_failure_only_affects_its_entities(
     # The device stays registered while the link unit is down.
     assert get_device(hass, emulator.unit(2).serial)
 
-    # Back online: found again within the retry interval.
+    # Back online: the link status read with the next poll brings it back one poll later.
     emulator.faults.link_unreachable(2, False)
-    await async_tick(hass, freezer, TOPOLOGY_RETRY_INTERVAL)
-    assert coordinator.unit_available(2)
     await async_poll(hass, freezer)
+    await async_poll(hass, freezer)
+    assert coordinator.unit_available(2)
     assert state_of(hass, power_entity(hass, emulator, 2)) != STATE_UNAVAILABLE
 
 
@@ -333,3 +335,38 @@ async def test_failed_topology_refresh_keeps_polling(
     outlet = get_device(hass, f"{emulator.unit(0).serial}_outlet_1")
     assert outlet is not None
     assert outlet.name == "Backup NAS"
+
+
+async def test_link_unit_added_is_found_at_the_next_polls(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: PduEmulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A link unit added on the primary shows up within two polls, not hours later."""
+    new_id = emulator.faults.add_link_unit()
+    await async_poll(hass, freezer)  # sees the new link status
+    await async_poll(hass, freezer)  # rediscovers, reads the new unit
+    device = get_device(hass, emulator.unit(new_id).serial)
+    assert device is not None
+    assert state_of(hass, power_entity(hass, emulator, new_id)) != STATE_UNAVAILABLE
+
+    emulator.reset_stats()
+    await async_poll(hass, freezer)
+    assert emulator.stats()["http_requests"] == 1
+
+
+async def test_standalone_pdu_polls_only_readings(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator_factory: Any,
+) -> None:
+    """Without link units the poll reads exactly what the entities need."""
+    emu = await emulator_factory(link_units=0)
+    entry = make_config_entry(emu)
+    await setup_integration(hass, entry)
+    emu.reset_stats()
+    await async_poll(hass, freezer)
+    stats = emu.stats()
+    assert stats["http_requests"] == 1
+    assert stats["bulk_subrequests"] == len(entry.runtime_data.registered_rids)
