@@ -370,3 +370,25 @@ async def test_standalone_pdu_polls_only_readings(
     stats = emu.stats()
     assert stats["http_requests"] == 1
     assert stats["bulk_subrequests"] == len(entry.runtime_data.registered_rids)
+
+
+async def test_failing_sub_request_only_affects_its_entity(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: PduEmulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """One reading failing on the device makes only its entity unavailable."""
+    coordinator = init_integration.runtime_data
+    outlet = coordinator.topology.primary.outlets[0]
+    broken = power_entity(hass, emulator, 0, outlet=1)
+    neighbour = power_entity(hass, emulator, 0, outlet=2)
+    emulator.faults.fail_call(rid=outlet.sensors["activePower"].rid, statcode=500)
+    await async_poll(hass, freezer)
+    assert state_of(hass, broken) == STATE_UNAVAILABLE
+    assert state_of(hass, neighbour) != STATE_UNAVAILABLE
+    assert coordinator.last_update_success
+
+    emulator.faults.clear()
+    await async_poll(hass, freezer)
+    assert state_of(hass, broken) != STATE_UNAVAILABLE
