@@ -67,10 +67,10 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
     """Keeps the topology of a primary unit (and its link units) and polls what entities need.
 
     * Topology: discovered in ``_async_setup``, refreshed every ``TOPOLOGY_REFRESH_INTERVAL``
-      and right away when a poll suggests it changed (unknown resource ids after a reboot,
-      a link unit failing or coming back).
-    * Polling: the resource ids registered by entities (``async_register_rids``), read by
-      ONE ``client.poll`` (a single HTTP request) for every unit.
+      and at the next poll when a poll suggests it changed (unknown resource ids after a
+      reboot, a link unit failing, coming back, added or released).
+    * Polling: the resource ids registered by entities (``async_register_rids``), read with
+      ONE HTTP request for every unit (plus the link status when there are link units).
     """
 
     config_entry: RaritanConfigEntry
