@@ -23,7 +23,12 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.raritan_pdu.const import DOMAIN, SCAN_INTERVAL, TOPOLOGY_RETRY_INTERVAL
+from custom_components.raritan_pdu.const import (
+    DOMAIN,
+    SCAN_INTERVAL,
+    TOPOLOGY_REFRESH_INTERVAL,
+    TOPOLOGY_RETRY_INTERVAL,
+)
 from tests.emulator import PduEmulator
 
 from .conftest import entry_data, make_config_entry, setup_integration
@@ -276,3 +281,32 @@ async def test_dry_contact_command_failure(
         await switch(hass, SERVICE_TURN_ON, target)
     assert err.value.translation_key == "command_error"
     assert peripheral.value == 0
+
+
+@pytest.mark.parametrize("emulator_config", [{"peripherals": 11, "link_units": 0}])
+async def test_named_and_unplugged_dry_contact(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: PduEmulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """The slot name names the switch; unplugged, it is unavailable and refuses commands."""
+    peripheral = emulator.unit(0).peripheral(7)
+    peripheral.slot_name = "Beacon"
+    await setup_integration(hass, mock_config_entry)
+    target = next(
+        e.entity_id
+        for e in er.async_entries_for_config_entry(er.async_get(hass), mock_config_entry.entry_id)
+        if e.domain == "switch" and f"_ext_{peripheral.serial}:39:1" in e.unique_id
+    )
+    assert hass.states.get(target).attributes[ATTR_FRIENDLY_NAME].endswith(" Beacon")
+
+    emulator.unit(0).slot(7).peripheral = None
+    freezer.tick(TOPOLOGY_REFRESH_INTERVAL)
+    await async_poll(hass, freezer)
+    assert hass.states.get(target).state == STATE_UNAVAILABLE
+    entity = hass.data["entity_components"][SWITCH_DOMAIN].get_entity(target)
+    assert entity.is_on is None
+    with pytest.raises(HomeAssistantError) as err:
+        await entity.async_turn_on()
+    assert err.value.translation_key == "object_unavailable"
