@@ -264,3 +264,20 @@ async def test_single_phase_has_no_pole_sensors(
         for e in er.async_entries_for_config_entry(registry, init_integration.entry_id)
         if "_pole_" in e.unique_id
     ]
+
+
+@pytest.mark.parametrize("emulator_config", [{"metered_outlets": False, "link_units": 0}])
+async def test_switched_only_pdu_has_no_outlet_sensors(
+    hass: HomeAssistant, emulator: PduEmulator, init_integration: MockConfigEntry
+) -> None:
+    """Null sensor references give no entity: outlets without meters have only a switch."""
+    registry = er.async_get(hass)
+    serial = emulator.unit(0).serial
+    outlet_sensors = [
+        e
+        for e in er.async_entries_for_config_entry(registry, init_integration.entry_id)
+        if e.domain == "sensor" and "_outlet_" in e.unique_id
+    ]
+    assert outlet_sensors == []
+    assert registry.async_get_entity_id("switch", DOMAIN, f"{serial}_outlet_1_switch")
+    assert registry.async_get_entity_id("sensor", DOMAIN, f"{serial}_inlet_1_active_power")
