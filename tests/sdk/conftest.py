@@ -25,7 +25,11 @@ class EmulatorThread:
 
     def start(self) -> None:
         self.thread.start()
-        asyncio.run_coroutine_threadsafe(self.emu.start("127.0.0.1", 0), self.loop).result(30)
+        try:
+            asyncio.run_coroutine_threadsafe(self.emu.start("127.0.0.1", 0), self.loop).result(30)
+        except BaseException:
+            self._shutdown_loop()
+            raise
 
     def call(self, fn: Callable[[], T]) -> T:
         """Run ``fn`` on the emulator's loop (for model changes that start timers)."""
@@ -36,7 +40,12 @@ class EmulatorThread:
         return asyncio.run_coroutine_threadsafe(runner(), self.loop).result(30)
 
     def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.emu.stop(), self.loop).result(30)
+        try:
+            asyncio.run_coroutine_threadsafe(self.emu.stop(), self.loop).result(30)
+        finally:
+            self._shutdown_loop()
+
+    def _shutdown_loop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(30)
         self.loop.close()
@@ -57,6 +66,8 @@ def threaded_emulator(socket_enabled: None) -> Iterator[Callable[..., EmulatorTh
         started.append(emu)
         return emu
 
-    yield make
-    for emu in started:
-        emu.stop()
+    try:
+        yield make
+    finally:
+        for emu in started:
+            emu.stop()
