@@ -40,6 +40,7 @@ from .xerus import (
     XerusClient,
     XerusError,
     XerusNotFoundError,
+    XerusTlsError,
 )
 from .xerus.const import RID_CASCADE
 from .xerus.rpc import decode_sub_response
@@ -385,7 +386,11 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
     def _translate_error(self, err: XerusError) -> Exception:
         """Map a client error to what Home Assistant expects from a coordinator."""
         host = self.config_entry.data[CONF_HOST]
-        if isinstance(err, XerusCertificateMismatchError):
+        if isinstance(err, XerusCertificateMismatchError) or (
+            isinstance(err, XerusTlsError) and err.fingerprint
+        ):
+            # The pinned certificate was replaced, or a certificate that verified against
+            # the CAs no longer does (e.g. the PDU was reset to its self-signed one).
             fingerprint = err.fingerprint or "?"
             ir.async_create_issue(
                 self.hass,

@@ -10,6 +10,7 @@ from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -165,3 +166,20 @@ async def test_remove_device_of_entry_not_loaded(
     )
     response = await client.receive_json()
     assert response["success"]
+
+
+@pytest.mark.parametrize("emulator_config", [{"tls": True}])
+async def test_certificate_no_longer_trusted_starts_reauth(
+    hass: HomeAssistant, emulator: PduEmulator
+) -> None:
+    """A CA-verified PDU that now presents a self-signed certificate asks the user to trust it."""
+    entry = make_config_entry(emulator, entry_data(emulator, fingerprint=None))
+    await setup_integration(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"certificate_changed_{entry.entry_id}")
+    assert issue is not None
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert len(flows) == 1
+    result = await hass.config_entries.flow.async_configure(flows[0]["flow_id"])
+    assert result["step_id"] == "trust_certificate"
+    assert result["description_placeholders"]["fingerprint"] == emulator.tls_fingerprint
