@@ -9,6 +9,7 @@ session token (``X-SessionToken``) that is renewed transparently.
 from __future__ import annotations
 
 import asyncio
+import base64
 import errno
 import json
 import logging
@@ -127,7 +128,10 @@ class XerusClient:
         self._fingerprint_obj = (
             aiohttp.Fingerprint(fingerprint_to_bytes(fingerprint)) if fingerprint else None
         )
-        self._basic = aiohttp.BasicAuth(username, password, encoding="utf-8").encode()
+        # Built by hand: the header is all aiohttp.BasicAuth would give us, and newer aiohttp
+        # releases deprecate that class. UTF-8, as browsers send it to the PDU's web UI.
+        credentials = f"{username}:{password}".encode()
+        self._basic = "Basic " + base64.b64encode(credentials).decode("ascii")
         self._username = username
         self._session = session
         self._owns_session = session is None
