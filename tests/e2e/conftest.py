@@ -14,6 +14,7 @@ to local processes, so they re-enable them (``socket_enabled``; the session fixt
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -252,3 +253,56 @@ def pdu_entry(e2e_env: E2EEnv) -> E2EEnv:
             "switch entities",
         )
     return e2e_env
+
+
+# Finding the entities of an outlet (by the identifiers of the outlet's device)
+
+ENTITIES_TEMPLATE = (
+    """
+{%- set ns = namespace(rows=[]) -%}
+{%- for e in integration_entities('"""
+    + DOMAIN
+    + """') -%}
+  {%- set ids = device_attr(e, 'identifiers') -%}
+  {%- set ns.rows = ns.rows + [{
+      'entity_id': e,
+      'device_id': device_id(e),
+      'identifiers': (ids | map('list') | list) if ids else [],
+      'device_class': state_attr(e, 'device_class'),
+      'unit': state_attr(e, 'unit_of_measurement'),
+      'state': states(e)}] -%}
+{%- endfor -%}
+{{ ns.rows | tojson }}
+"""
+)
+
+
+def integration_entities(env: E2EEnv) -> list[dict[str, Any]]:
+    """Every entity of the integration with its device's identifiers (via the template API)."""
+    rendered = env.api("POST", "/api/template", {"template": ENTITIES_TEMPLATE})
+    # The template API answers text/plain; the harness already decoded it when it is JSON.
+    return list(json.loads(rendered) if isinstance(rendered, str) else rendered)
+
+
+def primary_serial(env: E2EEnv) -> str:
+    meta = env.emulator.rpc("/model/pdu/0", "getMetaData")
+    nameplate = meta.get("nameplate") or meta.get("namePlate")
+    return str(nameplate["serialNumber"])
+
+
+def outlet_entity(env: E2EEnv, number: int, platform: str, device_class: str | None = None) -> str:
+    """The entity of ``platform`` on the device of outlet ``number`` (1-based) of the primary."""
+    device = [DOMAIN, f"{primary_serial(env)}_outlet_{number}"]
+
+    def find() -> str | None:
+        for row in integration_entities(env):
+            if (
+                device in row["identifiers"]
+                and row["entity_id"].startswith(f"{platform}.")
+                and (device_class is None or row["device_class"] == device_class)
+            ):
+                return str(row["entity_id"])
+        return None
+
+    found = wait_for(find, 60, f"a {platform} ({device_class}) entity of outlet {number}")
+    return str(found)

@@ -14,8 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import PASSWORD, USERNAME, E2EEnv, skip_or_fail, wait_for
-from .test_hass_process import integration_entities, outlet_entity
+from .conftest import (
+    PASSWORD,
+    USERNAME,
+    E2EEnv,
+    integration_entities,
+    outlet_entity,
+    skip_or_fail,
+    wait_for,
+)
 
 pytestmark = pytest.mark.e2e
 

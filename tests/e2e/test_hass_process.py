@@ -7,65 +7,13 @@ at the emulated device itself (its JSON-RPC API), not at Home Assistant's idea o
 
 from __future__ import annotations
 
-import json
 import time
-from typing import Any
 
 import pytest
 
-from .conftest import DOMAIN, E2EEnv, wait_for
+from .conftest import DOMAIN, E2EEnv, outlet_entity, wait_for
 
 pytestmark = pytest.mark.e2e
-
-ENTITIES_TEMPLATE = (
-    """
-{%- set ns = namespace(rows=[]) -%}
-{%- for e in integration_entities('"""
-    + DOMAIN
-    + """') -%}
-  {%- set ids = device_attr(e, 'identifiers') -%}
-  {%- set ns.rows = ns.rows + [{
-      'entity_id': e,
-      'device_id': device_id(e),
-      'identifiers': (ids | map('list') | list) if ids else [],
-      'device_class': state_attr(e, 'device_class'),
-      'unit': state_attr(e, 'unit_of_measurement'),
-      'state': states(e)}] -%}
-{%- endfor -%}
-{{ ns.rows | tojson }}
-"""
-)
-
-
-def integration_entities(env: E2EEnv) -> list[dict[str, Any]]:
-    """Every entity of the integration with its device's identifiers (via the template API)."""
-    rendered = env.api("POST", "/api/template", {"template": ENTITIES_TEMPLATE})
-    # The template API answers text/plain; the harness already decoded it when it is JSON.
-    return list(json.loads(rendered) if isinstance(rendered, str) else rendered)
-
-
-def primary_serial(env: E2EEnv) -> str:
-    meta = env.emulator.rpc("/model/pdu/0", "getMetaData")
-    nameplate = meta.get("nameplate") or meta.get("namePlate")
-    return str(nameplate["serialNumber"])
-
-
-def outlet_entity(env: E2EEnv, number: int, platform: str, device_class: str | None = None) -> str:
-    """The entity of ``platform`` on the device of outlet ``number`` (1-based) of the primary."""
-    device = [DOMAIN, f"{primary_serial(env)}_outlet_{number}"]
-
-    def find() -> str | None:
-        for row in integration_entities(env):
-            if (
-                device in row["identifiers"]
-                and row["entity_id"].startswith(f"{platform}.")
-                and (device_class is None or row["device_class"] == device_class)
-            ):
-                return str(row["entity_id"])
-        return None
-
-    found = wait_for(find, 60, f"a {platform} ({device_class}) entity of outlet {number}")
-    return str(found)
 
 
 def test_config_flow_went_through_certificate_trust(pdu_entry: E2EEnv) -> None:
