@@ -118,9 +118,12 @@ class EmulatorSettings:
     tls: bool = True
     latency_ms: float = 0
     per_call_ms: float = 0
+    cert_dir: Path | None = None
+    """Keep the TLS certificate here across restarts (no "certificate changed" repair)."""
 
     def cli_args(self) -> list[str]:
-        return [
+        extra = ["--cert-dir", str(self.cert_dir)] if self.cert_dir else []
+        return [*extra,
             "--host", self.host,
             "--port", str(self.port),
             "--username", self.username,
@@ -534,6 +537,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     config_dir: Path = args.config.resolve()
     config_dir.mkdir(parents=True, exist_ok=True)
+    settings.cert_dir = config_dir / "emulator-certificate"
     emulator = EmulatorProcess(settings, log_path=config_dir / "emulator.log")
     console_log = None if args.verbose else config_dir / "hass-console.log"
     hass = HomeAssistantProcess(

@@ -43,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="HTTPS with a generated self-signed certificate (default: --no-tls)",
     )
     p.add_argument(
+        "--cert-dir",
+        default=None,
+        help="with --tls: keep the certificate in this folder and reuse it on the next start",
+    )
+    p.add_argument(
         "--redirect-http",
         action="store_true",
         help="with --tls: also a plain HTTP port answering 302 -> https",
@@ -149,6 +154,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         peripherals=args.peripherals,
         firmware=args.firmware,
         tls=args.tls,
+        cert_dir=args.cert_dir,
         username=args.username,
         password=args.password,
         latency_ms=args.latency_ms,

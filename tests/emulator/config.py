@@ -22,6 +22,9 @@ class EmulatorConfig:
     """Wire profile: "4.4" (4.4.1 bindings) or "3.6" (3.6.0 bindings)."""
     tls: bool = False
     """Serve HTTPS with a generated self-signed certificate (``emu.tls_fingerprint``)."""
+    cert_dir: str | None = None
+    """With tls: keep the certificate in this folder (``cert.pem``, ``key.pem``) and reuse it on
+    the next start, like a real PDU keeps its certificate across reboots."""
     username: str = "admin"
     password: str = "raritan"
     latency_ms: float = 0

@@ -346,6 +346,27 @@ def make_certificate(host: str) -> tuple[bytes, bytes, str]:
     return _CERT_CACHE[host]
 
 
+def load_or_make_certificate(host: str, cert_dir: str | None) -> tuple[bytes, bytes, str]:
+    """The certificate kept in ``cert_dir`` (made and saved there on first use), else a new one."""
+    if cert_dir is None:
+        return make_certificate(host)
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    folder = Path(cert_dir)
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    if cert_file.is_file() and key_file.is_file():
+        cert_pem, key_pem = cert_file.read_bytes(), key_file.read_bytes()
+    else:
+        cert_pem, key_pem, _ = make_certificate(host)
+        folder.mkdir(parents=True, exist_ok=True)
+        key_file.touch(mode=0o600)
+        key_file.write_bytes(key_pem)
+        cert_file.write_bytes(cert_pem)
+    digest = x509.load_pem_x509_certificate(cert_pem).fingerprint(hashes.SHA256()).hex().upper()
+    return cert_pem, key_pem, ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
+
+
 def _ssl_context(cert_pem: bytes, key_pem: bytes) -> ssl.SSLContext:
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     with tempfile.TemporaryDirectory() as tmp:
@@ -459,7 +480,9 @@ class PduEmulator:
         ssl_ctx = None
         if self.config.tls:
             # synchronous on purpose: an executor thread would outlive the test (HA checks threads)
-            cert_pem, key_pem, self.tls_fingerprint = make_certificate(host)
+            cert_pem, key_pem, self.tls_fingerprint = load_or_make_certificate(
+                host, self.config.cert_dir
+            )
             ssl_ctx = _ssl_context(cert_pem, key_pem)
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)

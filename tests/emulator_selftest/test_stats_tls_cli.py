@@ -258,3 +258,24 @@ def test_cli_flags_map_to_config_and_faults():
     assert emu.unit(2).ocp(1).tripped
     assert not emu.unit(0).peripheral(4).connected
     assert len(emu.unit(2).outlets) == 4
+
+
+async def test_certificate_kept_across_restarts(emulator_factory, tmp_path: Path):
+    """With cert_dir (scripts/develop), a restarted emulator presents the same certificate, like
+    a PDU that reboots."""
+    first = await emulator_factory(outlets=1, tls=True, cert_dir=str(tmp_path / "cert"))
+    fingerprint = first.tls_fingerprint
+    await first.stop()
+    assert (tmp_path / "cert" / "cert.pem").is_file()
+    assert (tmp_path / "cert" / "key.pem").stat().st_mode & 0o077 == 0
+    second = await emulator_factory(outlets=1, tls=True, cert_dir=str(tmp_path / "cert"))
+    assert second.tls_fingerprint == fingerprint
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    _reader, writer = await asyncio.open_connection("127.0.0.1", second.port, ssl=ctx)
+    der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
+    writer.close()
+    await writer.wait_closed()
+    digest = hashlib.sha256(der).hexdigest().upper()
+    assert fingerprint == ":".join(digest[i : i + 2] for i in range(0, 64, 2))
