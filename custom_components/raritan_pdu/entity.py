@@ -16,7 +16,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
@@ -399,6 +399,60 @@ class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
         if data is not None and data.errors:
             return not any(rid in data.errors for rid in self._registered)
         return True
+
+
+class RaritanActuatorEntity(RaritanEntity):
+    """An actuator of an external sensor package (``sensors.Switch``): dry contact or door lock.
+
+    Platforms add the entity type (switch, lock) and map :attr:`actuator_value` to their state:
+    1 is ON for dry contacts and CLOSED (locked) for door locks.
+    """
+
+    def __init__(
+        self,
+        coordinator: RaritanCoordinator,
+        ref: ObjectRef,
+        description: EntityDescription,
+        device_info: DeviceInfo,
+        name: str | None,
+    ) -> None:
+        """Initialise the actuator ``ref``; ``name`` is the slot name set on the PDU."""
+        super().__init__(coordinator, ref, description.key, device_info)
+        self.entity_description = description
+        if name:
+            self._attr_name = name
+
+    @property
+    def peripheral(self) -> PeripheralInfo | None:
+        """The actuator in the current topology."""
+        obj = self.pdu_object
+        return obj if isinstance(obj, PeripheralInfo) else None
+
+    def _rids(self) -> set[str]:
+        peripheral = self.peripheral
+        return {peripheral.sensor.rid} if peripheral and peripheral.sensor else set()
+
+    @property
+    def actuator_value(self) -> int | None:
+        """The actuator's state value from the last read (None when unknown)."""
+        peripheral = self.peripheral
+        data = self.coordinator.data
+        if peripheral is None or peripheral.sensor is None or data is None:
+            return None
+        reading = data.states.get(peripheral.sensor.rid)
+        return None if reading is None else reading.value
+
+    async def async_set_actuator(self, on: bool) -> None:
+        """Switch the actuator; its confirming read (same request) updates the state."""
+        peripheral = self.peripheral
+        if peripheral is None or peripheral.sensor is None:
+            raise vanished_error(self.entity_id)
+        state = await async_run_command(
+            self.coordinator.client.set_actuator(peripheral, on=on),
+            peripheral.display_name,
+            actuator=True,
+        )
+        async_store_state_reading(self.coordinator, peripheral.sensor.rid, state)
 
 
 def sensor_rid(entity: RaritanEntity, field: str) -> str | None:

@@ -17,16 +17,16 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
 from .entity import (
     ObjectRef,
+    RaritanActuatorEntity,
     RaritanEntity,
     async_run_command,
     async_setup_topology_entities,
     async_store_outlet_state,
-    async_store_state_reading,
     device_info_for,
     vanished_error,
 )
-from .xerus.const import PowerState, SensorType
-from .xerus.models import OutletInfo, OutletState, PeripheralInfo, Topology
+from .xerus.const import OnOffState, PowerState, SensorType
+from .xerus.models import OutletInfo, OutletState, Topology
 
 PARALLEL_UPDATES = 1
 
@@ -166,59 +166,21 @@ class RaritanOutletSwitch(RaritanEntity, SwitchEntity):
         return self.entity_id
 
 
-class RaritanActuatorSwitch(RaritanEntity, SwitchEntity):
+class RaritanActuatorSwitch(RaritanActuatorEntity, SwitchEntity):
     """A (powered) dry contact of an external actuator package."""
 
-    def __init__(
-        self,
-        coordinator: RaritanCoordinator,
-        ref: ObjectRef,
-        description: SwitchEntityDescription,
-        device_info: DeviceInfo,
-        name: str | None,
-    ) -> None:
-        """Initialise the actuator switch ``ref``."""
-        super().__init__(coordinator, ref, description.key, device_info)
-        self.entity_description = description
-        if name:
-            self._attr_name = name
-
-    @property
-    def peripheral(self) -> PeripheralInfo | None:
-        """The actuator in the current topology."""
-        obj = self.pdu_object
-        return obj if isinstance(obj, PeripheralInfo) else None
-
-    def _rids(self) -> set[str]:
-        peripheral = self.peripheral
-        return {peripheral.sensor.rid} if peripheral and peripheral.sensor else set()
+    entity_description: SwitchEntityDescription
 
     @property
     def is_on(self) -> bool | None:
         """Contact closed (on) or open."""
-        peripheral = self.peripheral
-        data = self.coordinator.data
-        if peripheral is None or peripheral.sensor is None or data is None:
-            return None
-        reading = data.states.get(peripheral.sensor.rid)
-        if reading is None or reading.value is None:
-            return None
-        return reading.value == 1
+        value = self.actuator_value
+        return None if value is None else value == OnOffState.ON
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Close the contact."""
-        await self._async_set(True)
+        await self.async_set_actuator(True)
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Open the contact."""
-        await self._async_set(False)
-
-    async def _async_set(self, on: bool) -> None:
-        peripheral = self.peripheral
-        if peripheral is None or peripheral.sensor is None:
-            raise vanished_error(self.entity_id)
-        name = peripheral.display_name
-        state = await async_run_command(
-            self.coordinator.client.set_actuator(peripheral, on=on), name, actuator=True
-        )
-        async_store_state_reading(self.coordinator, peripheral.sensor.rid, state)
+        await self.async_set_actuator(False)
