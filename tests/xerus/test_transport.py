@@ -735,3 +735,10 @@ async def test_outer_internal_error_on_large_bulk(tiny_server: TinyFactory) -> N
         failures["min_size"] = 1
         with pytest.raises(XerusRpcError):
             await client.bulk(calls[:3])  # small bulks: a plain error
+
+
+def test_user_name_with_colon_is_refused() -> None:
+    """Basic authentication cannot carry a ':' in the user name (RFC 7617): refuse it up front
+    instead of sending credentials the device would split differently."""
+    with pytest.raises(ValueError, match="cannot contain ':'"):
+        XerusClient("pdu.example", username="ad:min", password="x")

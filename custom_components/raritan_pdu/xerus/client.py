@@ -130,6 +130,9 @@ class XerusClient:
         )
         # Built by hand: the header is all aiohttp.BasicAuth would give us, and newer aiohttp
         # releases deprecate that class. UTF-8, as browsers send it to the PDU's web UI.
+        if ":" in username:
+            # RFC 7617: the user-id of Basic authentication cannot contain a colon.
+            raise ValueError("a user name for HTTP Basic authentication cannot contain ':'")
         credentials = f"{username}:{password}".encode()
         self._basic = "Basic " + base64.b64encode(credentials).decode("ascii")
         self._username = username
