@@ -185,28 +185,38 @@ class RaritanConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the address and the credentials of the PDU."""
-        if user_input is not None:
-            self._reset_errors()
-            self._suggested = {k: v for k, v in user_input.items() if k != CONF_PASSWORD}
-            try:
-                host, port, ssl = normalize_host(
-                    user_input[CONF_HOST], user_input[CONF_SSL], user_input.get(CONF_PORT)
-                )
-            except InvalidHost:
-                self._errors = {CONF_HOST: "invalid_host"}
-            else:
-                self._data = {
-                    CONF_HOST: host,
-                    CONF_PORT: port,
-                    CONF_SSL: ssl,
-                    CONF_VERIFY_SSL: user_input[CONF_VERIFY_SSL],
-                    CONF_FINGERPRINT: None,
-                    CONF_USERNAME: user_input[CONF_USERNAME],
-                    CONF_PASSWORD: user_input[CONF_PASSWORD],
-                }
-                if (result := await self._async_connect()) is not None:
-                    return result
+        if (
+            user_input is not None
+            and self._take_connection_input(user_input, user_input[CONF_PASSWORD])
+            and (result := await self._async_connect()) is not None
+        ):
+            return result
         return self._async_show_user_form()
+
+    def _take_connection_input(self, user_input: dict[str, Any], password: str) -> bool:
+        """Keep the form's values (never the password) and build the entry data from them.
+
+        False, with the host field's error set, when the host can't be used.
+        """
+        self._reset_errors()
+        self._suggested = {k: v for k, v in user_input.items() if k != CONF_PASSWORD}
+        try:
+            host, port, ssl = normalize_host(
+                user_input[CONF_HOST], user_input[CONF_SSL], user_input.get(CONF_PORT)
+            )
+        except InvalidHost:
+            self._errors = {CONF_HOST: "invalid_host"}
+            return False
+        self._data = {
+            CONF_HOST: host,
+            CONF_PORT: port,
+            CONF_SSL: ssl,
+            CONF_VERIFY_SSL: user_input[CONF_VERIFY_SSL],
+            CONF_FINGERPRINT: None,
+            CONF_USERNAME: user_input[CONF_USERNAME],
+            CONF_PASSWORD: password,
+        }
+        return True
 
     def _async_show_user_form(self) -> ConfigFlowResult:
         return self.async_show_form(
@@ -468,27 +478,14 @@ class RaritanConfigFlow(ConfigFlow, domain=DOMAIN):
                 key: entry.data[key]
                 for key in (CONF_HOST, CONF_PORT, CONF_SSL, CONF_VERIFY_SSL, CONF_USERNAME)
             }
-        else:
-            self._reset_errors()
-            self._suggested = {k: v for k, v in user_input.items() if k != CONF_PASSWORD}
-            try:
-                host, port, ssl = normalize_host(
-                    user_input[CONF_HOST], user_input[CONF_SSL], user_input.get(CONF_PORT)
-                )
-            except InvalidHost:
-                self._errors = {CONF_HOST: "invalid_host"}
-            else:
-                self._data = {
-                    CONF_HOST: host,
-                    CONF_PORT: port,
-                    CONF_SSL: ssl,
-                    CONF_VERIFY_SSL: user_input[CONF_VERIFY_SSL],
-                    CONF_FINGERPRINT: None,
-                    CONF_USERNAME: user_input[CONF_USERNAME],
-                    CONF_PASSWORD: user_input.get(CONF_PASSWORD) or entry.data[CONF_PASSWORD],
-                }
-                if (result := await self._async_connect()) is not None:
-                    return result
+        elif (
+            # An empty password field keeps the stored password.
+            self._take_connection_input(
+                user_input, user_input.get(CONF_PASSWORD) or entry.data[CONF_PASSWORD]
+            )
+            and (result := await self._async_connect()) is not None
+        ):
+            return result
         return self._async_show_reconfigure_form()
 
     def _async_show_reconfigure_form(self) -> ConfigFlowResult:
