@@ -12,24 +12,23 @@ from homeassistant.components.binary_sensor import (
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import RaritanConfigEntry, RaritanCoordinator
+from .coordinator import RaritanConfigEntry
 from .entity import (
     KIND_INLET,
     KIND_OCP,
     KIND_POLE,
     KIND_UNIT,
     ObjectRef,
-    RaritanEntity,
+    RaritanFieldEntity,
     async_setup_topology_entities,
     device_info_for,
     sensors_of,
 )
 from .sensor import object_sensors
 from .xerus.const import ReadingType, SensorType, sensor_type_info
-from .xerus.models import PeripheralInfo, SensorInfo, SensorKind, Topology
+from .xerus.models import PeripheralInfo, SensorKind, Topology
 
 PARALLEL_UPDATES = 0
 
@@ -221,51 +220,19 @@ async def async_setup_entry(
     async_setup_topology_entities(entry, async_add_entities, build_entities)
 
 
-class RaritanBinarySensor(RaritanEntity, BinarySensorEntity):
+class RaritanBinarySensor(RaritanFieldEntity, BinarySensorEntity):
     """A state sensor of a PDU object or an external sensor, as a binary sensor."""
 
     entity_description: RaritanBinarySensorEntityDescription
 
-    def __init__(
-        self,
-        coordinator: RaritanCoordinator,
-        ref: ObjectRef,
-        description: RaritanBinarySensorEntityDescription,
-        device_info: DeviceInfo,
-        *,
-        field: str,
-        placeholders: dict[str, str] | None = None,
-        name: str | None = None,
-    ) -> None:
-        """Initialise the binary sensor of ``field`` of the object ``ref``."""
-        super().__init__(coordinator, ref, description.key, device_info)
-        self.entity_description = description
-        self._field = field
-        if placeholders:
-            self._attr_translation_placeholders = placeholders
-        if name:
-            self._attr_name = name
-
-    def _sensor(self) -> SensorInfo | None:
-        obj = self.pdu_object
-        if obj is None:
-            return None
-        if isinstance(obj, PeripheralInfo):
-            return obj.sensor
-        return obj.sensors.get(self._field)
-
-    def _rids(self) -> set[str]:
-        info = self._sensor()
-        return {info.rid} if info else set()
-
     @property
     def is_on(self) -> bool | None:
         """The mapped state; ``None`` (unknown) when the sensor reports no valid state."""
-        info = self._sensor()
+        rid = self.sensor_rid
         data = self.coordinator.data
-        if info is None or data is None:
+        if rid is None or data is None:
             return None
-        reading = data.states.get(info.rid)
+        reading = data.states.get(rid)
         if reading is None or reading.value is None:
             return None
         return self.entity_description.is_on_fn(reading.value)

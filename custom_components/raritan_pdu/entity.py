@@ -401,6 +401,40 @@ class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
         return True
 
 
+class RaritanFieldEntity(RaritanEntity):
+    """An entity showing one sensor of a PDU object (by IDL field name) or an external sensor
+    (field ``device``); the sensor and binary sensor platforms add how to read it."""
+
+    def __init__(
+        self,
+        coordinator: RaritanCoordinator,
+        ref: ObjectRef,
+        description: EntityDescription,
+        device_info: DeviceInfo,
+        *,
+        field: str,
+        placeholders: dict[str, str] | None = None,
+        name: str | None = None,
+    ) -> None:
+        """Initialise the entity of ``field`` of the object ``ref``."""
+        super().__init__(coordinator, ref, description.key, device_info)
+        self.entity_description = description
+        self._field = field
+        if placeholders:
+            self._attr_translation_placeholders = placeholders
+        if name:
+            self._attr_name = name
+
+    @property
+    def sensor_rid(self) -> str | None:
+        """RID of the shown sensor in the current topology."""
+        return sensor_rid(self, self._field)
+
+    def _rids(self) -> set[str]:
+        rid = self.sensor_rid
+        return {rid} if rid else set()
+
+
 class RaritanActuatorEntity(RaritanEntity):
     """An actuator of an external sensor package (``sensors.Switch``): dry contact or door lock.
 

@@ -33,10 +33,9 @@ from homeassistant.const import (
     UnitOfVolume,
 )
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import RaritanConfigEntry, RaritanCoordinator
+from .coordinator import RaritanConfigEntry
 from .entity import (
     KIND_EXT,
     KIND_INLET,
@@ -46,14 +45,13 @@ from .entity import (
     KIND_UNIT,
     ObjectRef,
     PduObject,
-    RaritanEntity,
+    RaritanFieldEntity,
     async_setup_topology_entities,
     async_update_child_devices,
     device_info_for,
     has_inlet_devices,
     is_phase,
     line_label,
-    sensor_rid,
     sensors_of,
 )
 from .xerus.const import SensorType, SensorUnit, sensor_type_info
@@ -349,39 +347,15 @@ async def async_setup_entry(
     entry.async_on_unload(coordinator.async_add_topology_listener(_rename_devices))
 
 
-class RaritanSensor(RaritanEntity, SensorEntity):
+class RaritanSensor(RaritanFieldEntity, SensorEntity):
     """A numeric sensor (or energy counter) of a PDU object or an external sensor."""
 
     entity_description: RaritanSensorEntityDescription
 
-    def __init__(
-        self,
-        coordinator: RaritanCoordinator,
-        ref: ObjectRef,
-        description: RaritanSensorEntityDescription,
-        device_info: DeviceInfo,
-        *,
-        field: str,
-        placeholders: dict[str, str] | None = None,
-        name: str | None = None,
-    ) -> None:
-        """Initialise the sensor of ``field`` (IDL field name) of the object ``ref``."""
-        super().__init__(coordinator, ref, description.key, device_info)
-        self.entity_description = description
-        self._field = field
-        if placeholders:
-            self._attr_translation_placeholders = placeholders
-        if name:
-            self._attr_name = name
-
-    def _rids(self) -> set[str]:
-        rid = sensor_rid(self, self._field)
-        return {rid} if rid else set()
-
     @property
     def native_value(self) -> float | None:
         """The reading; ``None`` (unknown) when the device reports it unavailable or invalid."""
-        rid = sensor_rid(self, self._field)
+        rid = self.sensor_rid
         data = self.coordinator.data
         if rid is None or data is None:
             return None
