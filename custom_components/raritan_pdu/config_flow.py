@@ -407,14 +407,17 @@ class RaritanConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask only for the credentials of a discovered PDU."""
-        if user_input is not None:
-            self._reset_errors()
-            self._suggested = {CONF_USERNAME: user_input[CONF_USERNAME]}
-            self._data[CONF_USERNAME] = user_input[CONF_USERNAME]
-            self._data[CONF_PASSWORD] = user_input[CONF_PASSWORD]
-            if (result := await self._async_connect()) is not None:
-                return result
+        if user_input is not None and (result := await self._async_connect_with(user_input)):
+            return result
         return self._async_show_discovery_form()
+
+    async def _async_connect_with(self, credentials: dict[str, Any]) -> ConfigFlowResult | None:
+        """Connect with new credentials (the rest of the entry data stays as it is)."""
+        self._reset_errors()
+        self._suggested = {CONF_USERNAME: credentials[CONF_USERNAME]}
+        self._data[CONF_USERNAME] = credentials[CONF_USERNAME]
+        self._data[CONF_PASSWORD] = credentials[CONF_PASSWORD]
+        return await self._async_connect()
 
     def _async_show_discovery_form(self) -> ConfigFlowResult:
         self._set_confirm_only()
@@ -443,13 +446,8 @@ class RaritanConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the new credentials."""
-        if user_input is not None:
-            self._reset_errors()
-            self._suggested = {CONF_USERNAME: user_input[CONF_USERNAME]}
-            self._data[CONF_USERNAME] = user_input[CONF_USERNAME]
-            self._data[CONF_PASSWORD] = user_input[CONF_PASSWORD]
-            if (result := await self._async_connect()) is not None:
-                return result
+        if user_input is not None and (result := await self._async_connect_with(user_input)):
+            return result
         return self._async_show_reauth_form()
 
     def _async_show_reauth_form(self) -> ConfigFlowResult:
