@@ -1,17 +1,27 @@
-"""Config flow tests: every flow talks to the emulator (or a small real aiohttp server)."""
+"""Config flow tests: every flow talks to the emulator (or a small real aiohttp server).
+
+Every result a flow shows is checked against ``strings.json`` (autouse fixture below): its step,
+errors and abort reason have strings, and every placeholder of those strings is filled.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
+import math
+import string
 from collections.abc import Awaitable, Callable
 from ipaddress import ip_address
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from unittest.mock import patch
 
 import pytest
 import pytest_socket
 import voluptuous as vol
-from aiohttp import web
+from aiohttp import ClientSession, web
 from homeassistant.config_entries import (
     SOURCE_DHCP,
     SOURCE_IGNORE,
@@ -35,7 +45,13 @@ from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.raritan_pdu.config_flow import InvalidHost, normalize_host
+import custom_components.raritan_pdu
+from custom_components.raritan_pdu.config_flow import (
+    RECONFIGURE_SCHEMA,
+    USER_SCHEMA,
+    InvalidHost,
+    parse_host,
+)
 from custom_components.raritan_pdu.const import (
     CONF_FINGERPRINT,
     CONF_MAC,
@@ -48,6 +64,43 @@ from .conftest import ProxyFactory, entry_data, get_device, make_config_entry, s
 
 EmulatorFactory = Callable[..., Awaitable[PduEmulator]]
 TLS = pytest.mark.parametrize("emulator_config", [{"tls": True}])
+STRINGS: dict[str, Any] = json.loads(
+    (Path(custom_components.raritan_pdu.__file__).parent / "strings.json").read_text("utf-8")
+)["config"]
+
+
+def assert_translated(result: dict[str, Any]) -> None:
+    """What the user sees has its strings, and every placeholder they name is filled."""
+    placeholders = result.get("description_placeholders") or {}
+    assert all(isinstance(value, str) for value in placeholders.values()), placeholders
+    texts: list[str] = []
+    if result["type"] is FlowResultType.FORM:
+        step = STRINGS["step"][result["step_id"]]
+        texts.append(step.get("description", ""))
+        for field, error in (result.get("errors") or {}).items():
+            assert error in STRINGS["error"], f"error {error} (on {field}) has no string"
+            texts.append(STRINGS["error"][error])
+    elif result["type"] is FlowResultType.ABORT:
+        assert result["reason"] in STRINGS["abort"], f"abort {result['reason']} has no string"
+        texts.append(STRINGS["abort"][result["reason"]])
+    for text in texts:
+        for _, name, _, _ in string.Formatter().parse(text):
+            assert name is None or name in placeholders, f"{text!r} lacks {{{name}}}"
+
+
+@pytest.fixture(autouse=True)
+def every_result_is_translated(hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Check every result of the flow manager with ``assert_translated``."""
+    manager = hass.config_entries.flow
+    for name in ("async_init", "async_configure"):
+        original = getattr(manager, name)
+
+        async def checked(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            result = await _original(*args, **kwargs)
+            assert_translated(result)
+            return result
+
+        monkeypatch.setattr(manager, name, checked)
 
 
 def user_input(emu: PduEmulator, **overrides: Any) -> dict[str, Any]:
@@ -74,6 +127,15 @@ def suggested_values(result: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def without_password(typed: dict[str, Any]) -> dict[str, Any]:
+    """What a form shows again of ``typed`` (NaN as text, so that it compares equal)."""
+    return {
+        key: "nan" if isinstance(value, float) and math.isnan(value) else value
+        for key, value in typed.items()
+        if key != CONF_PASSWORD
+    }
+
+
 async def start_user_flow(hass: HomeAssistant) -> dict[str, Any]:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.FORM
@@ -82,56 +144,89 @@ async def start_user_flow(hass: HomeAssistant) -> dict[str, Any]:
     return result
 
 
+@pytest.mark.parametrize("schema", [USER_SCHEMA, RECONFIGURE_SCHEMA])
+def test_form_field_order(schema: vol.Schema) -> None:
+    """The certificate check comes right after HTTPS, the credentials last."""
+    assert [str(key) for key in schema.schema] == [
+        CONF_HOST,
+        CONF_PORT,
+        CONF_SSL,
+        CONF_VERIFY_SSL,
+        CONF_USERNAME,
+        CONF_PASSWORD,
+    ]
+
+
 # ---------------------------------------------------------------------------------- host parsing
 
 
 @pytest.mark.parametrize(
-    ("raw", "ssl", "port", "expected"),
+    ("raw", "ssl", "expected"),
     [
-        ("pdu.local", True, None, ("pdu.local", 443, True)),
-        ("PDU.Local", False, None, ("pdu.local", 80, False)),
-        ("10.0.0.5", True, None, ("10.0.0.5", 443, True)),
-        ("10.0.0.5", True, 8443, ("10.0.0.5", 8443, True)),
-        ("10.0.0.5:8443", True, None, ("10.0.0.5", 8443, True)),
-        ("10.0.0.5:8443", True, 9443, ("10.0.0.5", 8443, True)),
-        (" fe80::1 ", True, None, ("fe80::1", 443, True)),
-        ("fe80:0:0::1", False, 8080, ("fe80::1", 8080, False)),
-        ("[fe80::1]:8443", True, None, ("fe80::1", 8443, True)),
-        ("[fe80::1]", False, None, ("fe80::1", 80, False)),
-        ("https://10.0.0.5/", False, None, ("10.0.0.5", 443, True)),
-        ("http://10.0.0.5/", True, None, ("10.0.0.5", 80, False)),
-        ("https://[fe80::1]:8443/index.html", False, None, ("fe80::1", 8443, True)),
-        ("http://pdu.example.com:8080", True, 1234, ("pdu.example.com", 8080, False)),
+        ("pdu.local", True, ("pdu.local", None, True)),
+        ("PDU.Local", False, ("pdu.local", None, False)),
+        ("10.0.0.5", True, ("10.0.0.5", None, True)),
+        ("10.0.0.5:8443", True, ("10.0.0.5", 8443, True)),
+        (" fe80::1 ", True, ("fe80::1", None, True)),
+        ("fe80:0:0::1", False, ("fe80::1", None, False)),
+        ("[fe80::1]:8443", True, ("fe80::1", 8443, True)),
+        ("[fe80::1]", False, ("fe80::1", None, False)),
+        ("https://10.0.0.5/", False, ("10.0.0.5", None, True)),
+        ("http://10.0.0.5/", True, ("10.0.0.5", None, False)),
+        ("https://[fe80::1]:8443/", False, ("fe80::1", 8443, True)),
+        ("http://pdu.example.com:8080", True, ("pdu.example.com", 8080, False)),
+        # The part after # never leaves the browser: what the address bar shows works.
+        ("https://10.0.0.5/#/dashboard", True, ("10.0.0.5", None, True)),
+        ("pdu.local.", True, ("pdu.local.", None, True)),
     ],
 )
-def test_normalize_host(
-    raw: str, ssl: bool, port: int | None, expected: tuple[str, int, bool]
-) -> None:
-    """Everything a user may paste ends up as host, port and HTTPS flag."""
-    assert normalize_host(raw, ssl, port) == expected
+def test_parse_host(raw: str, ssl: bool, expected: tuple[str, int | None, bool]) -> None:
+    """Everything a user may paste ends up as host, port (if given) and HTTPS flag."""
+    assert parse_host(raw, ssl) == expected
 
 
 @pytest.mark.parametrize(
-    "raw",
+    ("raw", "error"),
     [
-        "",
-        "pdu local",
-        "10.0.0.5:port",
-        "10.0.0.5:70000",
-        "[fe80::1",
-        "[fe80::1]x",
-        "[fe80::1]:",
-        "fe80::zz",
-        "ftp://10.0.0.5/",
-        "https://",
-        "https://10.0.0.5:abc/",
-        "-pdu.local",
+        ("", "invalid_host"),
+        ("   ", "invalid_host"),
+        ("pdu local", "invalid_host"),
+        ("pdu\nlocal", "invalid_host"),
+        ("-pdu.local", "invalid_host"),
+        ("pdü.local", "invalid_host"),
+        ("a" * 64 + ".local", "invalid_host"),
+        (".".join(["abcdefgh"] * 30), "invalid_host"),
+        ("999.1.1.1", "invalid_host"),
+        ("10.0.0", "invalid_host"),
+        ("[fe80::1", "invalid_host"),
+        ("[fe80::1]x", "invalid_host"),
+        ("[10.0.0.5]", "invalid_host"),
+        ("fe80::zz", "invalid_host"),
+        ("[v1.fe:80]", "invalid_host"),  # an "IPvFuture" literal of RFC 3986
+        ("http://fe80::1/", "invalid_host"),
+        ("https://", "invalid_host"),
+        ("https://:8443", "invalid_host"),
+        ("10.0.0.5:port", "invalid_port"),
+        ("10.0.0.5:70000", "invalid_port"),
+        ("10.0.0.5:0", "invalid_port"),
+        ("10.0.0.5:", "invalid_port"),
+        ("[fe80::1]:", "invalid_port"),
+        ("https://10.0.0.5:abc/", "invalid_port"),
+        ("fe80::1%eth0", "ipv6_zone"),
+        ("[fe80::1%eth0]:8443", "ipv6_zone"),
+        ("https://[fe80::1%25eth0]/", "ipv6_zone"),
+        ("ftp://10.0.0.5/", "invalid_url"),
+        ("https://10.0.0.5/index.html", "invalid_url"),
+        ("https://10.0.0.5/?user=admin", "invalid_url"),
+        ("10.0.0.5/api", "invalid_url"),
+        ("https://admin:secret@10.0.0.5/", "invalid_url"),
     ],
 )
-def test_normalize_host_invalid(raw: str) -> None:
-    """Garbage is refused instead of being stored."""
-    with pytest.raises(InvalidHost):
-        normalize_host(raw, True, None)
+def test_parse_host_invalid(raw: str, error: str) -> None:
+    """Garbage is refused (instead of being stored), each with the error that explains it."""
+    with pytest.raises(InvalidHost) as caught:
+        parse_host(raw, True)
+    assert caught.value.error == error
 
 
 # ---------------------------------------------------------------------------------- user step
@@ -175,16 +270,20 @@ async def test_user_flow_title_is_pdu_name(hass: HomeAssistant, emulator: PduEmu
     assert result["data"][CONF_PORT] == emulator.port
 
 
-async def test_user_flow_ipv6(hass: HomeAssistant, socket_enabled: None) -> None:
-    """A bracketed IPv6 address with port reaches the PDU and is stored without brackets."""
+@pytest.mark.parametrize("brackets", [True, False])
+async def test_user_flow_ipv6(hass: HomeAssistant, socket_enabled: None, brackets: bool) -> None:
+    """IPv6 with brackets and port, or bare with the port field: stored without brackets."""
     # Home Assistant's test harness only allows connecting to 127.0.0.1.
     pytest_socket.socket_allow_hosts(["127.0.0.1", "::1"])
     emu = PduEmulator(EmulatorConfig(link_units=0))
     await emu.start(host="::1", port=0)
+    typed = (
+        {CONF_HOST: f"[::1]:{emu.port}"} if brackets else {CONF_HOST: "::1", CONF_PORT: emu.port}
+    )
     try:
         result = await start_user_flow(hass)
         result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], user_input(emu, **{CONF_HOST: f"[::1]:{emu.port}"})
+            result["flow_id"], user_input(emu, **typed)
         )
         assert result["type"] is FlowResultType.CREATE_ENTRY
         assert result["data"][CONF_HOST] == "::1"
@@ -208,6 +307,17 @@ async def test_user_flow_port_field(hass: HomeAssistant, emulator: PduEmulator) 
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_PORT] == emulator.port
+
+
+@pytest.mark.parametrize(
+    "emulator_config", [{"username": "bénédicte", "password": "pässwörd 🔌 ünïcödé"}]
+)
+async def test_user_flow_unicode_credentials(hass: HomeAssistant, emulator: PduEmulator) -> None:
+    """Non-ASCII user names and passwords reach the PDU as its web interface sends them."""
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input(emulator))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_USERNAME] == "bénédicte"
 
 
 async def test_user_flow_already_configured(
@@ -238,6 +348,82 @@ async def test_user_flow_invalid_host_keeps_input(
     # Fixing the host finishes the flow.
     result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input(emulator))
     assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+def typed_form(**overrides: Any) -> dict[str, Any]:
+    """A complete user form (every field typed) with ``overrides``."""
+    return {
+        CONF_HOST: "10.0.0.5",
+        CONF_PORT: 8443,
+        CONF_SSL: True,
+        CONF_VERIFY_SSL: False,
+        CONF_USERNAME: "operator",
+        CONF_PASSWORD: "secret",
+        **overrides,
+    }
+
+
+@pytest.mark.parametrize(
+    ("overrides", "errors"),
+    [
+        # garbage, huge and unicode hosts
+        ({CONF_HOST: ""}, {CONF_HOST: "invalid_host"}),
+        ({CONF_HOST: "pdu local"}, {CONF_HOST: "invalid_host"}),
+        ({CONF_HOST: "pdu\r\n.local"}, {CONF_HOST: "invalid_host"}),
+        ({CONF_HOST: "x" * 10_000}, {CONF_HOST: "invalid_host"}),
+        ({CONF_HOST: "pdü.local"}, {CONF_HOST: "invalid_host"}),
+        ({CONF_HOST: "300.1.2.3"}, {CONF_HOST: "invalid_host"}),
+        # IPv6: brackets that do not close, zones (which a URL can't use)
+        ({CONF_HOST: "[2001:db8::5"}, {CONF_HOST: "invalid_host"}),
+        ({CONF_HOST: "fe80::1%eth0"}, {CONF_HOST: "ipv6_zone"}),
+        ({CONF_HOST: "[fe80::1%eth0]:443"}, {CONF_HOST: "ipv6_zone"}),
+        # URLs with more than scheme, host and port
+        ({CONF_HOST: "https://10.0.0.5/index.html"}, {CONF_HOST: "invalid_url"}),
+        ({CONF_HOST: "https://10.0.0.5/?tab=outlets"}, {CONF_HOST: "invalid_url"}),
+        ({CONF_HOST: "https://admin@10.0.0.5/"}, {CONF_HOST: "invalid_url"}),
+        ({CONF_HOST: "ssh://10.0.0.5"}, {CONF_HOST: "invalid_url"}),
+        # ports out of range, in the host or in the port field (NaN through the Python API)
+        ({CONF_HOST: "10.0.0.5:65536"}, {CONF_HOST: "invalid_port"}),
+        ({CONF_HOST: "[2001:db8::5]:0"}, {CONF_HOST: "invalid_port"}),
+        ({CONF_PORT: 70000}, {CONF_PORT: "invalid_port"}),
+        ({CONF_PORT: 0}, {CONF_PORT: "invalid_port"}),
+        ({CONF_PORT: -443}, {CONF_PORT: "invalid_port"}),
+        ({CONF_PORT: 443.5}, {CONF_PORT: "invalid_port"}),
+        ({CONF_PORT: math.nan}, {CONF_PORT: "invalid_port"}),
+        ({CONF_PORT: math.inf}, {CONF_PORT: "invalid_port"}),
+        # user names HTTP Basic authentication can't carry, control characters, huge fields
+        ({CONF_USERNAME: "ad:min"}, {CONF_USERNAME: "username_colon"}),
+        ({CONF_USERNAME: "admin\r\nX-Injected: 1"}, {CONF_USERNAME: "control_characters"}),
+        ({CONF_USERNAME: "admin\t"}, {CONF_USERNAME: "control_characters"}),
+        ({CONF_PASSWORD: "secret\n"}, {CONF_PASSWORD: "control_characters"}),
+        ({CONF_USERNAME: "u" * 129}, {CONF_USERNAME: "too_long"}),
+        ({CONF_PASSWORD: "p" * 10_000}, {CONF_PASSWORD: "too_long"}),
+        # every bad field at once gets its own error
+        (
+            {CONF_HOST: "bad host", CONF_PORT: math.nan, CONF_USERNAME: "a:b", CONF_PASSWORD: "\0"},
+            {
+                CONF_HOST: "invalid_host",
+                CONF_PORT: "invalid_port",
+                CONF_USERNAME: "username_colon",
+                CONF_PASSWORD: "control_characters",
+            },
+        ),
+    ],
+)
+async def test_user_flow_field_errors(
+    hass: HomeAssistant, overrides: dict[str, Any], errors: dict[str, str]
+) -> None:
+    """Bad input gets its error on its field, before any connection; the form keeps the rest.
+
+    Sockets are blocked here: input that got through to a connection would fail differently.
+    """
+    result = await start_user_flow(hass)
+    typed = typed_form(**overrides)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], typed)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    assert result["errors"] == errors
+    assert without_password(suggested_values(result)) == without_password(typed)
 
 
 async def test_user_flow_invalid_auth_then_success(
@@ -354,15 +540,24 @@ async def test_user_flow_insufficient_privileges(
     assert result["errors"] == {"base": "insufficient_privileges"}
 
 
-async def test_user_flow_unexpected_error(hass: HomeAssistant, emulator: PduEmulator) -> None:
-    """An unexpected exception is logged and shown as unknown."""
+async def test_user_flow_unexpected_error(
+    hass: HomeAssistant, emulator: PduEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An exception that is no Xerus error is logged with its traceback and shown as unknown.
+
+    The one used here is real: the test harness refuses connections to any host but 127.0.0.1
+    with a RuntimeError, which no HTTP client turns into a connection error.
+    """
     result = await start_user_flow(hass)
-    # HTTP Basic auth cannot carry a ":" in the user name: the client refuses it.
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(emulator, **{CONF_USERNAME: "ad:min"})
-    )
+    with caplog.at_level(logging.ERROR):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], user_input(emulator, **{CONF_HOST: f"127.0.0.2:{emulator.port}"})
+        )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "unknown"}
+    assert "Unexpected error reading the identity of 127.0.0.2" in caplog.text
+    assert "Traceback" in caplog.text
+    assert suggested_values(result)[CONF_HOST] == f"127.0.0.2:{emulator.port}"
 
 
 # ---------------------------------------------------------------------------------- link units
@@ -380,6 +575,83 @@ async def test_user_flow_link_unit_refused(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "link_unit"}
     assert result["description_placeholders"] == {"primary_host": emulator.host}
+
+
+def _forget_primary_unit(value: Any) -> Any:
+    """``value`` with every primary unit address (``primaryUnit``, 3.6: ``master``) emptied."""
+    if isinstance(value, dict):
+        return {
+            key: "" if key in ("primaryUnit", "master") else _forget_primary_unit(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_forget_primary_unit(item) for item in value]
+    return value
+
+
+AUTH_HEADERS = ("Authorization", "X-SessionToken")
+
+
+async def start_forgetful_server(target: str) -> tuple[str, web.AppRunner]:
+    """A plain HTTP server forwarding to ``target`` whose answers name no primary unit;
+    returns its URL and its runner."""
+
+    async def forward(request: web.Request) -> web.Response:
+        auth = {name: request.headers[name] for name in AUTH_HEADERS if name in request.headers}
+        async with ClientSession() as session:
+            resp = await session.post(
+                target + request.path, data=await request.read(), headers=auth
+            )
+            answer = _forget_primary_unit(await resp.json(content_type=None))
+        return web.json_response(answer, status=resp.status)
+
+    app = web.Application()
+    app.router.add_route("POST", "/{tail:.*}", forward)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port: int = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return f"http://127.0.0.1:{port}", runner
+
+
+async def test_link_unit_without_primary_address(
+    hass: HomeAssistant, emulator: PduEmulator, proxy_factory: ProxyFactory
+) -> None:
+    """A link unit that does not name its primary unit: the messages name no address either."""
+    url, runner = await start_forgetful_server(emulator.url)
+    try:
+        # HTTPS as link unit 2 (the proxy forwards to ``.url``), then the forgetful server.
+        link_unit = await proxy_factory(
+            SimpleNamespace(url=url), link_id=2, cert_host="link-unit.example"
+        )
+        result = await start_user_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            user_input(emulator, **{CONF_HOST: f"127.0.0.1:{link_unit.port}", CONF_SSL: True}),
+        )
+        assert result["description_placeholders"]["fingerprint"] == link_unit.fingerprint
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_TRUST: True}
+        )
+        assert result["errors"] == {"base": "link_unit_unknown_primary"}
+        assert result["description_placeholders"] == {}
+
+        info = zeroconf_info(emulator)
+        info.port = link_unit.port
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_ZEROCONF}, data=info
+        )
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_USERNAME: "admin", CONF_PASSWORD: "raritan"}
+        )
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_TRUST: True}
+        )
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "link_unit_unknown_primary"
+    finally:
+        await runner.cleanup()
 
 
 # ---------------------------------------------------------------------------------- certificates
@@ -419,6 +691,11 @@ async def test_user_flow_decline_certificate(hass: HomeAssistant, emulator: PduE
     assert result["errors"] == {"base": "certificate_not_trusted"}
     assert suggested_values(result)[CONF_HOST] == f"127.0.0.1:{emulator.port}"
 
+    # Submitting again offers the certificate again.
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input(emulator))
+    assert result["step_id"] == "trust_certificate"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_TRUST: False})
+
     # Turning verification off is the other way out.
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator, **{CONF_VERIFY_SSL: False})
@@ -429,10 +706,11 @@ async def test_user_flow_decline_certificate(hass: HomeAssistant, emulator: PduE
 
 
 @TLS
-async def test_user_flow_trust_then_wrong_password(
+async def test_user_flow_trust_once_then_fix_password(
     hass: HomeAssistant, emulator: PduEmulator
 ) -> None:
-    """Trusting the certificate, then the password is wrong: back to the form with the error."""
+    """Trusting, then a wrong password: the form shows the error, and the fixed password
+    finishes the flow without asking to trust the same certificate again."""
     result = await start_user_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator, **{CONF_PASSWORD: "wrong"})
@@ -441,6 +719,36 @@ async def test_user_flow_trust_then_wrong_password(
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_TRUST: True})
     assert result["step_id"] == "user"
     assert result["errors"] == {"base": "invalid_auth"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input(emulator, **{CONF_PASSWORD: "still wrong"})
+    )
+    assert result["step_id"] == "user"
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input(emulator))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_FINGERPRINT] == emulator.tls_fingerprint
+
+
+@TLS
+async def test_trusted_certificate_is_not_trusted_for_another(
+    hass: HomeAssistant, emulator: PduEmulator, proxy_factory: ProxyFactory
+) -> None:
+    """Trust is per fingerprint: another certificate met in the same flow is asked for."""
+    other = await proxy_factory(emulator, cert_host="second.example")
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input(emulator, **{CONF_PASSWORD: "wrong"})
+    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_TRUST: True})
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input(emulator, **{CONF_HOST: f"127.0.0.1:{other.port}"})
+    )
+    assert result["step_id"] == "trust_certificate"
+    assert result["description_placeholders"]["fingerprint"] == other.fingerprint
 
 
 # ---------------------------------------------------------------------------------- reauth
@@ -469,6 +777,12 @@ async def test_reauth_new_password(
         result["flow_id"], {CONF_USERNAME: "admin", CONF_PASSWORD: "still-wrong"}
     )
     assert result["errors"] == {"base": "invalid_auth"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: "ad:min", CONF_PASSWORD: "n3w-secret"}
+    )
+    assert result["errors"] == {CONF_USERNAME: "username_colon"}
+    assert suggested_values(result) == {CONF_USERNAME: "ad:min"}
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_USERNAME: "admin", CONF_PASSWORD: "n3w-secret"}
@@ -542,6 +856,33 @@ async def test_certificate_change_repair_and_reauth(
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
 
 
+@TLS
+async def test_reauth_new_certificate_and_new_password(
+    hass: HomeAssistant, emulator: PduEmulator, proxy_factory: ProxyFactory
+) -> None:
+    """New certificate and new password: trusted once, then only the password is asked."""
+    new = await proxy_factory(emulator, cert_host="replaced.example")
+    emulator.faults.change_password("n3w-secret")
+    entry = make_config_entry(
+        emulator,
+        entry_data(emulator, **{CONF_PORT: new.port, CONF_FINGERPRINT: emulator.tls_fingerprint}),
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    assert result["step_id"] == "trust_certificate"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_TRUST: True})
+    # The stored password was tried with the trusted certificate: it is wrong now.
+    assert result["step_id"] == "reauth_confirm"
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: "admin", CONF_PASSWORD: "n3w-secret"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_FINGERPRINT] == new.fingerprint
+    assert entry.data[CONF_PASSWORD] == "n3w-secret"
+
+
 # ---------------------------------------------------------------------------------- reconfigure
 
 
@@ -586,10 +927,10 @@ async def test_reconfigure_errors_and_wrong_device(
     other = await emulator_factory(seed=2)
 
     result = await entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(emulator, **{CONF_HOST: "bad host"})
-    )
-    assert result["errors"] == {CONF_HOST: "invalid_host"}
+    typed = user_input(emulator, **{CONF_HOST: "fe80::1%eth0", CONF_PORT: 70000})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], typed)
+    assert result["errors"] == {CONF_HOST: "ipv6_zone", CONF_PORT: "invalid_port"}
+    assert without_password(suggested_values(result)) == without_password(typed)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator, **{CONF_PASSWORD: "wrong"})
     )
@@ -658,6 +999,12 @@ async def test_zeroconf_discovery_trust_and_create(
     assert result["step_id"] == "discovery_confirm"
     assert result["errors"] == {"base": "invalid_auth"}
     assert suggested_values(result) == {CONF_USERNAME: "admin"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: "admin\n", CONF_PASSWORD: "raritan"}
+    )
+    assert result["errors"] == {CONF_USERNAME: "control_characters"}
+    assert suggested_values(result) == {CONF_USERNAME: "admin\n"}
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_USERNAME: "admin", CONF_PASSWORD: "raritan"}
@@ -749,11 +1096,15 @@ async def test_dhcp_ignored_device(hass: HomeAssistant, emulator: PduEmulator) -
 
 
 @TLS
+@pytest.mark.parametrize(
+    ("stored", "expected"), [("10.1.1.1", "127.0.0.1"), ("pdu.example.com", "pdu.example.com")]
+)
 async def test_zeroconf_known_serial_updates_host(
-    hass: HomeAssistant, emulator: PduEmulator
+    hass: HomeAssistant, emulator: PduEmulator, stored: str, expected: str
 ) -> None:
-    """After the credentials, a discovered PDU that is already configured updates its entry."""
-    entry = make_config_entry(emulator, entry_data(emulator, **{CONF_HOST: "10.1.1.1"}))
+    """After the credentials, a discovered PDU that is already configured follows the
+    discovered address, unless its entry stores a host name (which resolves by itself)."""
+    entry = make_config_entry(emulator, entry_data(emulator, **{CONF_HOST: stored}))
     entry.add_to_hass(hass)
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_ZEROCONF}, data=zeroconf_info(emulator)
@@ -764,7 +1115,7 @@ async def test_zeroconf_known_serial_updates_host(
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_TRUST: True})
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
-    assert entry.data[CONF_HOST] == "127.0.0.1"
+    assert entry.data[CONF_HOST] == expected
     assert entry.data[CONF_PORT] == emulator.port
 
 
@@ -794,7 +1145,8 @@ async def test_zeroconf_link_unit_aborts(
 async def test_reconfigure_asks_to_trust_new_certificate(
     hass: HomeAssistant, emulator: PduEmulator
 ) -> None:
-    """A certificate never trusted for this entry is shown; declining returns to the form."""
+    """A certificate never trusted for this entry is shown; declining returns to the form.
+    Once trusted, it stays trusted while the user fixes the password."""
     entry = make_config_entry(emulator, entry_data(emulator, **{CONF_FINGERPRINT: None}))
     entry.add_to_hass(hass)
     result = await entry.start_reconfigure_flow(hass)
@@ -804,3 +1156,91 @@ async def test_reconfigure_asks_to_trust_new_certificate(
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_TRUST: False})
     assert result["step_id"] == "reconfigure"
     assert result["errors"] == {"base": "certificate_not_trusted"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input(emulator, **{CONF_PASSWORD: "wrong"})
+    )
+    assert result["step_id"] == "trust_certificate"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_TRUST: True})
+    assert result["step_id"] == "reconfigure"
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input(emulator))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_FINGERPRINT] == emulator.tls_fingerprint
+
+
+# ---------------------------------------------------------------------------------- discovery ids
+
+
+def discovery(emu: PduEmulator, source: str) -> dict[str, Any]:
+    """``async_init`` arguments of a DHCP or zeroconf discovery of ``emu``'s primary unit."""
+    info = dhcp_info(emu) if source == SOURCE_DHCP else zeroconf_info(emu)
+    return {"context": {"source": source}, "data": info}
+
+
+def flow_unique_id(hass: HomeAssistant, flow_id: str) -> str | None:
+    unique_id: str | None = hass.config_entries.flow.async_get(flow_id)["context"]["unique_id"]
+    return unique_id
+
+
+@TLS
+@pytest.mark.parametrize("source", [SOURCE_DHCP, SOURCE_ZEROCONF])
+async def test_discovery_unique_id_rule(
+    hass: HomeAssistant, emulator: PduEmulator, source: str
+) -> None:
+    """Until the credentials, a discovery flow is known by what the discovery carries (DHCP:
+    the MAC, zeroconf: the mDNS instance name); the entry it creates by the serial."""
+    with patch("custom_components.raritan_pdu.config_flow.DEFAULT_PORT_HTTPS", emulator.port):
+        result = await hass.config_entries.flow.async_init(DOMAIN, **discovery(emulator, source))
+    expected = (
+        dr.format_mac(emulator.unit(0).mac)
+        if source == SOURCE_DHCP
+        else "px3-5190r._raritan-rpcs._tcp.local."
+    )
+    assert flow_unique_id(hass, result["flow_id"]) == expected
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: "admin", CONF_PASSWORD: "raritan"}
+    )
+    assert flow_unique_id(hass, result["flow_id"]) == expected  # still unknown: trust first
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_TRUST: True})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == emulator.unit(0).serial
+
+
+@pytest.mark.parametrize("source", [SOURCE_DHCP, SOURCE_ZEROCONF])
+async def test_ignored_discovery_stays_ignored(
+    hass: HomeAssistant, emulator: PduEmulator, source: str
+) -> None:
+    """Ignoring a discovered PDU hides it from that discovery; adding it by hand still works."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, **discovery(emulator, source))
+    assert result["step_id"] == "discovery_confirm"
+    # What the frontend's "Ignore" button does.
+    ignored = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_IGNORE},
+        data={"unique_id": flow_unique_id(hass, result["flow_id"]), "title": "PX3"},
+    )
+    assert ignored["type"] is FlowResultType.CREATE_ENTRY
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+
+    result = await hass.config_entries.flow.async_init(DOMAIN, **discovery(emulator, source))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input(emulator))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_dhcp_known_pdu_by_host_name(hass: HomeAssistant, emulator: PduEmulator) -> None:
+    """A configured PDU reached by host name keeps it when DHCP reports its address."""
+    entry = make_config_entry(emulator, entry_data(emulator, **{CONF_HOST: "pdu.example.com"}))
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=dhcp_info(emulator, ip="127.0.0.9")
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert entry.data[CONF_HOST] == "pdu.example.com"
