@@ -607,25 +607,21 @@ class Row:
     # naive client -----------------------------------------------------------------------------
 
     async def naive(self) -> None:
-        """The naive client on the same device, after the integration stopped polling."""
-        max_calls = self.args.naive_sample
+        """The naive client on the same device, after the integration stopped polling: the
+        integration's last poll (``naive_poll``), then every reading (``naive_all``)."""
         reads = self.result.pop("integration_reads", None)
         if reads:
-            same = await naive_read(self.emu.url, reads, USERNAME, PASSWORD, max_calls=max_calls)
-            self.result["naive_poll"] = same.as_dict()
-            self.result["naive_poll_wall_ms"] = round(same.wall_s * 1000, 1)
-            if self.result.get("poll_wall_ms"):
-                self.result["naive_ratio"] = round(
-                    same.wall_s * 1000 / self.result["poll_wall_ms"], 1
-                )
-        everything = await self.emu.command("all_reads")
-        full = await naive_read(self.emu.url, everything, USERNAME, PASSWORD, max_calls=max_calls)
-        self.result["naive_all"] = full.as_dict()
-        self.result["naive_all_wall_ms"] = round(full.wall_s * 1000, 1)
-        if self.result.get("poll_wall_ms"):
-            self.result["naive_all_ratio"] = round(
-                full.wall_s * 1000 / self.result["poll_wall_ms"], 1
-            )
+            await self._naive("naive_poll", "naive_ratio", reads)
+        await self._naive("naive_all", "naive_all_ratio", await self.emu.command("all_reads"))
+
+    async def _naive(self, key: str, ratio_key: str, reads: list[Any]) -> None:
+        naive = await naive_read(
+            self.emu.url, reads, USERNAME, PASSWORD, max_calls=self.args.naive_sample
+        )
+        self.result[key] = naive.as_dict()
+        self.result[f"{key}_wall_ms"] = round(naive.wall_s * 1000, 1)
+        if ours := self.result.get("poll_wall_ms"):
+            self.result[ratio_key] = round(naive.wall_s * 1000 / ours, 1)
 
     async def run(self) -> dict[str, Any]:
         steps = [self.polls, self.profile, self.state_writes, self.switch, self.restart]
