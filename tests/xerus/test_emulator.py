@@ -402,7 +402,7 @@ async def test_session_expiry_is_transparent(
     assert client.uses_session_token
     # idle for longer than Session.timeout: renewed before sending (no 401 round trip)
     failures = emu.stats()["auth_failures"]
-    client._token_last_used -= 10_000
+    client._transport._token_last_used -= 10_000
     await client.get_identity()
     assert emu.stats()["sessions_created"] == 3
     assert emu.stats()["auth_failures"] == failures
@@ -451,8 +451,8 @@ async def test_injected_session_is_not_closed(emulator_factory: Any) -> None:
         assert not session.closed
     async with XerusClient(emu.host, emu.port, use_tls=False, password="raritan") as owned:
         await owned.get_identity()
-        assert owned._session is not None
-        inner = owned._session
+        assert owned._transport._session is not None
+        inner = owned._transport._session
     assert inner.closed
 
 

@@ -151,7 +151,7 @@ async def test_malformed_and_error_responses(
 
     server = await tiny_server(handler)
     async with _client(server) as client:
-        client._next_id = 0  # the first request gets id 1
+        # a fresh client: the first request gets id 1 (the canned answers use it)
         with pytest.raises(error, match=match):
             await client.call("/model/pdu/0", "getMetaData")
 
@@ -197,8 +197,8 @@ async def test_closed_injected_session(tiny_server: TinyFactory) -> None:
         await client.call("/x", "y")
     owned = _client(server)
     await owned.call("/x", "y")
-    assert owned._session is not None
-    await owned._session.close()  # closed underneath: a new one is created
+    assert owned._transport._session is not None
+    await owned._transport._session.close()  # closed underneath: a new one is created
     await owned.call("/x", "y")
     await owned.close()
 
