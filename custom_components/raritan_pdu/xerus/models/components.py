@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..const import OcpType, OutletStartupState, PowerLine, to_enum
-from .fields import as_dict, get_bool, get_float, get_int, get_str
+from .fields import JsonDict, as_dict, get_bool, get_float, get_int, get_str
 from .sensors import SensorInfo, decode_sensor_refs
 
 
@@ -24,6 +24,13 @@ class Rating:
         if current is None:
             current = get_float(data, "current")
         return cls(current, get_int(data, "minVoltage"), get_int(data, "maxVoltage"))
+
+
+def _described(metadata: object, settings: object) -> tuple[JsonDict, str, str, float | None]:
+    """What inlets and OCPs share: (metadata, label, name, rating current)."""
+    meta = as_dict(metadata)
+    name = get_str(as_dict(settings), "name")
+    return meta, get_str(meta, "label"), name, Rating.from_json(meta.get("rating")).current
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,14 +190,14 @@ class InletInfo:
         pdu_id: int = 0,
     ) -> InletInfo:
         """Decode ``Inlet.getMetaData`` + ``getSettings`` (either may be missing)."""
-        meta = as_dict(metadata)
+        meta, label, name, rating_current = _described(metadata, settings)
         return cls(
             index=index,
             rid=rid,
-            label=get_str(meta, "label"),
-            name=get_str(as_dict(settings), "name"),
+            label=label,
+            name=name,
             plug_type=get_str(meta, "plugType"),
-            rating_current=Rating.from_json(meta.get("rating")).current,
+            rating_current=rating_current,
             sensors=sensors,
             poles=poles,
             pdu_id=pdu_id,
@@ -226,14 +233,14 @@ class OcpInfo:
         pdu_id: int = 0,
     ) -> OcpInfo:
         """Decode ``OverCurrentProtector.getMetaData`` + ``getSettings`` (either may be missing)."""
-        meta = as_dict(metadata)
+        meta, label, name, rating_current = _described(metadata, settings)
         return cls(
             index=index,
             rid=rid,
-            label=get_str(meta, "label"),
-            name=get_str(as_dict(settings), "name"),
+            label=label,
+            name=name,
             type=to_enum(OcpType, meta.get("type")),
-            rating_current=Rating.from_json(meta.get("rating")).current,
+            rating_current=rating_current,
             sensors=sensors,
             pdu_id=pdu_id,
         )
