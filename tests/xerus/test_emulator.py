@@ -11,8 +11,10 @@ import pytest
 from custom_components.raritan_pdu.xerus import (
     BulkCall,
     CascadeRole,
+    CascadeStatus,
     LinkUnitStatus,
     OpenClosedState,
+    PollResult,
     PowerState,
     ReadingPlan,
     ReadKind,
@@ -118,6 +120,39 @@ async def test_big_stack_discovery_and_poll_request_counts(
     assert len(readings.outlets) == 8 * 48
     assert len(readings.numeric) + len(readings.states) + len(readings.outlets) == len(plan)
     assert client.max_bulk_size is None
+
+
+@pytest.mark.parametrize("firmware", FIRMWARES)
+async def test_poll_with_cascade_status(
+    emulator_factory: Any, client_factory: ClientFactory, firmware: str
+) -> None:
+    """The link status comes with the readings in one request, typed; its failure is its own."""
+    emu = await emulator_factory(outlets=4, link_units=2, firmware=firmware)
+    client = client_factory(emu)
+    topology = await client.discover()
+    plan = ReadingPlan.for_topology(topology)
+    emu.reset_stats()
+    result = await client.poll(plan, with_cascade=True)
+    assert _requests(emu) == 1
+    assert emu.stats()["bulk_subrequests"] == len(plan) + 1
+    assert isinstance(result, PollResult)
+    assert result.readings.errors == {}
+    assert len(result.readings.outlets) == 3 * 4
+    assert isinstance(result.cascade, CascadeStatus)
+    assert result.cascade.role is CascadeRole.PRIMARY_UNIT
+    assert {i: u.status for i, u in result.cascade.link_units.items()} == topology.link_status
+
+    emu.faults.link_unreachable(3)
+    result = await client.poll(plan, with_cascade=True)
+    assert isinstance(result.cascade, CascadeStatus)
+    assert result.cascade.link_units[3].status == LinkUnitStatus.UNREACHABLE
+    gone = {t.rid for t in ReadingPlan.for_topology(topology.link_units[3]).targets}
+    assert set(result.readings.errors) == gone
+
+    emu.faults.fail_call(rid="/cascade", method="getStatus", rpc_error=(-32603, "busy"))
+    result = await client.poll(plan, with_cascade=True)
+    assert isinstance(result.cascade, XerusRpcError)
+    assert set(result.readings.errors) == gone  # only that sub-request failed
 
 
 @pytest.mark.parametrize("firmware", FIRMWARES)

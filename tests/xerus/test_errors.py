@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import errno
 import logging
 import re
 import socket
+import ssl
 from typing import Any
 
+import aiohttp
+import aiohttp.abc
 import pytest
 
 from custom_components.raritan_pdu.xerus import (
@@ -24,6 +28,7 @@ from custom_components.raritan_pdu.xerus import (
     XerusTlsError,
     fetch_certificate_fingerprint,
 )
+from custom_components.raritan_pdu.xerus.exceptions import describe_os_error
 
 from .conftest import ClientFactory
 
@@ -158,3 +163,59 @@ async def test_no_password_or_token_in_messages_or_logs(
     for line in logged:
         assert PASSWORD not in line and BASIC not in line
         assert not any(token in line for token in tokens)
+
+
+class _NoSuchHost(aiohttp.abc.AbstractResolver):
+    """A resolver that knows no host (as DNS answers for a mistyped name)."""
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[Any]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_unknown_host_name(socket_enabled: None) -> None:
+    connector = aiohttp.TCPConnector(resolver=_NoSuchHost())
+    async with (
+        aiohttp.ClientSession(connector=connector) as session,
+        XerusClient("pdu.invalid", password=PASSWORD, session=session) as client,
+    ):
+        with pytest.raises(XerusConnectionError) as err:
+            await client.get_identity()
+    assert_readable(err.value, "cannot resolve the host name pdu.invalid")
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (
+            ConnectionRefusedError(errno.ECONNREFUSED, "Connect call failed ('10.0.0.5', 443)"),
+            "connection refused",
+        ),
+        (OSError(errno.EHOSTUNREACH, "No route to host"), "host unreachable"),
+        (OSError(errno.ENETUNREACH, "Network is unreachable"), "network unreachable"),
+        (OSError(errno.EACCES, "Permission denied"), "permission denied"),
+        (
+            OSError("Multiple exceptions: [Errno 111] Connect call failed ('::1', 443, 0, 0)"),
+            "connection failed",
+        ),
+        (socket.gaierror(socket.EAI_NONAME, "Name or service not known"), "host name not found"),
+        (
+            ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1020)"),
+            "wrong version number",
+        ),
+        (
+            ssl.SSLError(1, "[SSL: SSLV3_ALERT_HANDSHAKE_FAILURE] sslv3 alert handshake failure"),
+            "sslv3 alert handshake failure",
+        ),
+        (ssl.SSLError(), "TLS error"),
+    ],
+)
+def test_low_level_errors_in_words(error: OSError, words: str) -> None:
+    """The words the messages use for socket and TLS errors: no errno, no addresses."""
+    text = describe_os_error(error)
+    assert text == words
+    assert not UNREADABLE.search(text)

@@ -132,7 +132,7 @@ def describe_ssl_error(err: BaseException) -> str:
     reason = getattr(err, "reason", None)
     if isinstance(reason, str) and reason:
         return _SSL_REASON_WORDS.get(reason, reason.replace("_", " ").lower())
-    text = str(err.args[1]) if len(err.args) > 1 else str(err)
+    text = str(err.args[-1]) if err.args else ""  # (errno, "[SSL: X] text (_ssl.c:n)")
     match = _SSL_TEXT.match(text)
     return (match.group("text") if match else text) or "TLS error"
 

@@ -40,9 +40,6 @@ _compact = json.JSONEncoder(separators=(",", ":")).encode
 class _Missing:
     """Marker for a bulk sub-request without a response."""
 
-    def __repr__(self) -> str:
-        return "MISSING"
-
 
 MISSING: Final = _Missing()
 
@@ -112,7 +109,7 @@ class BulkCall:
 
 def encode_calls(calls: Sequence[BulkCall]) -> list[str]:
     """The sub-requests of ``calls``, numbered by position (what ``bulk_raw`` sends)."""
-    return [encode_sub_request(c.rid, c.method, i, c.params) for i, c in enumerate(calls)]
+    return [call.fragment(i) for i, call in enumerate(calls)]
 
 
 # --- reading ----------------------------------------------------------------------------------
