@@ -6,7 +6,7 @@ import dataclasses
 import time
 from collections import Counter
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT, CONF_SSL
@@ -42,8 +42,6 @@ from .xerus import (
     XerusNotFoundError,
     XerusTlsError,
 )
-from .xerus.const import RID_CASCADE
-from .xerus.rpc import decode_sub_response
 
 if TYPE_CHECKING:
     from homeassistant.helpers.device_registry import DeviceEntry
@@ -355,21 +353,16 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
             # A primary unit with link units: the same request also asks for the link
             # status, so a link unit that fails, comes back, is added or is released is
             # noticed at the next poll instead of the next scheduled rediscovery.
-            cascade = (
-                '{"rid":"' + RID_CASCADE + '","json":{"jsonrpc":"2.0","method":"getStatus",'
-                '"params":{},"id":' + str(len(plan)) + "}}"
-            )
-            raw = await self.client.bulk_raw([*plan.fragments, cascade])
+            result = await self.client.poll(plan, with_cascade=True)
         except XerusError as err:
             raise self._translate_error(err) from err
-        self._check_link_status(decode_sub_response(raw[-1]))
-        return plan.decode(raw[:-1])
+        self._check_link_status(result.cascade)
+        return result.readings
 
-    def _check_link_status(self, result: Any) -> None:
+    def _check_link_status(self, status: CascadeStatus | XerusError) -> None:
         """Rediscover at the next poll when the link units differ from the topology's."""
-        if isinstance(result, XerusError) or not isinstance(result, dict):
+        if isinstance(status, XerusError):
             return
-        status = CascadeStatus.from_json(result.get("_ret_"))
         current = {link_id: int(unit.status) for link_id, unit in status.link_units.items()}
         known = {link_id: int(value) for link_id, value in self.topology.link_status.items()}
         if current != known:

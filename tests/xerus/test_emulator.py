@@ -11,8 +11,10 @@ import pytest
 from custom_components.raritan_pdu.xerus import (
     BulkCall,
     CascadeRole,
+    CascadeStatus,
     LinkUnitStatus,
     OpenClosedState,
+    PollResult,
     PowerState,
     ReadingPlan,
     ReadKind,
@@ -118,6 +120,39 @@ async def test_big_stack_discovery_and_poll_request_counts(
     assert len(readings.outlets) == 8 * 48
     assert len(readings.numeric) + len(readings.states) + len(readings.outlets) == len(plan)
     assert client.max_bulk_size is None
+
+
+@pytest.mark.parametrize("firmware", FIRMWARES)
+async def test_poll_with_cascade_status(
+    emulator_factory: Any, client_factory: ClientFactory, firmware: str
+) -> None:
+    """The link status comes with the readings in one request, typed; its failure is its own."""
+    emu = await emulator_factory(outlets=4, link_units=2, firmware=firmware)
+    client = client_factory(emu)
+    topology = await client.discover()
+    plan = ReadingPlan.for_topology(topology)
+    emu.reset_stats()
+    result = await client.poll(plan, with_cascade=True)
+    assert _requests(emu) == 1
+    assert emu.stats()["bulk_subrequests"] == len(plan) + 1
+    assert isinstance(result, PollResult)
+    assert result.readings.errors == {}
+    assert len(result.readings.outlets) == 3 * 4
+    assert isinstance(result.cascade, CascadeStatus)
+    assert result.cascade.role is CascadeRole.PRIMARY_UNIT
+    assert {i: u.status for i, u in result.cascade.link_units.items()} == topology.link_status
+
+    emu.faults.link_unreachable(3)
+    result = await client.poll(plan, with_cascade=True)
+    assert isinstance(result.cascade, CascadeStatus)
+    assert result.cascade.link_units[3].status == LinkUnitStatus.UNREACHABLE
+    gone = {t.rid for t in ReadingPlan.for_topology(topology.link_units[3]).targets}
+    assert set(result.readings.errors) == gone
+
+    emu.faults.fail_call(rid="/cascade", method="getStatus", rpc_error=(-32603, "busy"))
+    result = await client.poll(plan, with_cascade=True)
+    assert isinstance(result.cascade, XerusRpcError)
+    assert set(result.readings.errors) == gone  # only that sub-request failed
 
 
 @pytest.mark.parametrize("firmware", FIRMWARES)
@@ -402,7 +437,7 @@ async def test_session_expiry_is_transparent(
     assert client.uses_session_token
     # idle for longer than Session.timeout: renewed before sending (no 401 round trip)
     failures = emu.stats()["auth_failures"]
-    client._token_last_used -= 10_000
+    client._transport._token_last_used -= 10_000
     await client.get_identity()
     assert emu.stats()["sessions_created"] == 3
     assert emu.stats()["auth_failures"] == failures
@@ -451,8 +486,8 @@ async def test_injected_session_is_not_closed(emulator_factory: Any) -> None:
         assert not session.closed
     async with XerusClient(emu.host, emu.port, use_tls=False, password="raritan") as owned:
         await owned.get_identity()
-        assert owned._session is not None
-        inner = owned._session
+        assert owned._transport._session is not None
+        inner = owned._transport._session
     assert inner.closed
 
 

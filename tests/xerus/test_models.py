@@ -320,6 +320,7 @@ def test_vector_sensor_fields() -> None:
         ("pdumodel.ResidualCurrentStateSensor:2.0.5", "residualCurrentStatus", SensorKind.STATE),
         ("pdumodel.PowerQualitySensor:1.0.0", "powerQuality", SensorKind.STATE),
         ("sensors.Switch:2.0.10", "device", SensorKind.STATE),
+        ("vendor.Switch:1.0.0", "device", SensorKind.STATE),
         ("sensors.StateSensor:4.0.3", "outletState", SensorKind.STATE),
         # nested versioned segments and unknown future interfaces
         ("pdumodel.Foo_1_0_0.NumericSensor:1.0.0", "x", SensorKind.NUMERIC),

@@ -17,6 +17,7 @@ from aiohttp import web
 from custom_components.raritan_pdu.xerus import (
     BulkCall,
     CascadeRole,
+    CascadeStatus,
     PeripheralInfo,
     ReadingPlan,
     ReadKind,
@@ -151,7 +152,7 @@ async def test_malformed_and_error_responses(
 
     server = await tiny_server(handler)
     async with _client(server) as client:
-        client._next_id = 0  # the first request gets id 1
+        # a fresh client: the first request gets id 1 (the canned answers use it)
         with pytest.raises(error, match=match):
             await client.call("/model/pdu/0", "getMetaData")
 
@@ -197,8 +198,8 @@ async def test_closed_injected_session(tiny_server: TinyFactory) -> None:
         await client.call("/x", "y")
     owned = _client(server)
     await owned.call("/x", "y")
-    assert owned._session is not None
-    await owned._session.close()  # closed underneath: a new one is created
+    assert owned._transport._session is not None
+    await owned._transport._session.close()  # closed underneath: a new one is created
     await owned.call("/x", "y")
     await owned.close()
 
@@ -742,3 +743,48 @@ def test_user_name_with_colon_is_refused() -> None:
     instead of sending credentials the device would split differently."""
     with pytest.raises(ValueError, match="cannot contain ':'"):
         XerusClient("pdu.example", username="ad:min", password="x")
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ({"_ret_": 7}, XerusProtocolError),  # not a status
+        ({"_ret_": None}, XerusProtocolError),
+        (None, XerusProtocolError),
+        ({"_ret_": {"role": 1, "primaryUnit": "", "linkUnits": []}}, CascadeStatus),
+    ],
+)
+async def test_poll_with_a_malformed_cascade_status(
+    tiny_server: TinyFactory, answer: Any, expected: type
+) -> None:
+    """A status that is not a status is that sub-request's error; the readings are unaffected."""
+    device = FakeDevice({("/cascade", "getStatus"): answer})
+    device.results[("/s", "getState")] = {"_ret_": {"available": True, "value": 1}}
+    server = await tiny_server(device.handle)
+    plan = ReadingPlan([ReadTarget("/s", ReadKind.STATE)])
+    async with _client(server) as client:
+        result = await client.poll(plan, with_cascade=True)
+    assert isinstance(result.cascade, expected)
+    assert result.readings.states["/s"].value == 1
+    assert len(server.requests) == 1
+
+
+def test_client_settings_are_readable() -> None:
+    client = XerusClient(
+        "[fe80::1]",
+        use_tls=True,
+        verify_tls=False,
+        fingerprint="ab" * 32,
+        use_session_token=False,
+        timeout=3.0,
+        max_bulk_size=50,
+    )
+    assert client.host == "fe80::1"
+    assert client.fingerprint == ":".join(["AB"] * 32)
+    assert not client.verify_tls
+    assert client.timeout == 3.0
+    assert not client.use_session_token and client.session_token_disabled
+    assert client.max_bulk_size == 50
+    client.max_bulk_size = None
+    assert client.max_bulk_size is None
+    assert client.request_count == 0

@@ -10,6 +10,7 @@ Example::
         topology = await pdu.discover()              # a fixed number of /bulk round trips
         plan = ReadingPlan.for_topology(topology)    # request JSON built once
         readings = await pdu.poll(plan)              # ONE HTTP request per poll
+        polled = await pdu.poll(plan, with_cascade=True)  # + link unit status, same request
         outlet = topology.primary.outlets[0]
         state = await pdu.set_outlet_power(outlet, on=False)
 """
@@ -71,6 +72,7 @@ from .models import (
     PduSettings,
     PeripheralInfo,
     PoleInfo,
+    PollResult,
     PosElement,
     Rating,
     Readings,
@@ -114,6 +116,7 @@ __all__ = [
     "PduSettings",
     "PeripheralInfo",
     "PoleInfo",
+    "PollResult",
     "PortType",
     "PosElement",
     "PowerLine",

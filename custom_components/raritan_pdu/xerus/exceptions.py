@@ -5,7 +5,12 @@ Every exception raised by this package is a subclass of :class:`XerusError`.
 
 from __future__ import annotations
 
-from typing import ClassVar
+import errno
+import os
+import re
+import socket
+import ssl
+from typing import ClassVar, Final
 
 
 class XerusError(Exception):
@@ -98,6 +103,52 @@ class XerusDeviceError(XerusError):
         self.method = method
 
 
+# --- words for low-level errors ---------------------------------------------------------------
+# Messages of these exceptions reach the user (Home Assistant shows them, e.g. "Failed setup, will
+# retry: ..."): they say what happened in words and never contain the representation of a Python
+# object, a password or a session token.
+
+_ERRNO_WORDS: Final = {
+    errno.ECONNREFUSED: "connection refused",
+    errno.ECONNRESET: "connection reset",
+    errno.ECONNABORTED: "connection aborted",
+    errno.EPIPE: "connection closed (broken pipe)",
+    errno.EHOSTUNREACH: "host unreachable",
+    errno.ENETUNREACH: "network unreachable",
+    errno.ETIMEDOUT: "connection timed out",
+    errno.EADDRNOTAVAIL: "address not available",
+}
+_SSL_REASON_WORDS: Final = {
+    "WRONG_VERSION_NUMBER": "the port does not seem to speak HTTPS (wrong version number)",
+    "HTTP_REQUEST": "the port does not seem to speak HTTPS",
+}
+_SSL_TEXT = re.compile(r"^\[[^\]]*\]\s*(?P<text>.*?)\s*(?:\(_ssl\.c:\d+\))?$")
+
+
+def describe_ssl_error(err: BaseException) -> str:
+    """What went wrong in a TLS handshake, in words (``"self-signed certificate"``)."""
+    if isinstance(err, ssl.SSLCertVerificationError) and err.verify_message:
+        return str(err.verify_message)
+    reason = getattr(err, "reason", None)
+    if isinstance(reason, str) and reason:
+        return _SSL_REASON_WORDS.get(reason, reason.replace("_", " ").lower())
+    text = str(err.args[-1]) if err.args else ""  # (errno, "[SSL: X] text (_ssl.c:n)")
+    match = _SSL_TEXT.match(text)
+    return (match.group("text") if match else text) or "TLS error"
+
+
+def describe_os_error(err: BaseException) -> str:
+    """A socket error in words (``"connection refused"``), without addresses or objects."""
+    if isinstance(err, ssl.SSLError):
+        return describe_ssl_error(err)
+    if isinstance(err, socket.gaierror):
+        return "host name not found"
+    code = getattr(err, "errno", None)
+    if isinstance(code, int) and code > 0:
+        return _ERRNO_WORDS.get(code) or os.strerror(code).lower()
+    return "connection failed"
+
+
 __all__ = [
     "XerusAuthenticationError",
     "XerusCertificateMismatchError",
@@ -111,4 +162,6 @@ __all__ = [
     "XerusRpcError",
     "XerusTimeoutError",
     "XerusTlsError",
+    "describe_os_error",
+    "describe_ssl_error",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -20,7 +19,7 @@ from .models import (
     Topology,
     UnitTopology,
 )
-from .rpc import decode_sub_response
+from .rpc import decode_sub_response, encode_sub_request
 
 
 class ReadKind(StrEnum):
@@ -78,14 +77,7 @@ class ReadingPlan:
         self._rids: tuple[str, ...] = tuple(t.rid for t in unique)
         self._kinds: tuple[ReadKind, ...] = tuple(t.kind for t in unique)
         self._fragments: tuple[str, ...] = tuple(
-            '{"rid":'
-            + json.dumps(t.rid)
-            + ',"json":{"jsonrpc":"2.0","method":"'
-            + _METHODS[t.kind]
-            + '","params":{},"id":'
-            + str(i)
-            + "}}"
-            for i, t in enumerate(unique)
+            encode_sub_request(t.rid, _METHODS[t.kind], i) for i, t in enumerate(unique)
         )
 
     @classmethod

@@ -1,9 +1,23 @@
-"""JSON-RPC building blocks shared by the client and reading plans."""
+"""JSON-RPC 2.0 of the Xerus API: the one place that writes and reads the envelope.
+
+Writing: :func:`encode_request` (one call, POSTed to the object's RID), :func:`encode_sub_request`
+(one sub-request of a ``/bulk`` call, serialized once and reused: reading plans keep thousands of
+them) and :func:`encode_bulk` (the ``performBulk`` envelope around pre-serialized sub-requests).
+Nothing else in the package writes JSON-RPC text.
+
+Reading: :func:`parse_body` (the HTTP body), :func:`response_result` (the ``result`` of a
+response, checked against the request id), :func:`bulk_responses` (the sub-responses of
+``performBulk``), :func:`decode_sub_response` (one sub-response) and the error mapping
+(:func:`rpc_error`, :func:`http_error`). Failures become ``XerusError`` subclasses, never anything
+else.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from typing import Any, Final
 
 from .const import RPC_ERR_PRIVILEGE
@@ -17,12 +31,67 @@ from .exceptions import (
     XerusRpcError,
 )
 
+#: JSON-RPC "internal error" (also used for an error object without a usable code).
+RPC_ERR_INTERNAL: Final = -32603
+
+_compact = json.JSONEncoder(separators=(",", ":")).encode
+
 
 class _Missing:
     """Marker for a bulk sub-request without a response."""
 
 
 MISSING: Final = _Missing()
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _params(params: Mapping[str, Any] | None) -> str:
+    return _compact(params) if params else "{}"
+
+
+def encode_request(method: str, params: Mapping[str, Any] | None, request_id: int) -> bytes:
+    """The body of a single call (POSTed to the RID of the object)."""
+    return (
+        '{"jsonrpc":"2.0","method":'
+        + encode_basestring_ascii(method)
+        + ',"params":'
+        + _params(params)
+        + ',"id":'
+        + str(request_id)
+        + "}"
+    ).encode()
+
+
+def encode_sub_request(
+    rid: str, method: str, sub_id: int, params: Mapping[str, Any] | None = None
+) -> str:
+    """One ``{"rid": ..., "json": {...}}`` sub-request of a ``/bulk`` call.
+
+    ``sub_id`` is the sub-request's position in its bulk: answers are matched by it.
+    """
+    return (
+        '{"rid":'
+        + encode_basestring_ascii(rid)
+        + ',"json":{"jsonrpc":"2.0","method":'
+        + encode_basestring_ascii(method)
+        + ',"params":'
+        + _params(params)
+        + ',"id":'
+        + str(sub_id)
+        + "}}"
+    )
+
+
+def encode_bulk(fragments: Sequence[str], request_id: int) -> bytes:
+    """The ``performBulk`` call around pre-serialized sub-requests (POSTed to ``/bulk``)."""
+    return (
+        '{"jsonrpc":"2.0","method":"performBulk","params":{"requests":['
+        + ",".join(fragments)
+        + ']},"id":'
+        + str(request_id)
+        + "}"
+    ).encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,36 +104,61 @@ class BulkCall:
 
     def fragment(self, request_id: int) -> str:
         """The serialized ``{"rid": ..., "json": {...}}`` request object."""
-        return json.dumps(
-            {
-                "rid": self.rid,
-                "json": {
-                    "jsonrpc": "2.0",
-                    "method": self.method,
-                    "params": self.params or {},
-                    "id": request_id,
-                },
-            },
-            separators=(",", ":"),
+        return encode_sub_request(self.rid, self.method, request_id, self.params)
+
+
+def encode_calls(calls: Sequence[BulkCall]) -> list[str]:
+    """The sub-requests of ``calls``, numbered by position (what ``bulk_raw`` sends)."""
+    return [call.fragment(i) for i, call in enumerate(calls)]
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
+    """The JSON object of a response body; HTML, garbage or a truncated body raise."""
+    text = raw.lstrip()
+    if not text:
+        raise XerusProtocolError("empty response body")
+    if text[:1] == b"<" or "html" in content_type.lower():
+        raise XerusProtocolError("the device answered with HTML instead of JSON")
+    try:
+        data = json.loads(raw)
+    except ValueError as err:
+        raise XerusProtocolError(f"malformed or truncated JSON: {err}") from err
+    if not isinstance(data, dict):
+        raise XerusProtocolError("the JSON-RPC response is not an object")
+    return data
+
+
+def response_result(msg: Mapping[str, Any], request_id: int) -> Any:
+    """The ``result`` of a JSON-RPC response to ``request_id``; an error object raises."""
+    error = msg.get("error")
+    if error is not None:
+        if msg.get("id") not in (None, request_id):
+            raise XerusProtocolError("JSON-RPC error with a foreign id")
+        raise rpc_error(error)
+    if msg.get("id") != request_id:
+        raise XerusProtocolError(
+            f"JSON-RPC response id {msg.get('id')!r} does not match {request_id}"
         )
+    if "result" not in msg:
+        raise XerusProtocolError("JSON-RPC response without result")
+    return msg["result"]
 
 
-@dataclass(frozen=True, slots=True)
-class BulkResult:
-    """Result of one bulk sub-request: ``value`` (decoded like ``call``) or ``error``."""
+def bulk_responses(result: object) -> list[Any]:
+    """The ``responses`` list of a ``performBulk`` result."""
+    responses = result.get("responses") if isinstance(result, dict) else None
+    if not isinstance(responses, list):
+        raise XerusProtocolError("performBulk result without responses")
+    return responses
 
-    value: Any = None
-    error: XerusError | None = None
 
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    def unwrap(self) -> Any:
-        """The value, or raise the error."""
-        if self.error is not None:
-            raise self.error
-        return self.value
+def sub_response_id(response: object) -> Any:
+    """The JSON-RPC id of a raw sub-response (``None`` if it has none)."""
+    msg = response.get("json") if isinstance(response, dict) else None
+    return msg.get("id") if isinstance(msg, dict) else None
 
 
 def unwrap_result(result: Any) -> Any:
@@ -82,8 +176,11 @@ def rpc_error(error: object) -> XerusRpcError:
     data = error if isinstance(error, dict) else {}
     code = data.get("code")
     message = data.get("message")
-    code = code if isinstance(code, int) and not isinstance(code, bool) else -32603
-    text = message if isinstance(message, str) else str(error)
+    code = code if isinstance(code, int) and not isinstance(code, bool) else RPC_ERR_INTERNAL
+    if isinstance(message, str):
+        text = message
+    else:
+        text = error if isinstance(error, str) else "no error message"
     if code == RPC_ERR_PRIVILEGE:
         return XerusPrivilegeError(code, text)
     return XerusRpcError(code, text)
@@ -101,20 +198,13 @@ def http_error(status: int, what: str = "") -> XerusError:
     return XerusHttpError(status, f"HTTP status {status}{suffix}")
 
 
-def decode_sub_response(response: object) -> Any:
-    """The ``result`` of a bulk sub-response, or the ``XerusError`` describing its failure."""
-    if isinstance(response, XerusError):
-        return response
-    if response is MISSING:
-        return XerusProtocolError("the bulk response has no answer for this sub-request")
-    if not isinstance(response, dict):
-        return XerusProtocolError("malformed bulk sub-response")
-    statcode = response.get("statcode")
-    if statcode != 200:
-        if isinstance(statcode, int) and not isinstance(statcode, bool):
-            return http_error(statcode, "bulk sub-request")
-        return XerusProtocolError("bulk sub-response without statcode")
-    msg = response.get("json")
+def _statcode_error(statcode: object) -> XerusError:
+    if isinstance(statcode, int) and not isinstance(statcode, bool):
+        return http_error(statcode, "bulk sub-request")
+    return XerusProtocolError("bulk sub-response without statcode")
+
+
+def _message_result(msg: object) -> Any:
     if isinstance(msg, str):  # old performRequest style: JSON in a string
         try:
             msg = json.loads(msg)
@@ -130,12 +220,61 @@ def decode_sub_response(response: object) -> Any:
     return msg["result"]
 
 
+def decode_sub_response(response: object) -> Any:
+    """The ``result`` of a bulk sub-response, or the ``XerusError`` describing its failure."""
+    if isinstance(response, XerusError):
+        return response
+    if not isinstance(response, dict):
+        if response is MISSING:
+            return XerusProtocolError("the bulk response has no answer for this sub-request")
+        return XerusProtocolError("malformed bulk sub-response")
+    statcode = response.get("statcode")
+    if statcode != 200:
+        return _statcode_error(statcode)
+    return _message_result(response.get("json"))
+
+
+@dataclass(frozen=True, slots=True)
+class BulkResult:
+    """Result of one bulk sub-request: ``value`` (decoded like ``call``) or ``error``."""
+
+    value: Any = None
+    error: XerusError | None = None
+
+    @classmethod
+    def from_sub_response(cls, response: object) -> BulkResult:
+        """Decode one raw sub-response (as ``bulk_raw`` returns it)."""
+        decoded = decode_sub_response(response)
+        if isinstance(decoded, XerusError):
+            return cls(None, decoded)
+        return cls(unwrap_result(decoded))
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def unwrap(self) -> Any:
+        """The value, or raise the error."""
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
 __all__ = [
     "MISSING",
+    "RPC_ERR_INTERNAL",
     "BulkCall",
     "BulkResult",
+    "bulk_responses",
     "decode_sub_response",
+    "encode_bulk",
+    "encode_calls",
+    "encode_request",
+    "encode_sub_request",
     "http_error",
+    "parse_body",
+    "response_result",
     "rpc_error",
+    "sub_response_id",
     "unwrap_result",
 ]

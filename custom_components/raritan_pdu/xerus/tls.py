@@ -13,7 +13,13 @@ import re
 import ssl
 from collections.abc import Callable
 
-from .exceptions import XerusConnectionError, XerusTimeoutError, XerusTlsError
+from .exceptions import (
+    XerusConnectionError,
+    XerusTimeoutError,
+    XerusTlsError,
+    describe_os_error,
+    describe_ssl_error,
+)
 
 _HEX_ONLY = re.compile(r"^[0-9A-F]{64}$")
 _contexts: dict[bool, ssl.SSLContext] = {}
@@ -80,6 +86,7 @@ async def fetch_certificate_fingerprint(
     The result is upper-case, colon-separated hex, suitable for trust-on-first-use pinning.
     """
     context = await get_ssl_context(False)
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     writer: asyncio.StreamWriter | None = None
     try:
         async with asyncio.timeout(timeout):
@@ -89,18 +96,19 @@ async def fetch_certificate_fingerprint(
             ssl_object = writer.get_extra_info("ssl_object")
             der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
     except TimeoutError as err:
-        raise XerusTimeoutError(f"timeout reading the certificate of {host}:{port}") from err
+        raise XerusTimeoutError(f"{where} did not present a certificate in time") from err
     except ssl.SSLError as err:
-        raise XerusTlsError(f"TLS handshake with {host}:{port} failed: {err}") from err
+        reason = describe_ssl_error(err)
+        raise XerusTlsError(f"TLS handshake with {where} failed: {reason}") from err
     except OSError as err:
-        raise XerusConnectionError(f"cannot connect to {host}:{port}: {err}") from err
+        raise XerusConnectionError(f"cannot connect to {where}: {describe_os_error(err)}") from err
     finally:
         if writer is not None:
             writer.close()
             with contextlib.suppress(OSError, ssl.SSLError):
                 await writer.wait_closed()
     if not der:
-        raise XerusTlsError(f"{host}:{port} presented no certificate")
+        raise XerusTlsError(f"{where} presented no certificate")
     return certificate_fingerprint(der)
 
 

@@ -1,0 +1,112 @@
+"""Topology discovery in a fixed number of ``/bulk`` round trips.
+
+Every unit (the primary ``/model/pdu/0`` and each link unit ``/model/pdu/<id>`` whose cascade
+status is OK) advances one step per round trip; each round trip carries the current step of every
+unit in ONE bulk, so the number of HTTP requests does not depend on the number of outlets or link
+units. Per unit, two chains (``unit.StructureStep``, ``peripherals.PeripheralStep``):
+
+* step 1 - ``Pdu``: getMetaData, getSettings, getOutlets, getInlets, getOverCurrentProtectors,
+  getSensors, getPeripheralDeviceManager; device manager (well-known RID
+  ``/model/peripheraldevicemanager``, ``/link/<id>/...`` for link units): getDeviceSlots,
+  getDeviceTypeInfos. Round 1 also carries ``/cascade getStatus``.
+* step 2 - per outlet/inlet/OCP: getMetaData, getSettings, getSensors (+ inlet getPoles);
+  metadata of the unit-total sensors; every slot's getDevice + getSettings
+* step 3 - getMetaData (numeric) / getTypeSpec (state) of every outlet/inlet/pole/OCP sensor and
+  getMetaData of the numeric peripheral sensors
+
+The primary runs in rounds 1-3, link units (known after round 1) in rounds 2-4: 4 HTTP requests
+(plus ``newSession`` when a session token is used), more only if the device rejects a bulk size
+or the well-known device manager RID (then the returned reference is used, one more round).
+A link unit whose sub-requests fail is dropped from the topology and reported in
+``Topology.unavailable``.
+
+Discovery needs only :class:`SupportsBulk` (``XerusClient`` is one): it does not know the client.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from ..const import RID_CASCADE, CascadeRole, LinkUnitStatus
+from ..exceptions import XerusError
+from ..models import CascadeStatus, Topology, UnitTopology
+from .peripherals import PeripheralStep
+from .rounds import Round, SupportsBulk
+from .unit import StructureStep, UnitDiscovery
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def _link_ids(status: CascadeStatus) -> tuple[list[int], dict[int, LinkUnitStatus | int]]:
+    """Link ids to discover (status OK) and the reported status of every link id."""
+    reported: dict[int, LinkUnitStatus | int] = {}
+    if status.role == CascadeRole.LINK_UNIT:
+        return [], reported
+    for link_id, unit in sorted(status.link_units.items()):
+        if link_id <= 0 or link_id == status.primary_link_id:
+            continue  # the primary itself (4.4 may list the "always-present first unit")
+        reported[link_id] = unit.status
+    ok = [link_id for link_id, st in reported.items() if st == LinkUnitStatus.OK]
+    return ok, reported
+
+
+async def _first_round(sender: SupportsBulk, primary: UnitDiscovery) -> CascadeStatus:
+    """Round 1: the cascade status and the primary's first step."""
+    cascade = CascadeStatus.standalone()
+
+    def store_cascade(value: Any) -> None:
+        nonlocal cascade
+        if isinstance(value, XerusError):
+            _LOGGER.debug("/cascade getStatus failed (%s): standalone unit", value)
+        else:
+            cascade = CascadeStatus.from_json(value)
+
+    rnd = Round()
+    rnd.add(RID_CASCADE, "getStatus", store_cascade)
+    primary.add_step(rnd)
+    await rnd.run(sender)
+    if primary.error is not None:
+        raise primary.error
+    return cascade
+
+
+async def discover_topology(sender: SupportsBulk) -> Topology:
+    """Discover the primary and its link units; see the module docstring for the round trips."""
+    primary = UnitDiscovery(0, CascadeRole.STANDALONE, None)
+    cascade = await _first_round(sender, primary)
+    primary.role = cascade.role
+    primary.primary_host = cascade.primary_host
+
+    link_ok, link_status = _link_ids(cascade)
+    links = {link_id: UnitDiscovery(link_id, CascadeRole.LINK_UNIT, None) for link_id in link_ok}
+    units = [primary, *links.values()]
+    while any(unit.has_pending_work for unit in units):
+        rnd = Round()
+        for unit in units:
+            unit.add_step(rnd)
+        if rnd.calls:
+            await rnd.run(sender)
+        if primary.error is not None:
+            raise primary.error
+
+    link_units: dict[int, UnitTopology] = {}
+    link_errors: dict[int, XerusError] = {}
+    for link_id, unit in links.items():
+        if unit.error is not None:
+            _LOGGER.debug("link unit %s failed discovery: %s", link_id, unit.error)
+            link_errors[link_id] = unit.error
+        else:
+            link_units[link_id] = unit.build()
+    unavailable = frozenset(link_id for link_id in link_status if link_id not in link_units)
+    return Topology(
+        primary=primary.build(),
+        link_units=link_units,
+        link_status=link_status,
+        unavailable=unavailable,
+        link_errors=link_errors,
+        cascade=cascade,
+    )
+
+
+__all__ = ["PeripheralStep", "StructureStep", "SupportsBulk", "discover_topology"]

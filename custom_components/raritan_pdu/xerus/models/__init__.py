@@ -1,0 +1,88 @@
+"""Typed, immutable models of the Xerus objects and their tolerant JSON decoders.
+
+Decoding never raises on unknown enum values, extra or missing fields or ``null`` references:
+missing values become defaults (``""``, ``False``, ``None``), unknown enum ints stay ints.
+
+One module per concern; every name is re-exported here (``from xerus.models import X``):
+
+* ``fields``: the tolerant accessors every decoder uses (the only place that checks JSON types)
+* ``refs``: interface references; ``sensors``: sensor kinds, type specs, sensor info
+* ``readings``: what a poll returns; ``identity``: nameplate, identity, cascade status
+* ``components``: inlets, poles, over-current protectors, outlets; ``peripherals``: external
+  sensors and actuators; ``topology``: a unit and the whole stack
+"""
+
+from __future__ import annotations
+
+from .components import (
+    InletInfo,
+    OcpInfo,
+    OutletInfo,
+    OutletMetaData,
+    OutletSettings,
+    PoleInfo,
+    Rating,
+)
+from .fields import JsonDict, decode_map, is_void_result
+from .identity import (
+    CascadeStatus,
+    LinkUnit,
+    Nameplate,
+    PduIdentity,
+    PduMetaData,
+    PduSettings,
+)
+from .peripherals import PeripheralInfo, PosElement, decode_device_type_infos
+from .readings import NumericReading, OutletState, PollResult, Readings, StateReading
+from .refs import Ref, base_type_name, decode_refs
+from .sensors import (
+    STATE_SENSOR_KEYS,
+    UNSPECIFIED_NUMERIC,
+    UNSPECIFIED_STATE,
+    SensorInfo,
+    SensorKind,
+    TypeSpec,
+    decode_sensor_refs,
+    sensor_kind,
+)
+from .topology import Topology, UnitTopology
+
+__all__ = [
+    "STATE_SENSOR_KEYS",
+    "UNSPECIFIED_NUMERIC",
+    "UNSPECIFIED_STATE",
+    "CascadeStatus",
+    "InletInfo",
+    "JsonDict",
+    "LinkUnit",
+    "Nameplate",
+    "NumericReading",
+    "OcpInfo",
+    "OutletInfo",
+    "OutletMetaData",
+    "OutletSettings",
+    "OutletState",
+    "PduIdentity",
+    "PduMetaData",
+    "PduSettings",
+    "PeripheralInfo",
+    "PoleInfo",
+    "PollResult",
+    "PosElement",
+    "Rating",
+    "Readings",
+    "Ref",
+    "SensorInfo",
+    "SensorKind",
+    "StateReading",
+    "Topology",
+    "TypeSpec",
+    "UnitTopology",
+    "base_type_name",
+    "decode_device_type_infos",
+    "decode_map",
+    "decode_refs",
+    "decode_sensor_refs",
+    "is_void_result",
+    "sensor_kind",
+]

@@ -1,0 +1,132 @@
+"""External sensors and actuators in the peripheral device slots of a unit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ..const import CHANNEL_INVALID, PortType, to_enum
+from .fields import as_dict, get_bool, get_int, get_str
+from .refs import Ref
+from .sensors import SensorInfo, SensorKind, TypeSpec, kind_of_type
+
+
+@dataclass(frozen=True, slots=True)
+class PosElement:
+    """``peripheral.PosElement``: one hop of a peripheral's position."""
+
+    port_type: PortType | int | None
+    port: str
+
+
+@dataclass(frozen=True, slots=True)
+class PeripheralInfo:
+    """An assigned peripheral device slot (one sensor/actuator channel)."""
+
+    slot_index: int
+    slot_rid: str
+    name: str
+    description: str
+    serial: str
+    package_class: str
+    type_spec: TypeSpec
+    is_actuator: bool
+    channel: int | None
+    position: tuple[PosElement, ...]
+    sensor: SensorInfo | None
+    pdu_id: int = 0
+    type_name: str | None = None
+    location: tuple[str, str, str] = ("", "", "")
+
+    @property
+    def unique_key(self) -> str:
+        """``serial:type:actuator[:channel]``, identical on firmware 3.6 and 4.x.
+
+        The channel is appended only if > 0: a channel-less probe reports 0 on 3.6 and
+        -1 (CHANNEL_INVALID) on 4.x.
+        """
+        key = f"{self.serial}:{int(self.type_spec.type)}:{int(self.is_actuator)}"
+        if self.channel is not None and self.channel > 0:
+            key += f":{self.channel}"
+        return key
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.type_name or f"Sensor {self.slot_index + 1}"
+
+    @classmethod
+    def from_json(
+        cls,
+        slot_index: int,
+        slot_rid: str,
+        device: object,
+        settings: object,
+        *,
+        pdu_id: int = 0,
+        type_names: Mapping[tuple[int, int, int, bool], str] | None = None,
+    ) -> PeripheralInfo | None:
+        """Decode ``DeviceSlot.getDevice`` (valueobject) + ``getSettings``; None if unassigned."""
+        if not isinstance(device, dict):
+            return None
+        value = device.get("value") if "value" in device else device
+        data = as_dict(value)
+        if not data:
+            return None
+        devid = as_dict(data.get("deviceID"))
+        spec = TypeSpec.from_json(devid.get("type"))
+        is_actuator = get_bool(devid, "isActuator")
+        ref = Ref.from_json(data.get("device"))
+        sensor: SensorInfo | None = None
+        if ref is not None:
+            kind = kind_of_type(ref.type)
+            if kind is None:
+                kind = SensorKind.NUMERIC if spec.is_numeric else SensorKind.STATE
+            sensor = SensorInfo("device", ref, kind, spec)
+        position = tuple(
+            PosElement(to_enum(PortType, as_dict(p).get("portType")), get_str(as_dict(p), "port"))
+            for p in data.get("position") or []
+            if isinstance(p, dict)
+        )
+        sett = as_dict(settings)
+        loc = as_dict(sett.get("location"))
+        type_name = None
+        if type_names:
+            type_name = type_names.get(
+                (int(spec.readingtype), int(spec.type), int(spec.unit), is_actuator)
+            )
+        channel = get_int(devid, "channel")
+        return cls(
+            slot_index=slot_index,
+            slot_rid=slot_rid,
+            name=get_str(sett, "name"),
+            description=get_str(sett, "description"),
+            serial=get_str(devid, "serial"),
+            package_class=get_str(data, "packageClass"),
+            type_spec=spec,
+            is_actuator=is_actuator,
+            channel=channel if channel is not None else CHANNEL_INVALID,
+            position=position,
+            sensor=sensor,
+            pdu_id=pdu_id,
+            type_name=type_name,
+            location=(get_str(loc, "x"), get_str(loc, "y"), get_str(loc, "z")),
+        )
+
+
+def decode_device_type_infos(value: object) -> dict[tuple[int, int, int, bool], str]:
+    """``DeviceManager.getDeviceTypeInfos`` → ``{(readingtype, type, unit, isActuator): name}``."""
+    names: dict[tuple[int, int, int, bool], str] = {}
+    if not isinstance(value, list):
+        return names
+    for item in value:
+        data = as_dict(item)
+        name = get_str(data, "name")
+        if not name:
+            continue
+        spec = TypeSpec.from_json(data.get("type"))
+        key = (int(spec.readingtype), int(spec.type), int(spec.unit), get_bool(data, "isActuator"))
+        names.setdefault(key, name)
+    return names
+
+
+__all__ = ["PeripheralInfo", "PosElement", "decode_device_type_infos"]

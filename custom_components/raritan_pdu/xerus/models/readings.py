@@ -1,0 +1,182 @@
+"""What a poll returns: numeric readings, states, outlet states, keyed by the RID read.
+
+The decoders of this module run for every sub-request of every poll (thousands per poll on a
+large stack): each has a fast path for well-formed readings and a tolerant fallback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from operator import itemgetter
+
+from ..const import PowerState, to_enum
+from ..exceptions import XerusError
+from .fields import get_int
+from .identity import CascadeStatus
+
+_READING_FIELDS = itemgetter("available", "valid", "value", "timestamp", "status")
+_STATUS_FIELDS = itemgetter(
+    "aboveUpperCritical", "aboveUpperWarning", "belowLowerWarning", "belowLowerCritical"
+)
+_STATE_FIELDS = itemgetter("available", "value", "timestamp")
+
+
+@dataclass(frozen=True, slots=True)
+class NumericReading:
+    """``NumericSensor.Reading``; ``value`` is ``None`` unless ``available and valid``."""
+
+    value: float | None
+    available: bool
+    valid: bool
+    timestamp: int | None = None
+    above_upper_critical: bool = False
+    above_upper_warning: bool = False
+    below_lower_warning: bool = False
+    below_lower_critical: bool = False
+
+    @classmethod
+    def from_json(cls, value: object) -> NumericReading:
+        # Fast path for well-formed readings (a poll decodes thousands of them).
+        try:
+            available, valid, raw, ts, status = _READING_FIELDS(value)  # type: ignore[arg-type]
+            upper_crit, upper_warn, lower_warn, lower_crit = _STATUS_FIELDS(status)
+        except (KeyError, TypeError):
+            return cls._from_json_tolerant(value)
+        raw_type = type(raw)
+        if available is True and valid is True and (raw_type is float or raw_type is int):
+            number: float | None = float(raw)
+        else:
+            number = None
+        return cls(
+            number,
+            available is True,
+            valid is True,
+            ts if type(ts) is int else None,
+            upper_crit is True,
+            upper_warn is True,
+            lower_warn is True,
+            lower_crit is True,
+        )
+
+    @classmethod
+    def _from_json_tolerant(cls, value: object) -> NumericReading:
+        if not isinstance(value, dict):
+            return cls(None, False, False)
+        available = value.get("available") is True
+        valid = value.get("valid") is True
+        raw = value.get("value")
+        number = (
+            float(raw)
+            if available and valid and isinstance(raw, int | float) and not isinstance(raw, bool)
+            else None
+        )
+        status = value.get("status")
+        ts = value.get("timestamp")
+        if isinstance(status, dict):
+            return cls(
+                number,
+                available,
+                valid,
+                ts if isinstance(ts, int) else None,
+                status.get("aboveUpperCritical") is True,
+                status.get("aboveUpperWarning") is True,
+                status.get("belowLowerWarning") is True,
+                status.get("belowLowerCritical") is True,
+            )
+        return cls(number, available, valid, ts if isinstance(ts, int) else None)
+
+
+@dataclass(frozen=True, slots=True)
+class StateReading:
+    """``StateSensor.State``; ``value`` is ``None`` when not available."""
+
+    value: int | None
+    available: bool
+    timestamp: int | None = None
+
+    @classmethod
+    def from_json(cls, value: object) -> StateReading:
+        try:
+            available, raw, ts = _STATE_FIELDS(value)  # type: ignore[arg-type]
+        except (KeyError, TypeError):
+            return cls._from_json_tolerant(value)
+        return cls(
+            raw if available is True and type(raw) is int else None,
+            available is True,
+            ts if type(ts) is int else None,
+        )
+
+    @classmethod
+    def _from_json_tolerant(cls, value: object) -> StateReading:
+        if not isinstance(value, dict):
+            return cls(None, False)
+        available = value.get("available") is True
+        raw = value.get("value")
+        ts = value.get("timestamp")
+        return cls(
+            raw if available and isinstance(raw, int) and not isinstance(raw, bool) else None,
+            available,
+            ts if isinstance(ts, int) else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OutletState:
+    """``Outlet.State`` (fields missing on older firmware default to ``False``)."""
+
+    available: bool
+    power_state: PowerState | int | None
+    switch_on_in_progress: bool = False
+    cycle_in_progress: bool = False
+    is_load_shed: bool = False
+    is_suspended: bool = False
+    in_service_mode: bool = False
+    last_power_state_change: int | None = None
+
+    @property
+    def is_on(self) -> bool | None:
+        """``True``/``False`` for a known power state, ``None`` if not available."""
+        if not self.available or self.power_state is None:
+            return None
+        return self.power_state == PowerState.ON
+
+    @classmethod
+    def from_json(cls, value: object) -> OutletState:
+        if not isinstance(value, dict):
+            return cls(False, None)
+        available = value.get("available") is True
+        return cls(
+            available,
+            to_enum(PowerState, value.get("powerState")) if available else None,
+            value.get("switchOnInProgress") is True,
+            value.get("cycleInProgress") is True,
+            value.get("isLoadShed") is True,
+            value.get("isSuspended") is True,
+            value.get("inServiceMode") is True,
+            get_int(value, "lastPowerStateChange"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Readings:
+    """Result of one poll, keyed by the RID that was read."""
+
+    numeric: dict[str, NumericReading] = field(default_factory=dict)
+    states: dict[str, StateReading] = field(default_factory=dict)
+    outlets: dict[str, OutletState] = field(default_factory=dict)
+    errors: dict[str, XerusError] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    """A poll that also read the cascade status (``client.poll(plan, with_cascade=True)``).
+
+    ``cascade`` is the link unit status the primary reported in the same request, or the error of
+    that sub-request (a malformed answer is a ``XerusProtocolError``).
+    """
+
+    readings: Readings
+    cascade: CascadeStatus | XerusError
+
+
+__all__ = ["NumericReading", "OutletState", "PollResult", "Readings", "StateReading"]
