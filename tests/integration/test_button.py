@@ -21,21 +21,11 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.raritan_pdu.const import DOMAIN, SCAN_INTERVAL
+from custom_components.raritan_pdu.const import DOMAIN
 from tests.emulator import PduEmulator
 
-
-async def async_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """One poll interval later, with the poll (a background task) finished."""
-    freezer.tick(SCAN_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-def registered(hass: HomeAssistant, platform: str, unique_id: str) -> str:
-    found = er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id)
-    assert found is not None, f"no {platform} {unique_id}"
-    return found
+from .conftest import async_poll
+from .conftest import entity_id as registered
 
 
 async def press(hass: HomeAssistant, entity_id: str) -> None:
