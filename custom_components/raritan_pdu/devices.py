@@ -237,7 +237,21 @@ def async_sync_devices(hass: HomeAssistant, entry: ConfigEntry, topology: Topolo
             registry.async_update_device(device.id, via_device_id=via)
     for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
         if _is_stale(device, topology, frozenset(device_ids)):
-            registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
+            _async_remove(registry, device, entry.entry_id)
+
+
+@callback
+def _async_remove(registry: dr.DeviceRegistry, device: dr.DeviceEntry, entry_id: str) -> None:
+    """Remove the entry's device, and with it its entities.
+
+    Before Home Assistant 2026.8 other config entries can share a device (by a unit's MAC
+    address): only this entry leaves it. From 2026.8 on a device belongs to one config entry
+    (``DeviceEntry.config_entry_id``) and leaving it is deprecated: it is removed.
+    """
+    if hasattr(device, "config_entry_id"):  # pragma: no cover - one entry per device
+        registry.async_remove_device(device.id)
+    else:
+        registry.async_update_device(device.id, remove_config_entry_id=entry_id)
 
 
 def _is_stale(

@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import ssl
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,6 +90,23 @@ async def hass(hass: HomeAssistant) -> HomeAssistant:
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom_components/raritan_pdu in every test."""
+
+
+@pytest.fixture(autouse=True)
+def no_deprecated_calls(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail a test in which Home Assistant reports a deprecated call of the integration.
+
+    Newer versions report what they will remove ("Detected that custom integration ...", e.g.
+    ``via_device`` from 2026.8 on); the supported range must not depend on any of it.
+    """
+    yield
+    reports = [
+        record.getMessage()
+        for phase in ("setup", "call")
+        for record in caplog.get_records(phase)
+        if record.getMessage().startswith(f"Detected that custom integration '{DOMAIN}'")
+    ]
+    assert not reports, reports
 
 
 @pytest.fixture

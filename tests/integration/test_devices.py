@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 
 import pytest
@@ -60,16 +59,10 @@ async def async_remove_by_hand(
 
 @pytest.mark.parametrize("firmware", ["3.6", "4.4"])
 async def test_devices(
-    hass: HomeAssistant,
-    emulator: PduEmulator,
-    mock_config_entry: MockConfigEntry,
-    caplog: pytest.LogCaptureFixture,
+    hass: HomeAssistant, emulator: PduEmulator, init_integration: MockConfigEntry
 ) -> None:
-    """A device per unit, per outlet (via its unit) and per external sensor package."""
-    with caplog.at_level(logging.WARNING):
-        await setup_integration(hass, mock_config_entry)
-    # No deprecated registry call (``via_device`` warns from Home Assistant 2026.8 on).
-    assert "deprecat" not in caplog.text
+    """A device per unit, per outlet (via its unit) and per external sensor package; no
+    deprecated registry call (the ``no_deprecated_calls`` fixture checks every test)."""
     for pdu_id in (0, 2, 3):
         unit = emulator.unit(pdu_id)
         unit_device = get_device(hass, unit.serial)
@@ -93,8 +86,8 @@ async def test_devices(
     link = get_device(hass, emulator.unit(2).serial)
     assert link.via_device_id == primary.id
     # Every device has entities; every entity is on one of them.
-    devices = entry_devices(hass, mock_config_entry)
-    assert {e.device_id for e in entry_entities(hass, mock_config_entry)} == {
+    devices = entry_devices(hass, init_integration)
+    assert {e.device_id for e in entry_entities(hass, init_integration)} == {
         d.id for d in devices
     }
 
