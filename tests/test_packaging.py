@@ -174,18 +174,11 @@ class KeyResolver:
         if isinstance(node, ast.IfExp):
             body, orelse = self.values(node.body, scope), self.values(node.orelse, scope)
             return None if body is None or orelse is None else body + orelse
-        if isinstance(node, ast.BoolOp):
+        if isinstance(node, ast.BoolOp | ast.Dict):
+            # ``a or b``: either; a dict: any of its values.
             result = []
             for operand in node.values:
-                values = self.values(operand, scope)
-                if values is None:
-                    return None
-                result += values
-            return result
-        if isinstance(node, ast.Dict):
-            result = []
-            for value in node.values:
-                values = self.values(value, scope)
+                values = self.values(operand, scope) if operand is not None else None
                 if values is None:
                     return None
                 result += values
