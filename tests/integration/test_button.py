@@ -93,3 +93,16 @@ async def test_identify(
     for link_id in (2, 3):
         uid = f"{emulator.unit(link_id).serial}_unit_identify"
         assert registry.async_get_entity_id("button", DOMAIN, uid) is None
+
+
+async def test_identify_failure(
+    hass: HomeAssistant, emulator: PduEmulator, init_integration: MockConfigEntry
+) -> None:
+    """A failing identify names the unit in its translated error."""
+    button = registered(hass, "button", f"{emulator.unit(0).serial}_unit_identify")
+    emulator.faults.fail_call(method="identify", statcode=500)
+    with pytest.raises(HomeAssistantError) as err:
+        await press(hass, button)
+    assert err.value.translation_key == "command_error"
+    assert str(err.value).startswith(f"The command for {emulator.unit(0).model} failed")
+    assert emulator.unit(0).identify_count == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.sensor import (
@@ -27,6 +29,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.raritan_pdu.const import DOMAIN
+from custom_components.raritan_pdu.sensor import describe_peripheral
 from tests.emulator import PduEmulator
 
 from .conftest import async_poll, entity_id, ext_entity_id, setup_integration
@@ -196,6 +199,19 @@ async def test_peripheral_sensors(
     emulator.faults.disconnect_peripheral(0, connected=True)
     await async_poll(hass, freezer)
     assert float(hass.states.get(temp_id).state) == pytest.approx(temp.sensor.value())
+
+
+@pytest.mark.parametrize("emulator_config", [{"peripherals": 3, "link_units": 0}])
+async def test_external_sensor_of_an_unknown_type(
+    hass: HomeAssistant, emulator: PduEmulator, init_integration: MockConfigEntry
+) -> None:
+    """A sensor type newer than this integration is a "Sensor", keyed by its type number."""
+    topology = init_integration.runtime_data.topology
+    info = topology.primary.peripherals[0]
+    unknown = replace(info, type_spec=replace(info.type_spec, type=99))
+    description = describe_peripheral(unknown)
+    assert (description.key, description.translation_key) == ("type_99", "ext_sensor")
+    assert describe_peripheral(info).key == "temperature"
 
 
 @pytest.mark.parametrize("emulator_config", [{"peripherals": 3, "link_units": 0}])
