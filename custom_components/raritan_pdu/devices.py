@@ -259,14 +259,17 @@ def _is_stale(
 ) -> bool:
     """Whether a device of the entry is gone from the PDU.
 
-    A link unit that is linked but could not be read (unreachable since setup) is not in the
-    topology, so devices of unknown units are kept while there is one; the user can still
-    delete them.
+    Only what the topology surely knows counts: a unit that lists no sensor package at all may
+    have a peripheral device manager that did not answer, so its package devices stay; while a
+    linked unit could not be read (unreachable since setup), devices of unknown units stay. The
+    user can still delete them by hand.
     """
     ours = {ident for domain, ident in device.identifiers if domain == DOMAIN}
     if not ours or not device.identifiers.isdisjoint(current):
         return False
-    if topology.unavailable.issubset(topology.link_units):
-        return True
-    serials = {unit.identity.unique_id for unit in topology.units}
-    return any(i == s or i.startswith(f"{s}_") for i in ours for s in serials)
+    for unit in topology.units:
+        serial = unit.identity.unique_id
+        if any(ident == serial or ident.startswith(f"{serial}_") for ident in ours):
+            packages = any(ident.startswith(f"{serial}_ext_") for ident in ours)
+            return bool(unit.peripherals) or not packages
+    return topology.unavailable.issubset(topology.link_units)

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import ATTR_FRIENDLY_NAME, CONF_PASSWORD
+from homeassistant.const import ATTR_FRIENDLY_NAME, CONF_PASSWORD, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
@@ -15,6 +15,7 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
+from custom_components.raritan_pdu import async_remove_config_entry_device
 from custom_components.raritan_pdu.const import DOMAIN
 from custom_components.raritan_pdu.devices import async_sync_devices, device_identifier
 from custom_components.raritan_pdu.objects import is_phase, line_key, line_label
@@ -26,6 +27,7 @@ from .conftest import (
     async_topology_refresh,
     entity_id,
     entry_data,
+    ext_entity_id,
     get_device,
     make_config_entry,
     setup_integration,
@@ -167,6 +169,29 @@ async def test_unplugged_package_is_removed(
     await async_topology_refresh(hass, freezer)
     assert get_device(hass, identifier) is not None
     assert sorted(e.entity_id for e in entry_entities(hass, init_integration)) == sorted(entities)
+
+
+@pytest.mark.parametrize("emulator_config", [{"peripherals": 3, "link_units": 0}])
+async def test_all_packages_gone_keeps_their_devices(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: PduEmulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A unit that suddenly lists no sensor package at all may not have answered: the devices
+    stay (their entities unavailable) until the user deletes them."""
+    serial = emulator.unit(0).serial
+    emulator.faults.unplug_peripheral(0)
+    emulator.faults.unplug_peripheral(2)
+    await async_topology_refresh(hass, freezer)
+    device = get_device(hass, f"{serial}_ext_{emulator.unit(0).peripheral(2).serial}")
+    assert device is not None
+    temperature = ext_entity_id(
+        hass, init_integration, "sensor", emulator.unit(0).peripheral(2).serial, 8
+    )
+    assert hass.states.get(temperature).state == STATE_UNAVAILABLE
+    # (Six hours later the websocket's access token has expired: ask the integration directly.)
+    assert await async_remove_config_entry_device(hass, init_integration, device)
 
 
 async def test_released_link_unit_is_removed(
