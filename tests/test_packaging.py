@@ -2,20 +2,25 @@
 
 Neither hassfest (it lives in Home Assistant's repository, not in the wheel) nor the HACS action run
 here, so this file re-states their rules for our files: manifest.json, hacs.json, strings.json and
-translations/en.json, icons.json, services.yaml, quality_scale.yaml and the brand images. The keys
-the code uses are collected from the Python sources with ``ast`` (entity and exception
-translation keys, config flow steps, errors and abort reasons, form fields), so a key added to the
-code without its string fails here; one test also sets the integration up against a richly
-equipped emulator and checks every entity it registers has a translated name.
+translations/en.json, icons.json, services.yaml, quality_scale.yaml and the brand images.
+
+Entity names are checked against the platforms' description tables (every translation key a
+description can produce, on the object kinds that have its field in the bindings, and nothing
+else); exception and issue keys and the config flow's steps, errors, abort reasons and form
+fields are collected from the Python sources with ``ast``, in both directions. One test sets the
+integration up against a richly equipped emulator and checks every entity it registers has a
+translated name. The quality scale's claims are checked by using the flow and the setup, and by
+the tests that show each claimed rule.
 """
 
 from __future__ import annotations
 
 import ast
+import importlib
 import json
 import re
 import string
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,16 +76,8 @@ def python_sources() -> dict[str, ast.Module]:
 # Resolving the value of a key expression in the sources
 
 
-def module_constants() -> dict[str, str]:
-    """``NAME = "text"`` (and ``NAME: Final = "text"``) at module level anywhere in the package,
-    plus the ``CONF_*``-style constants the code imports from ``homeassistant.const``."""
-    import homeassistant.const as ha_const
-
-    found: dict[str, str] = {
-        name: value
-        for name, value in vars(ha_const).items()
-        if name.isupper() and isinstance(value, str)
-    }
+def module_assignments() -> Iterator[tuple[str, ast.expr]]:
+    """``NAME = value`` (and ``NAME: Final = value``) at module level anywhere in the package."""
     for tree in python_sources().values():
         for node in tree.body:
             target, value = None, None
@@ -88,18 +85,35 @@ def module_constants() -> dict[str, str]:
                 target, value = node.targets[0], node.value
             elif isinstance(node, ast.AnnAssign):
                 target, value = node.target, node.value
-            if (
-                isinstance(target, ast.Name)
-                and isinstance(value, ast.Constant)
-                and isinstance(value.value, str)
-            ):
-                found[target.id] = value.value
+            if isinstance(target, ast.Name) and value is not None:
+                yield target.id, value
+
+
+def module_constants() -> dict[str, str]:
+    """Module-level string constants of the package, plus the ``CONF_*``-style constants the
+    code imports from ``homeassistant.const``."""
+    import homeassistant.const as ha_const
+
+    found: dict[str, str] = {
+        name: value
+        for name, value in vars(ha_const).items()
+        if name.isupper() and isinstance(value, str)
+    }
+    for name, value in module_assignments():
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            found[name] = value.value
     return found
+
+
+def module_dicts() -> dict[str, ast.Dict]:
+    """Module-level dict literals of the package."""
+    return {name: value for name, value in module_assignments() if isinstance(value, ast.Dict)}
 
 
 class KeyResolver:
     """The possible string values of an expression: literals, module constants, local variables
-    assigned in the same function (dict lookups with ``.get(x, default)``, conditionals).
+    assigned in the same function, lookups with ``.get(x, default)`` in dict literals or
+    module-level dicts (also dicts of dicts), ``a or b`` and conditionals.
 
     f-strings become regular expressions (the literal parts, ``.+`` for each substitution); an
     expression that cannot be resolved (an attribute of another object, say) is reported as
@@ -108,6 +122,31 @@ class KeyResolver:
 
     def __init__(self) -> None:
         self.constants = module_constants()
+        self.dicts = module_dicts()
+
+    def containers(self, node: ast.expr) -> list[ast.Dict] | None:
+        """The dict literals an expression can be: a literal, a module-level dict, the dict
+        values of a ``.get`` on such (with a dict default)."""
+        if isinstance(node, ast.Dict):
+            return [node]
+        if isinstance(node, ast.Name) and node.id in self.dicts:
+            return [self.dicts[node.id]]
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get"
+        ):
+            outer = self.containers(node.func.value)
+            if outer is None:
+                return None
+            result: list[ast.Dict] = []
+            for value in [v for d in outer for v in d.values] + node.args[1:]:
+                inner = self.containers(value)
+                if inner is None:
+                    return None
+                result += inner
+            return result
+        return None
 
     def values(self, node: ast.expr, scope: ast.AST | None) -> list[str | re.Pattern[str]] | None:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -135,10 +174,11 @@ class KeyResolver:
         if isinstance(node, ast.IfExp):
             body, orelse = self.values(node.body, scope), self.values(node.orelse, scope)
             return None if body is None or orelse is None else body + orelse
-        if isinstance(node, ast.Dict):
+        if isinstance(node, ast.BoolOp | ast.Dict):
+            # ``a or b``: either; a dict: any of its values.
             result = []
-            for value in node.values:
-                values = self.values(value, scope)
+            for operand in node.values:
+                values = self.values(operand, scope) if operand is not None else None
                 if values is None:
                     return None
                 result += values
@@ -147,9 +187,11 @@ class KeyResolver:
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
             and node.func.attr == "get"
-            and isinstance(node.func.value, ast.Dict)
+            and (dicts := self.containers(node.func.value)) is not None
         ):
-            result = self.values(node.func.value, scope) or []
+            result = []
+            for container in dicts:
+                result += self.values(container, scope) or []
             if len(node.args) > 1:
                 default = self.values(node.args[1], scope)
                 if default is None:
@@ -350,11 +392,30 @@ def test_manifest_discovery_matchers(manifest: dict[str, Any]) -> None:
             assert set(matcher) <= {"type", "name", "properties"}, matcher
 
 
+DISCOVERY_SOURCES = ("dhcp", "zeroconf", "ssdp", "usb", "bluetooth", "homekit", "mqtt")
+
+
+def flow_handler() -> Any:
+    """The config flow class Home Assistant uses for the domain."""
+    from homeassistant.config_entries import HANDLERS
+
+    importlib.import_module("custom_components.raritan_pdu.config_flow")
+    return HANDLERS[DOMAIN]
+
+
+def overrides_step(handler: Any, step: str) -> bool:
+    """Whether the flow implements the step itself (ConfigFlow has defaults for discovery)."""
+    from homeassistant.config_entries import ConfigFlow
+
+    own = getattr(handler, f"async_step_{step}", None)
+    return own is not None and own is not getattr(ConfigFlow, f"async_step_{step}", None)
+
+
 def test_manifest_matches_the_code(manifest: dict[str, Any]) -> None:
     """A discovery matcher needs its flow step, and a step needs its matcher."""
-    flow = (COMPONENT / "config_flow.py").read_text()
-    for source in ("dhcp", "zeroconf", "ssdp", "usb", "bluetooth", "homekit", "mqtt"):
-        has_step = f"async def async_step_{source}(" in flow
+    handler = flow_handler()
+    for source in DISCOVERY_SOURCES:
+        has_step = overrides_step(handler, source)
         assert has_step == (source in manifest), f"{source}: step {has_step}, manifest no"
 
 
@@ -582,49 +643,110 @@ def test_config_flow_form_fields_have_labels(strings: dict[str, Any]) -> None:
         assert field in labels, f"form field {field} has no label"
 
 
-def test_entity_translation_keys_exist(strings: dict[str, Any]) -> None:
-    """Every ``translation_key=`` of an entity description and ``_attr_translation_key``."""
-    entity_strings: dict[str, dict[str, Any]] = strings.get("entity", {})
-    all_keys = {key for platform in entity_strings.values() for key in platform}
-    found = 0
-    for module in PLATFORMS:
-        if module not in python_sources():
-            continue
-        keys = set(entity_strings.get(module, {}))
-        for _, line, values in keyword_values(
-            "translation_key", modules=[module]
-        ) + _attr_translation_keys(module):
-            if values is None:
-                continue  # derived from another description's key (e.g. base.translation_key)
-            for value in values:
-                found += 1
-                assert matches(value, keys), (
-                    f"{module}.py:{line}: translation key {value!r} not in "
-                    f"strings.json entity.{module}"
-                    + (" (it is under another platform)" if matches(value, all_keys) else "")
-                )
-    assert found, "no entity translation key found: the parser is broken"
+def entity_descriptions(module: str) -> Iterator[Any]:
+    """Every entity description a platform module defines (module-level, or in a dict/tuple)."""
+    platform = importlib.import_module(f"custom_components.raritan_pdu.{module}")
+    for value in vars(platform).values():
+        items = value.values() if isinstance(value, dict) else value
+        for item in items if isinstance(items, Iterable) and not isinstance(items, str) else []:
+            if _is_description(item):
+                yield item
+        if _is_description(value):
+            yield value
 
 
-def _attr_translation_keys(
-    module: str,
-) -> list[tuple[str, int, list[str | re.Pattern[str]] | None]]:
-    resolver = KeyResolver()
-    found = []
-    for scope, node in functions_and_nodes(python_sources()[module]):
-        if isinstance(node, ast.Assign | ast.AnnAssign):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                name = (
-                    target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
-                )
-                if name == "_attr_translation_key" and node.value is not None:
-                    found.append((module, node.lineno, resolver.values(node.value, scope)))
+def _is_description(value: Any) -> bool:
+    # Home Assistant's FrozenOrThawed descriptions are no instances of EntityDescription.
+    return any(cls.__name__ == "EntityDescription" for cls in type(value).__mro__)
+
+
+def description_translation_keys(module: str) -> dict[str, set[str]]:
+    """Translation key -> the states its entities can have, from the description tables."""
+    keys: dict[str, set[str]] = {}
+    for description in entity_descriptions(module):
+        names = getattr(description, "name_keys", None)
+        for key in names() if names else {description.translation_key} - {None}:
+            keys.setdefault(key, set()).update(getattr(description, "options", None) or ())
+    return keys
+
+
+@pytest.mark.parametrize("module", PLATFORMS)
+def test_entity_translations_match_the_descriptions(strings: dict[str, Any], module: str) -> None:
+    """strings.json names exactly the entities the description tables can create: no key
+    missing, none that no description (on any object kind that has the field) produces, and
+    the states of enum entities."""
+    if not (COMPONENT / f"{module}.py").exists():
+        assert module not in strings.get("entity", {})
+        return
+    expected = description_translation_keys(module)
+    assert expected, f"{module}.py: no entity description found"
+    names = strings.get("entity", {}).get(module, {})
+    assert sorted(set(expected) - set(names)) == [], f"entity.{module}: missing names"
+    assert sorted(set(names) - set(expected)) == [], f"entity.{module}: unused names"
+    for key, states in expected.items():
+        translated = set(names[key].get("state", {}))
+        if module == "binary_sensor":
+            assert translated <= {"on", "off"}, key
+        else:
+            assert translated == states, f"entity.{module}.{key}: states"
+
+
+def test_field_descriptions_cover_exactly_the_fields_of_the_bindings() -> None:
+    """The object kinds of every field description are those whose ``Sensors`` structure has
+    the field in the 3.6.0 or the 4.4.1 bindings: the translations need no other."""
+    from custom_components.raritan_pdu.binary_sensor import BINARY_SENSOR_DESCRIPTIONS
+    from custom_components.raritan_pdu.objects import ObjectKind
+    from custom_components.raritan_pdu.sensor import SENSOR_DESCRIPTIONS
+
+    structures = {
+        ObjectKind.OUTLET: "Outlet.Sensors",
+        ObjectKind.INLET: "Inlet.Sensors",
+        ObjectKind.POLE: "Pole",
+        ObjectKind.OCP: "OverCurrentProtector.Sensors",
+        ObjectKind.UNIT: "Pdu.Sensors",
+    }
+    fields: dict[ObjectKind, set[str]] = {kind: set() for kind in structures}
+    for bindings in BINDINGS:
+        found = binding_structures(bindings / "pdumodel" / "__init__.py")
+        for kind, name in structures.items():
+            fields[kind] |= set(found[name]) - {"label", "line", "nodeId"}
+    described = {**SENSOR_DESCRIPTIONS, **BINARY_SENSOR_DESCRIPTIONS}
+    for field, description in described.items():
+        kinds = {kind for kind, names in fields.items() if field in names}
+        assert description.kinds == kinds, field
+    # Every field of the bindings has an entity, except the outlet's relay state (the switch).
+    every = set().union(*fields.values())
+    assert sorted(every - set(described)) == ["outletState"]
+
+
+BINDINGS = (
+    Path(__import__("raritan.rpc", fromlist=["rpc"]).__file__).parent,
+    REPO / ".sdk" / "raritan-3.6" / "raritan" / "rpc",
+)
+
+
+def binding_structures(path: Path) -> dict[str, list[str]]:
+    """``Class.Inner`` -> ``elements`` of every structure of a generated bindings module."""
+    found: dict[str, list[str]] = {}
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.ClassDef):
+                for item in child.body:
+                    if (
+                        isinstance(item, ast.Assign)
+                        and [getattr(t, "id", None) for t in item.targets] == ["elements"]
+                    ):
+                        found[prefix + child.name] = ast.literal_eval(item.value)
+                visit(child, f"{prefix}{child.name}.")
+
+    visit(ast.parse(path.read_text(encoding="utf-8")), "")
     return found
 
 
-def test_exception_translation_keys_exist(strings: dict[str, Any]) -> None:
-    """``translation_key=`` in raised exceptions (and repair issues) of every module."""
+def test_exception_and_issue_translations_match_the_code(strings: dict[str, Any]) -> None:
+    """``translation_key=`` of raised exceptions and repair issues of every module: each has its
+    string in ``exceptions`` / ``issues``, and each string there is used."""
     exceptions = set(strings.get("exceptions", {}))
     issues = set(strings.get("issues", {}))
     exception_classes = {
@@ -637,18 +759,17 @@ def test_exception_translation_keys_exist(strings: dict[str, Any]) -> None:
         "IntegrationError",
         "Unauthorized",
     }
-    used = keyword_values("translation_key", call_names=exception_classes)
-    assert used, "no exception translation key found: the parser is broken"
-    for module, line, values in used:
-        assert values is not None, f"{module}.py:{line}: unresolvable exception translation key"
-        for value in values:
-            assert matches(value, exceptions), f"{module}.py:{line}: exception key {value!r}"
-    for module, line, values in keyword_values(
-        "translation_key", call_names={"async_create_issue"}
-    ):
-        assert values is not None, f"{module}.py:{line}: unresolvable issue translation key"
-        for value in values:
-            assert matches(value, issues), f"{module}.py:{line}: issue key {value!r}"
+    for keys, calls in ((exceptions, exception_classes), (issues, {"async_create_issue"})):
+        used = keyword_values("translation_key", call_names=calls)
+        assert used, f"no {calls} translation key found: the parser is broken"
+        found: list[str | re.Pattern[str]] = []
+        for module, line, values in used:
+            assert values is not None, f"{module}.py:{line}: unresolvable translation key"
+            for value in values:
+                assert matches(value, keys), f"{module}.py:{line}: key {value!r} has no string"
+            found += values
+        unused = [key for key in keys if not any(matches(value, {key}) for value in found)]
+        assert unused == [], f"strings.json keys no code raises: {unused}"
 
 
 def test_icons_json_refers_to_existing_keys(strings: dict[str, Any]) -> None:
@@ -704,14 +825,12 @@ def test_config_schema_with_async_setup() -> None:
 # Every entity the integration creates has a translated name (catches computed keys)
 
 
-async def test_every_registered_entity_has_a_translation(
-    hass: Any, enable_custom_integrations: None, emulator_factory: Any, strings: dict[str, Any]
-) -> None:
-    from homeassistant.helpers import entity_registry as er
+def pdu_entry(emu: Any) -> Any:
+    """A config entry of the emulator (plain HTTP), as the config flow creates it."""
+    from homeassistant.helpers.device_registry import format_mac
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-    emu = await emulator_factory(outlets=4, link_units=1, peripherals=11, inlet_phases=3, tls=False)
-    entry = MockConfigEntry(
+    return MockConfigEntry(
         domain=DOMAIN,
         unique_id=emu.unit(0).serial,
         data={
@@ -722,8 +841,18 @@ async def test_every_registered_entity_has_a_translation(
             "fingerprint": None,
             "username": emu.config.username,
             "password": emu.config.password,
+            "mac": format_mac(emu.unit(0).mac),
         },
     )
+
+
+async def test_every_registered_entity_has_a_translation(
+    hass: Any, enable_custom_integrations: None, emulator_factory: Any, strings: dict[str, Any]
+) -> None:
+    from homeassistant.helpers import entity_registry as er
+
+    emu = await emulator_factory(outlets=4, link_units=1, peripherals=11, inlet_phases=3, tls=False)
+    entry = pdu_entry(emu)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -856,39 +985,85 @@ def test_quality_scale_statuses(quality_scale: dict[str, Any]) -> None:
         assert isinstance(value["comment"], str) and len(value["comment"].strip()) > 10, rule
 
 
-def test_quality_scale_claims_match_the_code(
+#: Where the test suite shows that a rule claimed ``done`` holds (checked to exist below).
+CLAIM_TESTS: dict[str, tuple[str, ...]] = {
+    "action-exceptions": (
+        "integration/test_switch.py::test_device_error_codes",
+        "integration/test_switch.py::test_missing_privilege",
+        "integration/test_switch.py::test_connection_error",
+        "integration/test_switch.py::test_rejected_credentials_during_a_command_start_reauth",
+        "integration/test_lock.py::test_door_lock_not_available",
+    ),
+    "appropriate-polling": ("integration/test_coordinator.py::test_one_request_per_poll",),
+    "config-entry-unloading": ("integration/test_init.py::test_setup_and_unload",),
+    "devices": ("integration/test_devices.py::test_devices",),
+    "diagnostics": ("integration/test_diagnostics.py::test_diagnostics_redacted",),
+    "dynamic-devices": (
+        "integration/test_entities_topology.py::test_new_link_unit_gets_entities",
+        "integration/test_devices.py::test_unplugged_package_is_removed",
+    ),
+    "entity-disabled-by-default": (
+        "integration/test_sensor.py::test_disabled_by_default_and_enabling_costs_one_sub_request",
+    ),
+    "entity-translations": (
+        "test_packaging.py::test_entity_translations_match_the_descriptions",
+        "test_packaging.py::test_every_registered_entity_has_a_translation",
+    ),
+    "entity-unavailable": (
+        "integration/test_coordinator.py::test_poll_failure_makes_entities_unavailable",
+        "integration/test_coordinator.py::test_link_unit_failure_only_affects_its_entities",
+    ),
+    "entity-unique-id": (
+        "integration/test_entities_topology.py::test_unique_ids_and_entity_ids_are_pinned",
+    ),
+    "exception-translations": (
+        "test_packaging.py::test_exception_and_issue_translations_match_the_code",
+    ),
+    "icon-translations": ("test_packaging.py::test_icons_json_refers_to_existing_keys",),
+    "reauthentication-flow": (
+        "integration/test_init.py::test_setup_invalid_auth_starts_reauth",
+        "integration/test_coordinator.py::test_authentication_failure_while_polling_starts_reauth",
+        "integration/test_switch.py::test_rejected_credentials_during_a_command_start_reauth",
+    ),
+    "repair-issues": ("integration/test_coordinator.py::test_certificate_change_while_polling",),
+    "stale-devices": (
+        "integration/test_devices.py::test_unplugged_package_is_removed",
+        "integration/test_devices.py::test_released_link_unit_is_removed",
+        "integration/test_devices.py::test_stale_devices_removed_at_setup",
+        "integration/test_devices.py::test_remove_devices_by_hand",
+    ),
+    "test-before-setup": (
+        "integration/test_init.py::test_setup_not_ready_until_reachable",
+        "integration/test_init.py::test_setup_invalid_auth_starts_reauth",
+    ),
+}
+
+
+def test_quality_scale_claims_have_tests(quality_scale: dict[str, Any]) -> None:
+    """Every rule claimed ``done`` that a test can show is shown by the tests named above."""
+    rules = quality_scale["rules"]
+    for rule, tests in CLAIM_TESTS.items():
+        assert rule in rules, rule
+        if rules[rule]["status"] != "done":
+            continue
+        for test in tests:
+            path, name = test.split("::")
+            tree = ast.parse((REPO / "tests" / path).read_text(encoding="utf-8"))
+            defined = {
+                node.name
+                for node in tree.body
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            }
+            assert name in defined, f"{rule}: {test} does not exist"
+
+
+def test_quality_scale_file_claims(
     quality_scale: dict[str, Any], manifest: dict[str, Any]
 ) -> None:
-    """The claims hassfest verifies itself, and a few more that are cheap to verify."""
+    """The claims that are about files."""
     rules = {k: v["status"] for k, v in quality_scale["rules"].items()}
-    sources = {p.stem: p.read_text() for p in COMPONENT.glob("*.py")}
-    flow = sources["config_flow"]
-    if rules["config-flow"] == "done":
-        assert manifest.get("config_flow") is True
-        assert "data_description" in json.dumps(load_json(COMPONENT / "strings.json"))
-    if rules["reauthentication-flow"] == "done":
-        assert "async_step_reauth" in flow
-    if rules["reconfiguration-flow"] == "done":
-        assert "async_step_reconfigure" in flow
-    if rules["discovery"] == "done":
-        assert any(k in manifest for k in ("dhcp", "zeroconf", "ssdp", "usb", "bluetooth"))
-    if rules["diagnostics"] == "done":
-        assert "async_get_config_entry_diagnostics" in sources.get("diagnostics", "")
-    if rules["runtime-data"] == "done":
-        assert "runtime_data" in sources["__init__"]
-    if rules["unique-config-entry"] == "done":
-        assert "async_set_unique_id" in flow
-    if rules["test-before-setup"] == "done":
-        assert re.search(
-            r"ConfigEntry(NotReady|AuthFailed|Error)|async_config_entry_first_refresh",
-            sources["__init__"] + sources.get("coordinator", ""),
-        )
     if rules["integration-owner"] == "done":
         assert manifest["codeowners"], "integration-owner needs a code owner in manifest.json"
-    if rules["parallel-updates"] == "done":
-        for platform in PLATFORMS:
-            if platform in sources:
-                assert "PARALLEL_UPDATES" in sources[platform], platform
     if rules["icon-translations"] == "done":
         assert (COMPONENT / "icons.json").exists()
     if rules["brands"] == "done":
@@ -896,7 +1071,95 @@ def test_quality_scale_claims_match_the_code(
     if rules["strict-typing"] == "done":
         assert (COMPONENT / "xerus" / "py.typed").exists()
         assert "strict = true" in (REPO / "pyproject.toml").read_text()
+    if rules["parallel-updates"] == "done":
+        for platform in PLATFORMS:
+            if (COMPONENT / f"{platform}.py").exists():
+                module = importlib.import_module(f"custom_components.raritan_pdu.{platform}")
+                assert isinstance(getattr(module, "PARALLEL_UPDATES", None), int), platform
+
+
+async def test_quality_scale_claims_hold(
+    hass: Any,
+    enable_custom_integrations: None,
+    emulator_factory: Any,
+    quality_scale: dict[str, Any],
+    manifest: dict[str, Any],
+    strings: dict[str, Any],
+) -> None:
+    """The claims about the config flow and the setup, seen by using them on an emulator."""
+    from homeassistant.components.diagnostics import REDACTED
+    from homeassistant.config_entries import ConfigEntryState
+    from homeassistant.data_entry_flow import FlowResultType
+    from homeassistant.helpers.aiohttp_client import async_get_clientsession
+    from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
+
+    from custom_components.raritan_pdu.coordinator import RaritanCoordinator
+    from custom_components.raritan_pdu.diagnostics import async_get_config_entry_diagnostics
+
+    rules = {k: v["status"] for k, v in quality_scale["rules"].items()}
+    emu = await emulator_factory(link_units=0, peripherals=0, tls=False)
+    entry = pdu_entry(emu)
+    entry.add_to_hass(hass)
+    handler = flow_handler()
+    flows = hass.config_entries.flow
+
+    if rules["discovery"] == "done":
+        sources = [source for source in DISCOVERY_SOURCES if source in manifest]
+        assert sources, "discovery needs a matcher in manifest.json"
+        assert all(overrides_step(handler, source) for source in sources)
+    if rules["discovery-update-info"] == "done":
+        mac = emu.unit(0).mac.replace(":", "").lower()
+        info = DhcpServiceInfo(ip="127.0.0.9", hostname="pdu", macaddress=mac)
+        result = await flows.async_init(DOMAIN, context={"source": "dhcp"}, data=info)
+        assert (result["type"], result["reason"]) == (FlowResultType.ABORT, "already_configured")
+        assert entry.data["host"] == "127.0.0.9"
+        hass.config_entries.async_update_entry(entry, data={**entry.data, "host": emu.host})
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+    if rules["config-flow"] == "done":
+        assert manifest["config_flow"] is True
+        result = await flows.async_init(DOMAIN, context={"source": "user"})
+        assert result["type"] is FlowResultType.FORM
+        step = strings["config"]["step"][result["step_id"]]
+        fields = {str(key) for key in result["data_schema"].schema}
+        assert fields and fields <= set(step.get("data_description", {})), fields
+        if rules["unique-config-entry"] == "done":
+            # The same PDU again.
+            answers = {
+                "host": emu.host,
+                "port": emu.port,
+                "ssl": False,
+                "verify_ssl": False,
+                "username": emu.config.username,
+                "password": emu.config.password,
+            }
+            user_input = {key: value for key, value in answers.items() if key in fields}
+            result = await flows.async_configure(result["flow_id"], user_input)
+            assert (result["type"], result["reason"]) == (
+                FlowResultType.ABORT,
+                "already_configured",
+            )
+    for rule, start in (
+        ("reauthentication-flow", entry.start_reauth_flow),
+        ("reconfiguration-flow", entry.start_reconfigure_flow),
+    ):
+        if rules[rule] == "done":
+            result = await start(hass)
+            assert result["type"] is FlowResultType.FORM, rule
+            assert not result.get("errors"), rule
+            flows.async_abort(result["flow_id"])
+    if rules["runtime-data"] == "done":
+        assert isinstance(entry.runtime_data, RaritanCoordinator)
     if rules["inject-websession"] == "done":
-        assert "async_get_clientsession" in "".join(sources.values())
-    if rules["repair-issues"] == "done":
-        assert "async_create_issue" in "".join(sources.values())
+        session = entry.runtime_data.client._session
+        assert session is async_get_clientsession(hass, verify_ssl=False)
+    if rules["diagnostics"] == "done":
+        diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+        assert diagnostics["entry"]["data"]["password"] == REDACTED
+    if rules["config-entry-unloading"] == "done":
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        assert entry.state is ConfigEntryState.NOT_LOADED
+        assert emu.stats()["sessions_active"] == 0

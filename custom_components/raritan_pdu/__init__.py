@@ -14,13 +14,14 @@ from homeassistant.const import (
     CONF_VERIFY_SSL,
     Platform,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .const import CONF_FINGERPRINT, DEFAULT_TIMEOUT, DOMAIN, ISSUE_CERTIFICATE_CHANGED
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
+from .devices import async_sync_devices, is_current
 from .xerus import XerusClient
 
 PLATFORMS: list[Platform] = [
@@ -69,7 +70,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: RaritanConfigEntry) -> b
     ir.async_delete_issue(hass, DOMAIN, f"{ISSUE_CERTIFICATE_CHANGED}_{entry.entry_id}")
 
     entry.runtime_data = coordinator
-    coordinator.async_register_devices()
+
+    # Every device of the PDU, before the platforms link their entities to them; after each
+    # topology refresh again, before the platforms add the entities of new objects.
+    @callback
+    def _sync_devices() -> None:
+        async_sync_devices(hass, entry, coordinator.topology)
+
+    _sync_devices()
+    entry.async_on_unload(coordinator.async_add_topology_listener(_sync_devices))
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # The platforms registered the resource ids of their enabled entities: read them now,
@@ -92,9 +101,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: RaritanConfigEntry) -> 
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: RaritanConfigEntry, device_entry: dr.DeviceEntry
 ) -> bool:
-    """Allow removing a device that no longer exists on the PDU (e.g. a released link unit)."""
+    """Allow removing exactly the devices that are not on the PDU (e.g. a released link unit)."""
     coordinator: RaritanCoordinator | None = getattr(entry, "runtime_data", None)
     if coordinator is None:
         # Not loaded: the topology is unknown, let the user decide.
         return True
-    return not coordinator.device_in_topology(device_entry)
+    return not is_current(coordinator.topology, device_entry)

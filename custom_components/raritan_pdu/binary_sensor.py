@@ -15,24 +15,24 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import RaritanConfigEntry
-from .entity import (
-    KIND_INLET,
-    KIND_OCP,
-    KIND_POLE,
-    KIND_UNIT,
-    ObjectRef,
-    RaritanFieldEntity,
-    async_setup_topology_entities,
-    device_info_for,
-    sensors_of,
+from .entity import RaritanFieldEntity
+from .helpers import async_setup_topology_entities
+from .objects import (
+    ObjectKind,
+    ObjectSensor,
+    RaritanFieldDescription,
+    object_sensors,
+    peripheral_object,
 )
-from .sensor import object_sensors
 from .xerus.const import ReadingType, SensorType, sensor_type_info
-from .xerus.models import PeripheralInfo, SensorKind, Topology
+from .xerus.models import PeripheralInfo, Topology
 
 PARALLEL_UPDATES = 0
 
 _PROBLEM = BinarySensorDeviceClass.PROBLEM
+_DIAG = EntityCategory.DIAGNOSTIC
+_INLET, _POLE, _OCP = ObjectKind.INLET, ObjectKind.POLE, ObjectKind.OCP
+_EXT = frozenset({ObjectKind.EXT})
 
 
 def _is(value: int) -> Callable[[int], bool]:
@@ -48,70 +48,84 @@ _RESIDUAL_PROBLEM = frozenset({1, 2, 4})
 
 
 @dataclass(frozen=True, kw_only=True)
-class RaritanBinarySensorEntityDescription(BinarySensorEntityDescription):
-    """A state sensor, keyed by its IDL field name; ``is_on_fn`` maps the state value."""
+class RaritanBinarySensorEntityDescription(
+    BinarySensorEntityDescription, RaritanFieldDescription
+):
+    """A state sensor field (or external state sensor); ``is_on_fn`` maps the state value."""
 
     is_on_fn: Callable[[int], bool]
 
 
-#: State sensors of Inlet/Pole/OverCurrentProtector/Pdu.Sensors (reference §5.4, §7).
+#: State sensor fields of Inlet/Pole/OverCurrentProtector/Pdu.Sensors (reference §5.4, §7), with
+#: the object kinds that have them in firmware 3.6 or 4.4.
 BINARY_SENSOR_DESCRIPTIONS: dict[str, RaritanBinarySensorEntityDescription] = {
-    d.key: d
+    d.field: d
     for d in (
         # OpenClosedState: 0 = OPEN = tripped / blown fuse, 1 = CLOSED = OK.
         RaritanBinarySensorEntityDescription(
-            key="trip",
+            key="tripped",
             translation_key="tripped",
+            field="trip",
+            kinds=frozenset({_OCP}),
             device_class=_PROBLEM,
             is_on_fn=_is(0),
         ),
         RaritanBinarySensorEntityDescription(
-            key="residualCurrentStatus",
+            key="residual_current_status",
             translation_key="residual_current_status",
+            field="residualCurrentStatus",
+            kinds=frozenset({_INLET, _POLE, _OCP}),
             device_class=_PROBLEM,
             is_on_fn=lambda state: state in _RESIDUAL_PROBLEM,
         ),
         RaritanBinarySensorEntityDescription(
-            key="powerQuality",
+            key="power_quality",
             translation_key="power_quality",
+            field="powerQuality",
+            kinds=frozenset({_INLET}),
             device_class=_PROBLEM,
-            entity_category=EntityCategory.DIAGNOSTIC,
+            entity_category=_DIAG,
             is_on_fn=_is_not(0),
         ),
         RaritanBinarySensorEntityDescription(
-            key="surgeProtectorStatus",
+            key="surge_protector_status",
             translation_key="surge_protector_status",
+            field="surgeProtectorStatus",
+            kinds=frozenset({_INLET}),
             device_class=_PROBLEM,
-            entity_category=EntityCategory.DIAGNOSTIC,
+            entity_category=_DIAG,
             is_on_fn=_is_not(0),
         ),
+        # A vector: one entity per power supply. A unit's power supply is no "total".
         RaritanBinarySensorEntityDescription(
-            key="powerSupplyStatus",
+            key="power_supply_status",
+            indexed_key="power_supply_{number}_status",
             translation_key="power_supply_status",
+            prefixed=False,
+            field="powerSupplyStatus",
+            kinds=frozenset({ObjectKind.UNIT}),
             device_class=_PROBLEM,
-            entity_category=EntityCategory.DIAGNOSTIC,
+            entity_category=_DIAG,
             is_on_fn=_is_not(0),
         ),
     )
 }
-
-_UNIQUE_KEYS = {
-    "trip": "tripped",
-    "residualCurrentStatus": "residual_current_status",
-    "powerQuality": "power_quality",
-    "surgeProtectorStatus": "surge_protector_status",
-}
-_PREFIX = {KIND_INLET: "inlet_", KIND_POLE: "pole_", KIND_OCP: "ocp_", KIND_UNIT: ""}
 
 
 def _ext(
     sensor_type: SensorType,
     device_class: BinarySensorDeviceClass | None,
     is_on_fn: Callable[[int], bool],
+    translation_key: str | None = None,
 ) -> tuple[int, RaritanBinarySensorEntityDescription]:
     kind = sensor_type.name.lower()
     return int(sensor_type), RaritanBinarySensorEntityDescription(
-        key=kind, translation_key=f"ext_{kind}", device_class=device_class, is_on_fn=is_on_fn
+        key=kind,
+        translation_key=translation_key or f"ext_{kind}",
+        field="device",
+        kinds=_EXT,
+        device_class=device_class,
+        is_on_fn=is_on_fn,
     )
 
 
@@ -130,7 +144,8 @@ EXT_BINARY_SENSOR_DESCRIPTIONS: dict[int, RaritanBinarySensorEntityDescription] 
         _ext(SensorType.SMOKE_DETECTOR, BinarySensorDeviceClass.SMOKE, _ALARMED),
         _ext(SensorType.MAGNETIC_FIELD_STRENGTH, None, _ALARMED),
         _ext(SensorType.FAULT_STATE, _PROBLEM, _is_not(0)),
-        _ext(SensorType.POWER_QUALITY, _PROBLEM, _is_not(0)),
+        # The inlet's field of the same meaning names it.
+        _ext(SensorType.POWER_QUALITY, _PROBLEM, _is_not(0), "power_quality"),
         _ext(SensorType.MOTION, BinarySensorDeviceClass.MOTION, _ALARMED),
         _ext(SensorType.OCCUPANCY, BinarySensorDeviceClass.OCCUPANCY, _ALARMED),
         _ext(SensorType.TAMPER, BinarySensorDeviceClass.TAMPER, _ALARMED),
@@ -144,9 +159,9 @@ EXT_BINARY_SENSOR_DESCRIPTIONS: dict[int, RaritanBinarySensorEntityDescription] 
     )
 )
 
-#: Unknown on/off state sensors: "on" = 1, no device class.
-_GENERIC_EXT = RaritanBinarySensorEntityDescription(
-    key="state", translation_key="ext_state", is_on_fn=_is(1)
+#: Other on/off state sensors: "on" = 1, no device class, keyed by their type name.
+EXT_STATE_DESCRIPTION = RaritanBinarySensorEntityDescription(
+    key="state", translation_key="ext_state", field="device", kinds=_EXT, is_on_fn=_is(1)
 )
 
 
@@ -157,58 +172,25 @@ def describe_peripheral(peripheral: PeripheralInfo) -> RaritanBinarySensorEntity
     if description is not None:
         return description
     if spec.readingtype == ReadingType.DISCRETE_ON_OFF:
-        kind = sensor_type_info(int(spec.type)).kind
-        return replace(_GENERIC_EXT, key=kind)
+        return replace(EXT_STATE_DESCRIPTION, key=sensor_type_info(int(spec.type)).kind)
     return None
-
-
-def _key(field: str) -> tuple[str, int | None]:
-    """``powerSupplyStatus[1]`` → (``powerSupplyStatus``, 1); plain fields: (field, None)."""
-    if field.endswith("]") and "[" in field:
-        name, _, index = field[:-1].partition("[")
-        if index.isdigit():
-            return name, int(index)
-    return field, None
 
 
 def build_entities(entry: RaritanConfigEntry, topology: Topology) -> Iterator[RaritanBinarySensor]:
     """Every binary sensor entity of the topology."""
     coordinator = entry.runtime_data
     for unit in topology.units:
-        for ref, obj, kind, placeholders, own_device in object_sensors(unit):
-            device_info = device_info_for(unit, obj)
-            for field, info in sensors_of(obj).items():
-                name, index = _key(field)
-                base = BINARY_SENSOR_DESCRIPTIONS.get(name)
-                if base is None or info.kind is not SensorKind.STATE:
-                    continue
-                prefix = "" if own_device else _PREFIX.get(kind, "")
-                key = _UNIQUE_KEYS.get(name, name)
-                names = dict(placeholders)
-                if index is not None:
-                    key = f"power_supply_{index + 1}_status"
-                    names["number"] = str(index + 1)
-                description = replace(
-                    base, key=key, translation_key=f"{prefix}{base.translation_key}"
-                )
-                yield RaritanBinarySensor(
-                    coordinator, ref, description, device_info, field=field, placeholders=names
-                )
+        for sensor in object_sensors(unit, BINARY_SENSOR_DESCRIPTIONS, state=True):
+            yield RaritanBinarySensor(coordinator, sensor)
         for peripheral in unit.peripherals:
-            sensor = peripheral.sensor
-            if sensor is None or peripheral.is_actuator or sensor.kind is not SensorKind.STATE:
+            info = peripheral.sensor
+            if info is None or peripheral.is_actuator or not info.is_state:
                 continue
-            ext_description = describe_peripheral(peripheral)
-            if ext_description is None:
-                continue
-            yield RaritanBinarySensor(
-                coordinator,
-                ObjectRef.for_peripheral(unit, peripheral),
-                ext_description,
-                device_info_for(unit, peripheral),
-                field="device",
-                name=peripheral.name or None,
-            )
+            description = describe_peripheral(peripheral)
+            if description is not None:
+                target = peripheral_object(unit, peripheral)
+                sensor = ObjectSensor(target, description, "device", None, info)
+                yield RaritanBinarySensor(coordinator, sensor)
 
 
 async def async_setup_entry(

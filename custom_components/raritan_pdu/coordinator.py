@@ -6,13 +6,11 @@ import dataclasses
 import time
 from collections import Counter
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import CONF_HOST, CONF_PORT, CONF_SSL
+from homeassistant.const import CONF_HOST
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -21,7 +19,6 @@ from .const import (
     DOMAIN,
     ISSUE_CERTIFICATE_CHANGED,
     LOGGER,
-    MANUFACTURER,
     REGISTRATION_REFRESH_DELAY,
     SCAN_INTERVAL,
     TOPOLOGY_MIN_AGE,
@@ -34,7 +31,6 @@ from .xerus import (
     ReadingPlan,
     Readings,
     Topology,
-    UnitTopology,
     XerusAuthenticationError,
     XerusCertificateMismatchError,
     XerusClient,
@@ -43,23 +39,7 @@ from .xerus import (
     XerusTlsError,
 )
 
-if TYPE_CHECKING:
-    from homeassistant.helpers.device_registry import DeviceEntry
-
 type RaritanConfigEntry = ConfigEntry[RaritanCoordinator]
-
-
-def unit_serial(unit: UnitTopology) -> str:
-    """The identifier of a unit: its serial number (fallbacks per reference 5.7)."""
-    return unit.identity.unique_id
-
-
-def unit_device_name(unit: UnitTopology) -> str:
-    """Default name of a unit's device: the name set on the PDU, else model and serial."""
-    identity = unit.identity
-    if identity.name:
-        return identity.name
-    return f"{identity.model or 'PDU'} {identity.serial}".strip()
 
 
 class RaritanCoordinator(DataUpdateCoordinator[Readings]):
@@ -134,7 +114,7 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         return age >= TOPOLOGY_REFRESH_INTERVAL.total_seconds()
 
     async def async_refresh_topology(self) -> None:
-        """Rediscover the topology, keep unreachable link units, update devices, notify."""
+        """Rediscover the topology, keep unreachable link units, notify the listeners."""
         old = self.topology
         new = await self._async_discover()
         # A link unit that is still linked but not reachable keeps its objects, so its
@@ -147,7 +127,6 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         if kept:
             new = dataclasses.replace(new, link_units={**new.link_units, **kept})
         self._set_topology(new)
-        self._async_update_devices(old)
         for listener in list(self._topology_listeners):
             listener()
 
@@ -171,75 +150,6 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
             and pdu_id not in self.topology.unavailable
             and self.topology.link_status.get(pdu_id) == LinkUnitStatus.OK
         )
-
-    # ------------------------------------------------------------------ devices
-
-    @callback
-    def async_register_devices(self) -> None:
-        """Create (or update) the device of every unit; link units hang off the primary."""
-        device_registry = dr.async_get(self.hass)
-        primary_serial = unit_serial(self.topology.primary)
-        data = self.config_entry.data
-        scheme = "https" if data[CONF_SSL] else "http"
-        host = data[CONF_HOST]
-        url_host = f"[{host}]" if ":" in host else host
-        for unit in self.topology.units:
-            identity = unit.identity
-            is_primary = unit is self.topology.primary
-            connections = (
-                {(dr.CONNECTION_NETWORK_MAC, dr.format_mac(identity.mac))}
-                if identity.mac
-                else set()
-            )
-            device_registry.async_get_or_create(
-                config_entry_id=self.config_entry.entry_id,
-                identifiers={(DOMAIN, unit_serial(unit))},
-                connections=connections,
-                manufacturer=identity.manufacturer or identity.brand or MANUFACTURER,
-                model=identity.model or None,
-                model_id=identity.part_number or None,
-                name=unit_device_name(unit),
-                serial_number=identity.serial or None,
-                sw_version=identity.firmware or None,
-                hw_version=identity.hardware or None,
-                configuration_url=(
-                    f"{scheme}://{url_host}:{data[CONF_PORT]}/" if is_primary else None
-                ),
-                via_device=None if is_primary else (DOMAIN, primary_serial),
-            )
-
-    @callback
-    def _async_update_devices(self, old: Topology) -> None:
-        """After a topology refresh: rename devices, drop devices of released link units."""
-        device_registry = dr.async_get(self.hass)
-        self.async_register_devices()
-        # Unit devices are renamed by async_register_devices; outlet/inlet/package devices by
-        # the platforms' topology listener (entity.async_update_child_devices).
-        new_serials = {unit_serial(unit) for unit in self.topology.units}
-        for unit in old.units:
-            serial = unit_serial(unit)
-            if serial in new_serials:
-                continue
-            for device in dr.async_entries_for_config_entry(
-                device_registry, self.config_entry.entry_id
-            ):
-                if any(
-                    domain == DOMAIN and (ident == serial or ident.startswith(f"{serial}_"))
-                    for domain, ident in device.identifiers
-                ):
-                    device_registry.async_update_device(
-                        device.id, remove_config_entry_id=self.config_entry.entry_id
-                    )
-
-    def device_in_topology(self, device: DeviceEntry) -> bool:
-        """Whether a device belongs to a unit that is still part of the topology."""
-        serials = {unit_serial(unit) for unit in self.topology.units}
-        for domain, ident in device.identifiers:
-            if domain != DOMAIN:
-                continue
-            if ident in serials or any(ident.startswith(f"{s}_") for s in serials):
-                return True
-        return False
 
     # ------------------------------------------------------------------ polling
 

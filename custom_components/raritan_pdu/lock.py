@@ -10,12 +10,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import RaritanConfigEntry
-from .entity import (
-    ObjectRef,
-    RaritanActuatorEntity,
-    async_setup_topology_entities,
-    device_info_for,
-)
+from .entity import RaritanActuatorEntity
+from .helpers import async_setup_topology_entities
+from .objects import peripheral_object
 from .xerus.const import OpenClosedState, SensorType
 from .xerus.models import Topology
 
@@ -38,13 +35,7 @@ def build_entities(entry: RaritanConfigEntry, topology: Topology) -> Iterator[Ra
             description = LOCK_DESCRIPTIONS.get(int(peripheral.type_spec.type))
             if description is None or not peripheral.is_actuator or peripheral.sensor is None:
                 continue
-            yield RaritanLock(
-                coordinator,
-                ObjectRef.for_peripheral(unit, peripheral),
-                description,
-                device_info_for(unit, peripheral),
-                peripheral.name or None,
-            )
+            yield RaritanLock(coordinator, peripheral_object(unit, peripheral), description)
 
 
 async def async_setup_entry(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from typing import Final
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -32,37 +33,21 @@ from homeassistant.const import (
     UnitOfTime,
     UnitOfVolume,
 )
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import RaritanConfigEntry
-from .entity import (
-    KIND_EXT,
-    KIND_INLET,
-    KIND_OCP,
-    KIND_OUTLET,
-    KIND_POLE,
-    KIND_UNIT,
-    ObjectRef,
-    PduObject,
-    RaritanFieldEntity,
-    async_setup_topology_entities,
-    async_update_child_devices,
-    device_info_for,
-    has_inlet_devices,
-    is_phase,
-    line_label,
-    sensors_of,
+from .coordinator import RaritanConfigEntry, RaritanCoordinator
+from .entity import RaritanFieldEntity
+from .helpers import async_setup_topology_entities
+from .objects import (
+    ObjectKind,
+    ObjectSensor,
+    RaritanFieldDescription,
+    object_sensors,
+    peripheral_object,
 )
 from .xerus.const import SensorType, SensorUnit, sensor_type_info
-from .xerus.models import (
-    NumericReading,
-    PeripheralInfo,
-    SensorInfo,
-    SensorKind,
-    Topology,
-    UnitTopology,
-)
+from .xerus.models import NumericReading, PeripheralInfo, SensorInfo, SensorKind, Topology
 
 PARALLEL_UPDATES = 0
 
@@ -150,185 +135,149 @@ def presentation(info: SensorInfo) -> tuple[str | None, SensorDeviceClass | None
 
 
 @dataclass(frozen=True, kw_only=True)
-class RaritanSensorEntityDescription(SensorEntityDescription):
-    """A numeric sensor, keyed by the IDL sensor field name (``activePower``...).
-
-    Unit, device class and display precision come from the sensor's TypeSpec and ``decdigits``
-    at setup; ``enabled_in`` lists the object kinds where the sensor is enabled by default.
-    """
+class RaritanSensorEntityDescription(SensorEntityDescription, RaritanFieldDescription):
+    """A numeric sensor field. Unit, device class and display precision come from the sensor's
+    TypeSpec and ``decdigits`` (:func:`presentation`)."""
 
     value_fn: Callable[[NumericReading], float | None] = lambda reading: reading.value
-    enabled_in: frozenset[str] = frozenset()
 
 
-_ALL = frozenset({KIND_OUTLET, KIND_INLET, KIND_POLE, KIND_OCP, KIND_UNIT, KIND_EXT})
-_MAIN = frozenset({KIND_OUTLET, KIND_INLET, KIND_OCP, KIND_UNIT})
+_OUTLET, _INLET, _POLE = ObjectKind.OUTLET, ObjectKind.INLET, ObjectKind.POLE
+_OCP, _UNIT, _EXT = ObjectKind.OCP, ObjectKind.UNIT, ObjectKind.EXT
+_EVERYWHERE = frozenset(ObjectKind)
+_MAIN = frozenset({_OUTLET, _INLET, _OCP, _UNIT})
 _DIAG = EntityCategory.DIAGNOSTIC
 
 
 def _d(
+    field: str,
     key: str,
-    translation_key: str,
-    enabled_in: frozenset[str] = frozenset(),
+    kinds: Iterable[ObjectKind],
+    enabled_in: Iterable[ObjectKind] = (),
     entity_category: EntityCategory | None = None,
 ) -> RaritanSensorEntityDescription:
     return RaritanSensorEntityDescription(
         key=key,
-        translation_key=translation_key,
-        enabled_in=enabled_in,
+        translation_key=key,
+        field=field,
+        kinds=frozenset(kinds),
+        enabled_in=frozenset(enabled_in),
         entity_category=entity_category,
     )
 
 
-#: Numeric sensor fields of Outlet/Inlet/Pole/OverCurrentProtector/Pdu.Sensors (reference §5-§7).
+#: Numeric sensor fields of Outlet/Inlet/Pole/OverCurrentProtector/Pdu.Sensors, with the object
+#: kinds that have them in firmware 3.6 or 4.4 (reference §5-§7), and where they are enabled.
 SENSOR_DESCRIPTIONS: dict[str, RaritanSensorEntityDescription] = {
-    d.key: d
+    d.field: d
     for d in (
-        _d("current", "current", _ALL),
-        _d("activePower", "active_power", _ALL),
-        _d("apparentPower", "apparent_power", _MAIN),
-        _d("powerFactor", "power_factor", frozenset({KIND_OUTLET, KIND_INLET})),
-        _d("activeEnergy", "active_energy", _MAIN),
-        _d("voltage", "voltage", frozenset({KIND_INLET}), _DIAG),
-        _d("voltageLN", "voltage_ln", frozenset({KIND_POLE}), _DIAG),
-        _d("residualCurrent", "residual_current", frozenset({KIND_INLET})),
-        _d("residualACCurrent", "residual_ac_current"),
-        _d("residualDCCurrent", "residual_dc_current"),
-        _d("peakCurrent", "peak_current", entity_category=_DIAG),
-        _d("maximumCurrent", "maximum_current", entity_category=_DIAG),
-        _d("inrushCurrent", "inrush_current", entity_category=_DIAG),
-        _d("unbalancedCurrent", "unbalanced_current", entity_category=_DIAG),
-        _d("unbalancedLineLineCurrent", "unbalanced_line_line_current", entity_category=_DIAG),
-        _d("unbalancedVoltage", "unbalanced_voltage", entity_category=_DIAG),
-        _d("unbalancedLineLineVoltage", "unbalanced_line_line_voltage", entity_category=_DIAG),
-        _d("reactivePower", "reactive_power"),
-        _d("displacementPowerFactor", "displacement_power_factor", entity_category=_DIAG),
-        _d("apparentEnergy", "apparent_energy"),
-        _d("phaseAngle", "phase_angle", entity_category=_DIAG),
-        _d("lineFrequency", "line_frequency", entity_category=_DIAG),
-        _d("crestFactor", "crest_factor", entity_category=_DIAG),
-        _d("voltageThd", "voltage_thd", entity_category=_DIAG),
-        _d("currentThd", "current_thd", entity_category=_DIAG),
+        _d("current", "current", {_OUTLET, _INLET, _POLE, _OCP}, _EVERYWHERE),
+        _d("activePower", "active_power", {_OUTLET, _INLET, _POLE, _OCP, _UNIT}, _EVERYWHERE),
+        _d("apparentPower", "apparent_power", {_OUTLET, _INLET, _POLE, _OCP, _UNIT}, _MAIN),
+        _d("powerFactor", "power_factor", {_OUTLET, _INLET, _POLE, _OCP}, {_OUTLET, _INLET}),
+        _d("activeEnergy", "active_energy", {_OUTLET, _INLET, _POLE, _OCP, _UNIT}, _MAIN),
+        _d("voltage", "voltage", {_OUTLET, _INLET, _POLE, _OCP}, {_INLET}, _DIAG),
+        _d("voltageLN", "voltage_ln", {_POLE}, {_POLE}, _DIAG),
+        _d("residualCurrent", "residual_current", {_INLET, _POLE, _OCP}, {_INLET}),
+        _d("residualACCurrent", "residual_ac_current", {_INLET, _POLE, _OCP}),
+        _d("residualDCCurrent", "residual_dc_current", {_INLET, _POLE, _OCP}),
+        _d("peakCurrent", "peak_current", {_OUTLET, _INLET, _POLE, _OCP}, entity_category=_DIAG),
+        _d("maximumCurrent", "maximum_current", {_OUTLET, _OCP}, entity_category=_DIAG),
+        _d("inrushCurrent", "inrush_current", {_OUTLET}, entity_category=_DIAG),
+        _d("unbalancedCurrent", "unbalanced_current", {_OUTLET, _INLET}, entity_category=_DIAG),
+        _d(
+            "unbalancedLineLineCurrent",
+            "unbalanced_line_line_current",
+            {_INLET},
+            entity_category=_DIAG,
+        ),
+        _d("unbalancedVoltage", "unbalanced_voltage", {_OUTLET, _INLET}, entity_category=_DIAG),
+        _d(
+            "unbalancedLineLineVoltage",
+            "unbalanced_line_line_voltage",
+            {_INLET},
+            entity_category=_DIAG,
+        ),
+        _d("reactivePower", "reactive_power", {_OUTLET, _INLET, _POLE, _OCP}),
+        _d(
+            "displacementPowerFactor",
+            "displacement_power_factor",
+            {_OUTLET, _INLET, _POLE, _OCP},
+            entity_category=_DIAG,
+        ),
+        _d("apparentEnergy", "apparent_energy", {_OUTLET, _INLET, _POLE, _OCP, _UNIT}),
+        _d("phaseAngle", "phase_angle", {_OUTLET, _INLET, _POLE, _OCP}, entity_category=_DIAG),
+        _d("lineFrequency", "line_frequency", {_OUTLET, _INLET, _OCP}, entity_category=_DIAG),
+        _d("crestFactor", "crest_factor", {_OUTLET, _INLET, _POLE, _OCP}, entity_category=_DIAG),
+        _d("voltageThd", "voltage_thd", {_OUTLET, _INLET, _POLE}, entity_category=_DIAG),
+        _d("currentThd", "current_thd", {_OUTLET, _INLET, _POLE}, entity_category=_DIAG),
     )
 }
 
-#: Translation key prefix per object kind (outlets and inlets with their own device: none).
-_PREFIX = {
-    KIND_OUTLET: "",
-    KIND_INLET: "inlet_",
-    KIND_POLE: "pole_",
-    KIND_OCP: "ocp_",
-    KIND_UNIT: "total_",
+#: External sensors of these types measure what the field measures, and share its name.
+_EXT_AS_FIELD: Final = {
+    SensorType.VOLTAGE: "voltage",
+    SensorType.CURRENT: "current",
+    SensorType.UNBALANCE_CURRENT: "unbalancedCurrent",
+    SensorType.POWER: "activePower",
+    SensorType.POWER_FACTOR: "powerFactor",
+    SensorType.ENERGY: "activeEnergy",
+    SensorType.FREQUENCY: "lineFrequency",
+    SensorType.CREST_FACTOR: "crestFactor",
+    SensorType.UNBALANCE_VOLTAGE: "unbalancedVoltage",
 }
+#: Types an external numeric sensor is only called "Sensor" for.
+_EXT_UNNAMED: Final = frozenset({SensorType.UNSPECIFIED, SensorType.MAGNETIC_FIELD_STRENGTH})
 
 
-def describe(
-    base: RaritanSensorEntityDescription, kind: str, info: SensorInfo, *, own_device: bool = False
-) -> RaritanSensorEntityDescription:
-    """The description of one sensor of one object (prefix, unit, class, precision)."""
-    unit, device_class = presentation(info)
-    accumulating = info.kind is SensorKind.ACCUMULATING or (
-        info.type_spec.type == SensorType.ENERGY
-    )
-    prefix = "" if own_device else _PREFIX.get(kind, "")
-    return replace(
-        base,
-        key=base.translation_key or base.key,
-        translation_key=f"{prefix}{base.translation_key}",
-        entity_registry_enabled_default=kind in base.enabled_in,
-        native_unit_of_measurement=unit,
-        device_class=device_class,
-        state_class=(
-            SensorStateClass.TOTAL_INCREASING if accumulating else SensorStateClass.MEASUREMENT
-        ),
-        suggested_display_precision=info.decdigits,
-        suggested_unit_of_measurement=(
-            UnitOfEnergy.KILO_WATT_HOUR if unit == UnitOfEnergy.WATT_HOUR else None
-        ),
+def _ext(sensor_type: SensorType) -> RaritanSensorEntityDescription:
+    info = sensor_type_info(sensor_type)
+    if sensor_type in _EXT_AS_FIELD:
+        name = SENSOR_DESCRIPTIONS[_EXT_AS_FIELD[sensor_type]].translation_key
+    elif info.discrete or sensor_type in _EXT_UNNAMED:
+        name = "ext_sensor"
+    else:
+        name = f"ext_{info.kind}"
+    return _ext_description(info.kind, name)
+
+
+def _ext_description(key: str, translation_key: str | None) -> RaritanSensorEntityDescription:
+    ext = frozenset({_EXT})
+    return RaritanSensorEntityDescription(
+        key=key, translation_key=translation_key, field="device", kinds=ext, enabled_in=ext
     )
 
 
-def describe_peripheral(
-    peripheral: PeripheralInfo, info: SensorInfo
-) -> RaritanSensorEntityDescription:
-    """Description of an external numeric sensor, named by its type (``ext_temperature``)."""
-    kind = sensor_type_info(int(peripheral.type_spec.type)).kind
-    base = RaritanSensorEntityDescription(
-        key=kind,
-        translation_key=f"ext_{kind}" if kind in EXT_SENSOR_KINDS else "ext_sensor",
-        enabled_in=_ALL,
-    )
-    return replace(describe(base, KIND_EXT, info), key=kind)
+#: External numeric sensors per sensor type, keyed (in unique ids) by the lower-case type name.
+EXT_SENSOR_DESCRIPTIONS: dict[int, RaritanSensorEntityDescription] = {
+    int(sensor_type): _ext(sensor_type) for sensor_type in SensorType
+}
+#: An external numeric sensor of a type this version does not know: "Sensor", key ``type_<n>``.
+EXT_UNKNOWN_DESCRIPTION = _ext_description("sensor", "ext_sensor")
 
 
-#: Peripheral numeric sensor kinds with a translated name (others are called "Sensor").
-EXT_SENSOR_KINDS = frozenset(
-    sensor_type_info(t).kind
-    for t in SensorType
-    if not sensor_type_info(t).discrete
-    and t not in (SensorType.UNSPECIFIED, SensorType.MAGNETIC_FIELD_STRENGTH)
-)
-
-
-def _numeric(info: SensorInfo) -> bool:
-    return info.kind is not SensorKind.STATE
-
-
-def object_sensors(
-    unit: UnitTopology,
-) -> Iterator[tuple[ObjectRef, PduObject, str, dict[str, str], bool]]:
-    """(ref, object, kind, name placeholders, has own device) for every metered object."""
-    yield ObjectRef.for_unit(unit), unit, KIND_UNIT, {}, False
-    own_inlet_device = has_inlet_devices(unit)
-    for inlet in unit.inlets:
-        yield ObjectRef.for_inlet(unit, inlet), inlet, KIND_INLET, {}, own_inlet_device
-        # Poles of single-phase inlets repeat the inlet's readings: only multi-phase inlets.
-        poles = inlet.poles if len([p for p in inlet.poles if is_phase(p)]) > 1 else []
-        for pole in poles:
-            yield (
-                ObjectRef.for_pole(unit, inlet, pole),
-                pole,
-                KIND_POLE,
-                {"line": line_label(pole)},
-                False,
-            )
-    for ocp in unit.ocps:
-        yield ObjectRef.for_ocp(unit, ocp), ocp, KIND_OCP, {"ocp": ocp.name or ocp.label}, False
-    for outlet in unit.outlets:
-        yield ObjectRef.for_outlet(unit, outlet), outlet, KIND_OUTLET, {}, False
+def describe_peripheral(peripheral: PeripheralInfo) -> RaritanSensorEntityDescription:
+    """Description of an external numeric sensor, keyed and named by its type."""
+    sensor_type = int(peripheral.type_spec.type)
+    description = EXT_SENSOR_DESCRIPTIONS.get(sensor_type)
+    if description is None:
+        return replace(EXT_UNKNOWN_DESCRIPTION, key=sensor_type_info(sensor_type).kind)
+    return description
 
 
 def build_entities(entry: RaritanConfigEntry, topology: Topology) -> Iterator[RaritanSensor]:
     """Every numeric sensor entity of the topology (null sensor references give none)."""
     coordinator = entry.runtime_data
     for unit in topology.units:
-        for ref, obj, kind, placeholders, own_device in object_sensors(unit):
-            device_info = device_info_for(unit, obj)
-            for field, info in sensors_of(obj).items():
-                base = SENSOR_DESCRIPTIONS.get(field)
-                if base is None or not _numeric(info):
-                    continue
-                description = describe(base, kind, info, own_device=own_device)
-                yield RaritanSensor(
-                    coordinator,
-                    ref,
-                    description,
-                    device_info,
-                    field=field,
-                    placeholders=placeholders,
-                )
+        for sensor in object_sensors(unit, SENSOR_DESCRIPTIONS, state=False):
+            yield RaritanSensor(coordinator, sensor)
         for peripheral in unit.peripherals:
-            sensor = peripheral.sensor
-            if sensor is None or peripheral.is_actuator or not _numeric(sensor):
+            info = peripheral.sensor
+            if info is None or peripheral.is_actuator or info.is_state:
                 continue
-            yield RaritanSensor(
-                coordinator,
-                ObjectRef.for_peripheral(unit, peripheral),
-                describe_peripheral(peripheral, sensor),
-                device_info_for(unit, peripheral),
-                field="device",
-                name=peripheral.name or None,
-            )
+            target = peripheral_object(unit, peripheral)
+            sensor = ObjectSensor(target, describe_peripheral(peripheral), "device", None, info)
+            yield RaritanSensor(coordinator, sensor)
 
 
 async def async_setup_entry(
@@ -338,19 +287,33 @@ async def async_setup_entry(
 ) -> None:
     """Set up the sensors of every unit, and of objects that appear later."""
     async_setup_topology_entities(entry, async_add_entities, build_entities)
-    coordinator = entry.runtime_data
-
-    @callback
-    def _rename_devices() -> None:
-        async_update_child_devices(hass, entry, coordinator.topology)
-
-    entry.async_on_unload(coordinator.async_add_topology_listener(_rename_devices))
 
 
 class RaritanSensor(RaritanFieldEntity, SensorEntity):
     """A numeric sensor (or energy counter) of a PDU object or an external sensor."""
 
     entity_description: RaritanSensorEntityDescription
+
+    def __init__(
+        self,
+        coordinator: RaritanCoordinator,
+        sensor: ObjectSensor,
+    ) -> None:
+        """Initialise the sensor; unit, class and precision follow its TypeSpec."""
+        super().__init__(coordinator, sensor)
+        info = sensor.info
+        unit, device_class = presentation(info)
+        accumulating = info.kind is SensorKind.ACCUMULATING or (
+            info.type_spec.type == SensorType.ENERGY
+        )
+        self._attr_native_unit_of_measurement = unit
+        self._attr_device_class = device_class
+        self._attr_state_class = (
+            SensorStateClass.TOTAL_INCREASING if accumulating else SensorStateClass.MEASUREMENT
+        )
+        self._attr_suggested_display_precision = info.decdigits
+        if unit == UnitOfEnergy.WATT_HOUR:
+            self._attr_suggested_unit_of_measurement = UnitOfEnergy.KILO_WATT_HOUR
 
     @property
     def native_value(self) -> float | None:

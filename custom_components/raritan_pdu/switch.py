@@ -11,20 +11,12 @@ from homeassistant.components.switch import (
     SwitchEntityDescription,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
-from .entity import (
-    ObjectRef,
-    RaritanActuatorEntity,
-    RaritanEntity,
-    async_run_command,
-    async_setup_topology_entities,
-    async_store_outlet_state,
-    device_info_for,
-    vanished_error,
-)
+from .entity import RaritanActuatorEntity, RaritanEntity
+from .helpers import async_setup_topology_entities, async_store_reading, raritan_command
+from .objects import MeteredObject, is_switchable, outlet_object, peripheral_object
 from .xerus.const import OnOffState, PowerState, SensorType
 from .xerus.models import OutletInfo, OutletState, Topology
 
@@ -52,25 +44,15 @@ def build_entities(entry: RaritanConfigEntry, topology: Topology) -> Iterator[Sw
     """A switch per switchable outlet (none on metered-only units) and per dry contact."""
     coordinator = entry.runtime_data
     for unit in topology.units:
-        if unit.identity.has_switchable_outlets:
-            for outlet in unit.outlets:
-                if outlet.is_switchable:
-                    yield RaritanOutletSwitch(
-                        coordinator,
-                        ObjectRef.for_outlet(unit, outlet),
-                        device_info_for(unit, outlet),
-                    )
+        for outlet in unit.outlets:
+            if is_switchable(unit, outlet):
+                yield RaritanOutletSwitch(coordinator, outlet_object(unit, outlet))
         for peripheral in unit.peripherals:
             description = ACTUATOR_DESCRIPTIONS.get(int(peripheral.type_spec.type))
             if description is None or not peripheral.is_actuator or peripheral.sensor is None:
                 continue
-            yield RaritanActuatorSwitch(
-                coordinator,
-                ObjectRef.for_peripheral(unit, peripheral),
-                description,
-                device_info_for(unit, peripheral),
-                peripheral.name or None,
-            )
+            target = peripheral_object(unit, peripheral)
+            yield RaritanActuatorSwitch(coordinator, target, description)
 
 
 async def async_setup_entry(
@@ -88,11 +70,9 @@ class RaritanOutletSwitch(RaritanEntity, SwitchEntity):
     entity_description = OUTLET_DESCRIPTION
     _attr_name = None
 
-    def __init__(
-        self, coordinator: RaritanCoordinator, ref: ObjectRef, device_info: DeviceInfo
-    ) -> None:
-        """Initialise the switch of the outlet ``ref``."""
-        super().__init__(coordinator, ref, OUTLET_DESCRIPTION.key, device_info)
+    def __init__(self, coordinator: RaritanCoordinator, target: MeteredObject) -> None:
+        """Initialise the switch of the outlet ``target``."""
+        super().__init__(coordinator, target, OUTLET_DESCRIPTION.key)
 
     @property
     def outlet(self) -> OutletInfo | None:
@@ -143,27 +123,18 @@ class RaritanOutletSwitch(RaritanEntity, SwitchEntity):
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Switch the outlet on."""
-        await self._async_switch(True)
+        await self._async_switch(on=True)
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Switch the outlet off."""
-        await self._async_switch(False)
+        await self._async_switch(on=False)
 
-    async def _async_switch(self, on: bool) -> None:
-        outlet = self.outlet
-        name = self._device_name(outlet)
-        if outlet is None:
-            raise vanished_error(name)
-        state = await async_run_command(
-            self.coordinator.client.set_outlet_power(outlet, on=on), name
-        )
+    @raritan_command
+    async def _async_switch(self, *, on: bool) -> None:
+        outlet = self.command_object(OutletInfo)
         # The command's own confirming read (same bulk): no extra poll.
-        async_store_outlet_state(self.coordinator, outlet.rid, state)
-
-    def _device_name(self, outlet: OutletInfo | None) -> str:
-        if outlet is not None:
-            return outlet.name or f"Outlet {outlet.label or outlet.number}"
-        return self.entity_id
+        state = await self.coordinator.client.set_outlet_power(outlet, on=on)
+        async_store_reading(self.coordinator, outlet.rid, state)
 
 
 class RaritanActuatorSwitch(RaritanActuatorEntity, SwitchEntity):

@@ -4,7 +4,8 @@ fault.
 Pending failures (delays, HTTP errors, truncated/HTML bodies, failing calls, unreachable link units,
 session lifetime, tripped breakers, disconnected peripherals) are undone by ``clear()``. Events that
 change the device (``reboot``, ``change_password``, ``add_link_unit``/``remove_link_unit``,
-``rename_outlet``, ``expire_sessions``) are things that happened and stay as they are.
+``rename_outlet``, ``unplug_peripheral``, ``expire_sessions``) are things that happened and stay as
+they are.
 """
 
 from __future__ import annotations
@@ -155,6 +156,15 @@ class Faults:
         self._emu.unit(unit).peripheral(index).connected = connected
         if not connected:
             self._disconnected.append((unit, index))
+
+    def unplug_peripheral(self, index: int, unit: int = 0) -> None:
+        """Pull the sensor package of peripheral ``index`` from its port: every slot holding one
+        of its channels (same serial) becomes unassigned (``getDevice`` → null). Plug it back in
+        with ``emu.unit(unit).slot(s).peripheral = emu.unit(unit).peripheral(s)``."""
+        serial = self._emu.unit(unit).peripheral(index).serial
+        for slot in self._emu.unit(unit).slots:
+            if slot.peripheral is not None and slot.peripheral.serial == serial:
+                slot.peripheral = None
 
     # --- housekeeping ----------------------------------------------------------------------------
     def clear(self) -> None:

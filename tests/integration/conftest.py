@@ -7,8 +7,17 @@
 * ``setup_integration(hass, entry)``: add and set up an entry, wait until it settled.
 * ``init_integration``: ``mock_config_entry``, set up.
 * ``async_poll(hass, freezer)``: advance time by one poll interval and let the poll finish.
+* ``async_topology_refresh(hass, freezer)``: let the slow topology cadence elapse, so the next
+  poll rediscovers the PDU (and entities added by it read their first values).
 * ``get_device(hass, identifier)``: the device with ``(DOMAIN, identifier)`` (works on every HA
   version: ``DeviceRegistry.async_get_device`` raises when called from tests on HA >= 2026.x).
+* ``entity_id(hass, platform, unique_id)``: the entity id of a registered entity (asserts it);
+  ``ext_entity_id(hass, entry, platform, serial, sensor_type)``: that of an external sensor or
+  actuator of the package ``serial``.
+
+Tests that poll take ``freezer`` as their FIRST fixture, so time (and with it the emulator's
+readings and sessions) is frozen before setup: a later jump of the monotonic clock would look
+like an expired session and topology.
 * ``proxy_factory(emu, link_id=None, cert_host=None, port=0)``: a real HTTP(S) server forwarding
   to ``emu``
   - ``link_id``: answers as that link unit would for itself (role LINK_UNIT);
@@ -20,7 +29,7 @@ from __future__ import annotations
 import json
 import ssl
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,13 +47,20 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import format_mac
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
 
-from custom_components.raritan_pdu.const import CONF_FINGERPRINT, CONF_MAC, DOMAIN, SCAN_INTERVAL
+from custom_components.raritan_pdu.const import (
+    CONF_FINGERPRINT,
+    CONF_MAC,
+    DOMAIN,
+    SCAN_INTERVAL,
+    TOPOLOGY_REFRESH_INTERVAL,
+)
 from tests.emulator import PduEmulator, make_certificate
 
 
@@ -74,6 +90,23 @@ async def hass(hass: HomeAssistant) -> HomeAssistant:
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom_components/raritan_pdu in every test."""
+
+
+@pytest.fixture(autouse=True)
+def no_deprecated_calls(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail a test in which Home Assistant reports a deprecated call of the integration.
+
+    Newer versions report what they will remove ("Detected that custom integration ...", e.g.
+    ``via_device`` from 2026.8 on); the supported range must not depend on any of it.
+    """
+    yield
+    reports = [
+        record.getMessage()
+        for phase in ("setup", "call")
+        for record in caplog.get_records(phase)
+        if record.getMessage().startswith(f"Detected that custom integration '{DOMAIN}'")
+    ]
+    assert not reports, reports
 
 
 @pytest.fixture
@@ -163,9 +196,46 @@ async def init_integration(
     return mock_config_entry
 
 
+def entity_id(hass: HomeAssistant, platform: str, unique_id: str) -> str:
+    """Entity id of the entity with this unique id (asserts that it is registered)."""
+    found = er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id)
+    assert found is not None, f"no {platform} with unique id {unique_id}"
+    return found
+
+
+def ext_entity_id(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    platform: str,
+    serial: str,
+    sensor_type: int,
+    *,
+    actuator: bool = False,
+) -> str:
+    """Entity id of the external sensor (or actuator) of this package serial and sensor type."""
+    part = f"_ext_{serial}:{sensor_type}:{int(actuator)}_"
+    found = [
+        e.entity_id
+        for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        if e.domain == platform and part in e.unique_id
+    ]
+    assert len(found) == 1, f"{platform} {part}: {found}"
+    return found[0]
+
+
 async def async_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     """Advance time by one poll interval and wait for the poll to finish."""
     freezer.tick(SCAN_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def async_topology_refresh(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Let the slow topology cadence elapse; the next poll rediscovers the PDU."""
+    freezer.tick(TOPOLOGY_REFRESH_INTERVAL)
+    await async_poll(hass, freezer)
+    # Entities that were added register their resource ids: one debounced refresh reads them.
+    freezer.tick(2)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
 

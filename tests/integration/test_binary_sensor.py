@@ -17,39 +17,20 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.raritan_pdu.binary_sensor import describe_peripheral
-from custom_components.raritan_pdu.const import DOMAIN, SCAN_INTERVAL
 from tests.emulator import PduEmulator
 
-from .conftest import setup_integration
-
-# Tests that poll take ``freezer`` as their FIRST fixture, so time is frozen before setup.
-
-
-async def async_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """One poll interval later, with the poll (a background task) finished."""
-    freezer.tick(SCAN_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+from .conftest import async_poll, entity_id, ext_entity_id, setup_integration
 
 
 def binary_id(hass: HomeAssistant, unique_id: str) -> str:
-    found = er.async_get(hass).async_get_entity_id("binary_sensor", DOMAIN, unique_id)
-    assert found is not None, f"no binary sensor {unique_id}"
-    return found
+    return entity_id(hass, "binary_sensor", unique_id)
 
 
 def ext_binary_id(hass: HomeAssistant, entry: MockConfigEntry, serial: str, type_: int) -> str:
-    return next(
-        e.entity_id
-        for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-        if e.domain == "binary_sensor" and f"_ext_{serial}:{type_}:0_" in e.unique_id
-    )
+    return ext_entity_id(hass, entry, "binary_sensor", serial, type_)
 
 
 @pytest.mark.parametrize("firmware", ["3.6", "4.4"])

@@ -21,21 +21,11 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.raritan_pdu.const import DOMAIN, SCAN_INTERVAL
+from custom_components.raritan_pdu.const import DOMAIN
 from tests.emulator import PduEmulator
 
-
-async def async_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """One poll interval later, with the poll (a background task) finished."""
-    freezer.tick(SCAN_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-def registered(hass: HomeAssistant, platform: str, unique_id: str) -> str:
-    found = er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id)
-    assert found is not None, f"no {platform} {unique_id}"
-    return found
+from .conftest import async_poll
+from .conftest import entity_id as registered
 
 
 async def press(hass: HomeAssistant, entity_id: str) -> None:
@@ -103,3 +93,16 @@ async def test_identify(
     for link_id in (2, 3):
         uid = f"{emulator.unit(link_id).serial}_unit_identify"
         assert registry.async_get_entity_id("button", DOMAIN, uid) is None
+
+
+async def test_identify_failure(
+    hass: HomeAssistant, emulator: PduEmulator, init_integration: MockConfigEntry
+) -> None:
+    """A failing identify names the unit in its translated error."""
+    button = registered(hass, "button", f"{emulator.unit(0).serial}_unit_identify")
+    emulator.faults.fail_call(method="identify", statcode=500)
+    with pytest.raises(HomeAssistantError) as err:
+        await press(hass, button)
+    assert err.value.translation_key == "command_error"
+    assert str(err.value).startswith(f"The command for {emulator.unit(0).model} failed")
+    assert emulator.unit(0).identify_count == 0

@@ -1,97 +1,86 @@
-"""Devices, unique ids, names and topology changes (link units, renames, reboots)."""
+"""Entities of a topology: unique ids, entity ids, names and topology changes."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import ATTR_FRIENDLY_NAME, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
+from homeassistant.util import slugify
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.raritan_pdu.const import (
-    DOMAIN,
-    SCAN_INTERVAL,
-    TOPOLOGY_REFRESH_INTERVAL,
-)
-from custom_components.raritan_pdu.entity import (
-    async_update_child_devices,
-    device_info_for,
-    is_phase,
-    line_key,
-    line_label,
-    unit_device_info,
-)
-from custom_components.raritan_pdu.xerus.const import PowerLine
-from custom_components.raritan_pdu.xerus.models import PoleInfo
+from custom_components.raritan_pdu.const import DOMAIN
 from tests.emulator import PduEmulator
 
-# Tests that poll take ``freezer`` as their FIRST fixture, so time is frozen before setup.
+from .conftest import (
+    async_poll,
+    async_topology_refresh,
+    entity_id,
+    get_device,
+    make_config_entry,
+    setup_integration,
+)
 
-
-async def async_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """One poll interval later, with the poll (a background task) finished."""
-    freezer.tick(SCAN_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-async def async_topology_refresh(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """Let the slow topology cadence elapse; the next poll rediscovers the PDU."""
-    freezer.tick(TOPOLOGY_REFRESH_INTERVAL)
-    await async_poll(hass, freezer)
-    # Entities that were added register their resource ids: one debounced refresh reads them.
-    freezer.tick(2)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-def device(hass: HomeAssistant, identifier: tuple[str, str]) -> dr.DeviceEntry | None:
-    """The device with this identifier (looked up without the deprecated lookup helper)."""
-    registry = dr.async_get(hass)
-    for entry in hass.config_entries.async_entries(DOMAIN):
-        for found in dr.async_entries_for_config_entry(registry, entry.entry_id):
-            if identifier in found.identifiers:
-                return found
-    return None
-
-
-def entity_id(hass: HomeAssistant, platform: str, unique_id: str) -> str | None:
-    return er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id)
+#: (platform, unique id, entity id) of a primary unit (``{p}``, device ``{pu}``) with a link unit
+#: (``{l}``, ``{lu}``) and external sensors (``{temp}`` the serial of the temperature package,
+#: ``{door}``, ``{dry}``, ``{lock}``; ``{…_dev}`` their device name as in entity ids). Unique ids
+#: and entity ids are what automations, dashboards and the statistics refer to: they never change.
+PINNED = (
+    ("switch", "{p}_outlet_3_switch", "switch.outlet_3"),
+    ("switch", "{l}_outlet_1_switch", "switch.outlet_1_2"),
+    ("button", "{p}_outlet_1_cycle", "button.outlet_1_power_cycle"),
+    ("button", "{l}_outlet_2_cycle", "button.outlet_2_power_cycle_2"),
+    ("button", "{p}_unit_identify", "button.{pu}_identify"),
+    ("sensor", "{p}_outlet_2_active_energy", "sensor.outlet_2_energy"),
+    ("sensor", "{p}_outlet_1_voltage", "sensor.outlet_1_voltage"),
+    ("sensor", "{l}_outlet_1_active_power", "sensor.outlet_1_power_2"),
+    ("sensor", "{p}_unit_active_energy", "sensor.{pu}_total_energy"),
+    ("sensor", "{l}_unit_active_power", "sensor.{lu}_total_power"),
+    ("sensor", "{p}_inlet_1_current", "sensor.{pu}_inlet_current"),
+    ("sensor", "{l}_inlet_1_active_power", "sensor.{lu}_inlet_power"),
+    ("sensor", "{p}_inlet_1_pole_l1_voltage_ln", "sensor.{pu}_l1_voltage_line_to_neutral"),
+    ("sensor", "{p}_inlet_1_pole_neutral_current", "sensor.{pu}_n_current"),
+    ("sensor", "{p}_ocp_1_active_energy", "sensor.{pu}_breaker_c1_energy"),
+    ("binary_sensor", "{p}_ocp_2_tripped", "binary_sensor.{pu}_breaker_c2_tripped"),
+    ("binary_sensor", "{l}_unit_power_supply_1_status", "binary_sensor.{lu}_power_supply_1"),
+    ("sensor", "{p}_ext_{temp}:8:0_temperature", "sensor.{temp_dev}_front_top"),
+    ("sensor", "{p}_ext_{temp}:9:0_humidity", "sensor.{temp_dev}_humidity"),
+    ("binary_sensor", "{p}_ext_{door}:42:0_door_state", "binary_sensor.{door_dev}_door"),
+    ("switch", "{p}_ext_{dry}:39:1_dry_contact", "switch.{dry_dev}_dry_contact"),
+    ("lock", "{p}_ext_{lock}:43:1_door_lock_state", "lock.{lock_dev}_door_lock"),
+)
 
 
 @pytest.mark.parametrize("firmware", ["3.6", "4.4"])
-async def test_devices(
-    hass: HomeAssistant, emulator: PduEmulator, init_integration: MockConfigEntry
+async def test_unique_ids_and_entity_ids_are_pinned(
+    hass: HomeAssistant, emulator_factory: Any, firmware: str
 ) -> None:
-    """A device per unit, per outlet (via its unit) and per external sensor package."""
-    for pdu_id in (0, 2, 3):
-        unit = emulator.unit(pdu_id)
-        unit_device = device(hass, (DOMAIN, unit.serial))
-        assert unit_device is not None
-        assert unit_device.serial_number == unit.serial
-        assert unit_device.model == unit.model
-        assert unit_device.sw_version
-        assert (dr.CONNECTION_NETWORK_MAC, unit.mac) in unit_device.connections
-        outlet_device = device(hass, (DOMAIN, f"{unit.serial}_outlet_3"))
-        assert outlet_device is not None
-        assert outlet_device.name == "Outlet 3"
-        assert outlet_device.via_device_id == unit_device.id
-        assert outlet_device.model == unit.outlet(2).receptacle
-        package = unit.peripheral(0).serial
-        ext_device = device(hass, (DOMAIN, f"{unit.serial}_ext_{package}"))
-        assert ext_device is not None
-        assert ext_device.via_device_id == unit_device.id
-        assert ext_device.serial_number == package
-    primary = device(hass, (DOMAIN, emulator.unit(0).serial))
-    link = device(hass, (DOMAIN, emulator.unit(2).serial))
-    assert link.via_device_id == primary.id
+    """Refactoring must not rename a single entity: a representative set, pinned."""
+    emu = await emulator_factory(
+        firmware=firmware, outlets=4, link_units=1, peripherals=11, inlet_phases=3
+    )
+    entry = make_config_entry(emu)
+    await setup_integration(hass, entry)
+    primary, link = emu.unit(0), emu.unit(2)
+    values = {
+        "p": primary.serial,
+        "pu": slugify(f"{primary.model} {primary.serial}"),
+        "l": link.serial,
+        "lu": slugify(f"{link.model} {link.serial}"),
+    }
+    for name, index in (("temp", 0), ("door", 4), ("dry", 7), ("lock", 8)):
+        peripheral = primary.peripheral(index)
+        values[name] = peripheral.serial
+        values[f"{name}_dev"] = slugify(f"{peripheral.entry.package_class} {peripheral.serial}")
+    registry = er.async_get(hass)
+    found = {
+        uid.format(**values): registry.async_get_entity_id(platform, DOMAIN, uid.format(**values))
+        for platform, uid, _ in PINNED
+    }
+    assert found == {uid.format(**values): eid.format(**values) for _, uid, eid in PINNED}
 
 
 async def test_unique_ids_and_names(
@@ -107,28 +96,11 @@ async def test_unique_ids_and_names(
     }
     for (platform, unique_id), name in expected.items():
         found = entity_id(hass, platform, unique_id)
-        assert found is not None, unique_id
         assert hass.states.get(found).attributes[ATTR_FRIENDLY_NAME] == name
-    unit_name = device(hass, (DOMAIN, serial)).name
+    unit_name = get_device(hass, serial).name
     found = entity_id(hass, "sensor", f"{serial}_unit_active_energy")
     assert hass.states.get(found).attributes[ATTR_FRIENDLY_NAME] == f"{unit_name} Total energy"
     assert entity_id(hass, "binary_sensor", f"{serial}_ocp_1_tripped")
-
-
-async def test_outlet_renamed_on_the_pdu(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    emulator: PduEmulator,
-    init_integration: MockConfigEntry,
-) -> None:
-    """A name given on the PDU renames the outlet device (and its entities' names)."""
-    serial = emulator.unit(0).serial
-    emulator.faults.rename_outlet(2, "NAS")
-    await async_topology_refresh(hass, freezer)
-    outlet_device = device(hass, (DOMAIN, f"{serial}_outlet_3"))
-    assert outlet_device.name == "NAS"
-    power = entity_id(hass, "sensor", f"{serial}_outlet_3_active_power")
-    assert hass.states.get(power).attributes[ATTR_FRIENDLY_NAME] == "NAS Power"
 
 
 async def test_new_link_unit_gets_entities(
@@ -142,11 +114,10 @@ async def test_new_link_unit_gets_entities(
     count = len(er.async_entries_for_config_entry(registry, init_integration.entry_id))
     link_id = emulator.faults.add_link_unit(outlets=4, peripherals=0)
     new_serial = emulator.unit(link_id).serial
-    assert entity_id(hass, "switch", f"{new_serial}_outlet_1_switch") is None
+    assert not registry.async_get_entity_id("switch", DOMAIN, f"{new_serial}_outlet_1_switch")
 
     await async_topology_refresh(hass, freezer)
     switch = entity_id(hass, "switch", f"{new_serial}_outlet_1_switch")
-    assert switch is not None
     assert hass.states.get(switch).state == STATE_ON
     power = entity_id(hass, "sensor", f"{new_serial}_outlet_1_current")
     assert hass.states.get(power).state not in ("unknown", STATE_UNAVAILABLE)
@@ -192,55 +163,15 @@ async def test_removed_link_unit(
     emulator: PduEmulator,
     init_integration: MockConfigEntry,
 ) -> None:
-    """A link unit released from the link stops being polled; the rest keeps working."""
+    """A link unit released from the link is removed with its entities; the rest keeps working."""
     gone = emulator.unit(3).serial
     switch = entity_id(hass, "switch", f"{gone}_outlet_1_switch")
     emulator.faults.remove_link_unit(3)
     await async_topology_refresh(hass, freezer)
-    state = hass.states.get(switch)
-    assert state is None or state.state == STATE_UNAVAILABLE
+    assert hass.states.get(switch) is None
+    assert er.async_get(hass).async_get(switch) is None
     primary = entity_id(hass, "switch", f"{emulator.unit(0).serial}_outlet_1_switch")
     assert hass.states.get(primary).state == STATE_ON
-
-
-async def test_multi_inlet_units_get_inlet_devices(
-    hass: HomeAssistant, emulator: PduEmulator, init_integration: MockConfigEntry
-) -> None:
-    """With several inlets, inlet (and pole) entities move to a device per inlet."""
-    topology = init_integration.runtime_data.topology
-    unit = topology.primary
-    inlet = unit.inlets[0]
-    poles = [
-        PoleInfo(0, "", PowerLine.L1, 1, {}),
-        PoleInfo(1, "", PowerLine.L2, 2, {}),
-        PoleInfo(2, "", PowerLine.NEUTRAL, 3, {}),
-    ]
-    second = replace(inlet, index=1, label="I2", name="", poles=poles)
-    two_inlets = replace(unit, inlets=[inlet, second])
-
-    info = device_info_for(two_inlets, second)
-    assert info["identifiers"] == {(DOMAIN, f"{emulator.unit(0).serial}_inlet_2")}
-    assert info["name"] == "Inlet I2"
-    assert info["via_device"] == (DOMAIN, emulator.unit(0).serial)
-    assert device_info_for(two_inlets, poles[1]) == info
-    # Single-inlet units keep the inlet on the unit device.
-    assert device_info_for(unit, inlet) == unit_device_info(unit)
-
-    assert [line_key(p) for p in poles] == ["l1", "l2", "neutral"]
-    assert [line_label(p) for p in poles] == ["L1", "L2", "N"]
-    assert [is_phase(p) for p in poles] == [True, True, False]
-    odd = PoleInfo(4, "", 9, None, {})
-    assert (line_key(odd), line_label(odd)) == ("line9", "LINE9")
-    unknown = PoleInfo(5, "X", None, None, {})
-    assert (line_key(unknown), line_label(unknown)) == ("pole6", "X")
-
-    # Inlet devices are renamed like outlet devices after a topology refresh.
-    devices = dr.async_get(hass)
-    devices.async_get_or_create(
-        config_entry_id=init_integration.entry_id, name="old", identifiers=info["identifiers"]
-    )
-    async_update_child_devices(hass, init_integration, replace(topology, primary=two_inlets))
-    assert device(hass, next(iter(info["identifiers"]))).name == "Inlet I2"
 
 
 async def test_pdu_unreachable_makes_everything_unavailable(

@@ -11,12 +11,10 @@ from homeassistant.const import CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
-from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.raritan_pdu.const import DOMAIN
 from tests.emulator import PduEmulator
@@ -80,40 +78,6 @@ async def test_setup_not_ready_until_reachable(
     assert entry.state is ConfigEntryState.LOADED
 
 
-async def test_remove_stale_device(
-    hass: HomeAssistant,
-    hass_ws_client: WebSocketGenerator,
-    emulator: PduEmulator,
-    init_integration: MockConfigEntry,
-) -> None:
-    """Devices still on the PDU cannot be removed by hand; leftovers can."""
-    assert await async_setup_component(hass, "config", {})
-    device_registry = dr.async_get(hass)
-    current = get_device(hass, emulator.unit(2).serial)
-    assert current is not None
-    stale = device_registry.async_get_or_create(
-        config_entry_id=init_integration.entry_id,
-        identifiers={(DOMAIN, "PKL0000009")},
-        name="Released link unit",
-    )
-    client = await hass_ws_client(hass)
-
-    async def remove(device_id: str) -> bool:
-        await client.send_json_auto_id(
-            {
-                "type": "config/device_registry/remove_config_entry",
-                "config_entry_id": init_integration.entry_id,
-                "device_id": device_id,
-            }
-        )
-        response = await client.receive_json()
-        return bool(response["success"])
-
-    assert not await remove(current.id)
-    assert await remove(stale.id)
-    assert device_registry.async_get(stale.id) is None
-
-
 async def test_late_registration_is_polled_soon(
     freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,
@@ -143,29 +107,6 @@ async def test_late_registration_is_polled_soon(
     )
     remove()
     assert rid not in coordinator.registered_rids or not unregistered
-
-
-async def test_remove_device_of_entry_not_loaded(
-    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, emulator: PduEmulator
-) -> None:
-    """Without a loaded entry the topology is unknown: the user may remove any device."""
-    assert await async_setup_component(hass, "config", {})
-    entry = make_config_entry(emulator, entry_data(emulator, **{CONF_PASSWORD: "wrong"}))
-    await setup_integration(hass, entry)
-    assert entry.state is ConfigEntryState.SETUP_ERROR
-    device = dr.async_get(hass).async_get_or_create(
-        config_entry_id=entry.entry_id, identifiers={(DOMAIN, emulator.unit(0).serial)}
-    )
-    client = await hass_ws_client(hass)
-    await client.send_json_auto_id(
-        {
-            "type": "config/device_registry/remove_config_entry",
-            "config_entry_id": entry.entry_id,
-            "device_id": device.id,
-        }
-    )
-    response = await client.receive_json()
-    assert response["success"]
 
 
 @pytest.mark.parametrize("emulator_config", [{"tls": True}])

@@ -11,7 +11,6 @@ from homeassistant.const import (
     ATTR_FRIENDLY_NAME,
     SERVICE_LOCK,
     SERVICE_UNLOCK,
-    STATE_UNAVAILABLE,
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -20,7 +19,19 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from tests.emulator import PduEmulator
 
-from .test_entities_topology import async_topology_refresh
+from .conftest import async_topology_refresh, ext_entity_id
+
+DOOR_LOCK = 43
+
+
+def door_lock(hass: HomeAssistant, emu: PduEmulator, entry: MockConfigEntry) -> str:
+    """Entity id of the door lock actuator (catalogue index 8)."""
+    serial = emu.unit(0).peripheral(8).serial
+    return ext_entity_id(hass, entry, LOCK_DOMAIN, serial, DOOR_LOCK, actuator=True)
+
+
+async def lock_service(hass: HomeAssistant, service: str, target: str) -> None:
+    await hass.services.async_call(LOCK_DOMAIN, service, {ATTR_ENTITY_ID: target}, blocking=True)
 
 
 @pytest.mark.parametrize("firmware", ["3.6", "4.4"])
@@ -30,26 +41,18 @@ async def test_door_lock(
 ) -> None:
     """CLOSED (1) is locked; unlocking opens it (0); each command is one request."""
     actuator = emulator.unit(0).peripheral(8)
-    lock_id = next(
-        e.entity_id
-        for e in er.async_entries_for_config_entry(er.async_get(hass), init_integration.entry_id)
-        if e.domain == "lock" and f"_ext_{actuator.serial}:43:1" in e.unique_id
-    )
+    lock_id = door_lock(hass, emulator, init_integration)
     state = hass.states.get(lock_id)
     assert state.state == LockState.LOCKED
     assert state.attributes[ATTR_FRIENDLY_NAME].endswith(" Door lock")
 
     emulator.reset_stats()
-    await hass.services.async_call(
-        LOCK_DOMAIN, SERVICE_UNLOCK, {ATTR_ENTITY_ID: lock_id}, blocking=True
-    )
+    await lock_service(hass, SERVICE_UNLOCK, lock_id)
     assert actuator.value == 0
     assert hass.states.get(lock_id).state == LockState.UNLOCKED
     assert emulator.stats()["http_requests"] == 1
 
-    await hass.services.async_call(
-        LOCK_DOMAIN, SERVICE_LOCK, {ATTR_ENTITY_ID: lock_id}, blocking=True
-    )
+    await lock_service(hass, SERVICE_LOCK, lock_id)
     assert actuator.value == 1
     assert hass.states.get(lock_id).state == LockState.LOCKED
 
@@ -60,16 +63,10 @@ async def test_door_lock_not_available(
 ) -> None:
     """A lock that does not answer (return code 2) raises a translated error."""
     actuator = emulator.unit(0).peripheral(8)
-    lock_id = next(
-        e.entity_id
-        for e in er.async_entries_for_config_entry(er.async_get(hass), init_integration.entry_id)
-        if e.domain == "lock" and f"_ext_{actuator.serial}:43:1" in e.unique_id
-    )
+    lock_id = door_lock(hass, emulator, init_integration)
     emulator.faults.disconnect_peripheral(8)
     with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            LOCK_DOMAIN, SERVICE_UNLOCK, {ATTR_ENTITY_ID: lock_id}, blocking=True
-        )
+        await lock_service(hass, SERVICE_UNLOCK, lock_id)
     assert err.value.translation_key == "actuator_failed"
     assert str(err.value) == "The PDU could not switch Door Lock State (return code 2)"
     assert actuator.value == 1
@@ -82,23 +79,15 @@ async def test_unplugged_lock(
     emulator: PduEmulator,
     init_integration: MockConfigEntry,
 ) -> None:
-    """A lock unplugged from the PDU becomes unavailable and comes back when plugged in."""
+    """A lock unplugged from the PDU is removed with its package; plugged in, it is back."""
     actuator = emulator.unit(0).peripheral(8)
-    lock_id = next(
-        e.entity_id
-        for e in er.async_entries_for_config_entry(er.async_get(hass), init_integration.entry_id)
-        if e.domain == "lock" and f"_ext_{actuator.serial}:43:1" in e.unique_id
-    )
-    slot = emulator.unit(0).slot(8)
-    slot.peripheral = None
+    lock_id = door_lock(hass, emulator, init_integration)
+    emulator.faults.unplug_peripheral(8)
     await async_topology_refresh(hass, freezer)
-    assert hass.states.get(lock_id).state == STATE_UNAVAILABLE
-    # Home Assistant does not call services of unavailable entities; the entity refuses too.
-    entity = hass.data["entity_components"][LOCK_DOMAIN].get_entity(lock_id)
-    with pytest.raises(HomeAssistantError) as err:
-        await entity.async_unlock()
-    assert err.value.translation_key == "object_unavailable"
+    assert hass.states.get(lock_id) is None
+    assert er.async_get(hass).async_get(lock_id) is None
 
-    slot.peripheral = actuator
+    emulator.unit(0).slot(8).peripheral = actuator
     await async_topology_refresh(hass, freezer)
+    assert door_lock(hass, emulator, init_integration) == lock_id
     assert hass.states.get(lock_id).state == LockState.LOCKED

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.sensor import (
@@ -26,36 +28,19 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.raritan_pdu.const import DOMAIN, SCAN_INTERVAL
+from custom_components.raritan_pdu.const import DOMAIN
+from custom_components.raritan_pdu.sensor import describe_peripheral
 from tests.emulator import PduEmulator
 
-from .conftest import setup_integration
-
-# Tests that poll take ``freezer`` as their FIRST fixture, so time (and with it the emulator's
-# readings) is frozen before setup.
-
-
-async def async_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """One poll interval later, with the poll (a background task) finished."""
-    freezer.tick(SCAN_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+from .conftest import async_poll, entity_id, ext_entity_id, setup_integration
 
 
 def sensor_id(hass: HomeAssistant, unique_id: str) -> str:
-    """Entity id of the sensor with this unique id (asserts that it is registered)."""
-    found = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, unique_id)
-    assert found is not None, f"no sensor {unique_id}"
-    return found
+    return entity_id(hass, "sensor", unique_id)
 
 
 def ext_sensor_id(hass: HomeAssistant, entry: MockConfigEntry, serial: str, type_: int) -> str:
-    """Entity id of the external sensor of this package serial and sensor type."""
-    return next(
-        e.entity_id
-        for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-        if e.domain == "sensor" and f"_ext_{serial}:{type_}:0_" in e.unique_id
-    )
+    return ext_entity_id(hass, entry, "sensor", serial, type_)
 
 
 @pytest.mark.parametrize("firmware", ["3.6", "4.4"])
@@ -214,6 +199,19 @@ async def test_peripheral_sensors(
     emulator.faults.disconnect_peripheral(0, connected=True)
     await async_poll(hass, freezer)
     assert float(hass.states.get(temp_id).state) == pytest.approx(temp.sensor.value())
+
+
+@pytest.mark.parametrize("emulator_config", [{"peripherals": 3, "link_units": 0}])
+async def test_external_sensor_of_an_unknown_type(
+    hass: HomeAssistant, emulator: PduEmulator, init_integration: MockConfigEntry
+) -> None:
+    """A sensor type newer than this integration is a "Sensor", keyed by its type number."""
+    topology = init_integration.runtime_data.topology
+    info = topology.primary.peripherals[0]
+    unknown = replace(info, type_spec=replace(info.type_spec, type=99))
+    description = describe_peripheral(unknown)
+    assert (description.key, description.translation_key) == ("type_99", "ext_sensor")
+    assert describe_peripheral(info).key == "temperature"
 
 
 @pytest.mark.parametrize("emulator_config", [{"peripherals": 3, "link_units": 0}])

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.components.switch import SwitchDeviceClass
+from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import (
     ATTR_DEVICE_CLASS,
     ATTR_ENTITY_ID,
@@ -23,32 +25,18 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.raritan_pdu.const import (
-    DOMAIN,
-    SCAN_INTERVAL,
-    TOPOLOGY_REFRESH_INTERVAL,
-    TOPOLOGY_RETRY_INTERVAL,
-)
+from custom_components.raritan_pdu.const import DOMAIN, TOPOLOGY_RETRY_INTERVAL
 from tests.emulator import PduEmulator
 
-from .conftest import entry_data, make_config_entry, setup_integration
-
-# Tests that poll take ``freezer`` as their FIRST fixture, so time is frozen before setup: a
-# later jump of the monotonic clock would look like an expired session and topology.
-
-
-async def async_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """One poll interval later, with the poll (a background task) finished."""
-    freezer.tick(SCAN_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-def entity_id(hass: HomeAssistant, platform: str, unique_id: str) -> str:
-    """Entity id of the entity with this unique id (asserts that it exists)."""
-    found = er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id)
-    assert found is not None, f"no {platform} with unique id {unique_id}"
-    return found
+from .conftest import (
+    async_poll,
+    async_topology_refresh,
+    entity_id,
+    entry_data,
+    ext_entity_id,
+    make_config_entry,
+    setup_integration,
+)
 
 
 def outlet_switch(hass: HomeAssistant, emu: PduEmulator, number: int, unit: int = 0) -> str:
@@ -157,6 +145,58 @@ async def test_device_error_codes(
     assert hass.states.get(target).state == STATE_ON
 
 
+async def test_rejected_credentials_during_a_command_start_reauth(
+    hass: HomeAssistant, emulator: PduEmulator, init_integration: MockConfigEntry
+) -> None:
+    """The password changed on the PDU: switching fails with a translated error, and Home
+    Assistant asks for the new credentials at once (not only after the next poll)."""
+    target = outlet_switch(hass, emulator, 1)
+    emulator.faults.change_password("changed")
+    emulator.faults.expire_sessions()
+    with pytest.raises(HomeAssistantError) as err:
+        await switch(hass, SERVICE_TURN_OFF, target)
+    assert err.value.translation_key == "authentication_failed"
+    assert str(err.value) == "The PDU rejected the credentials while controlling Outlet 1"
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert emulator.unit(0).outlet(0).power_state == 1
+
+
+async def test_confirming_read_replaces_the_readings(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: PduEmulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A command's confirming read is published as new readings: the previous ones (listeners
+    may still hold them) stay as they were, and the next poll comes when it was due."""
+    coordinator = init_integration.runtime_data
+    rid = coordinator.topology.primary.outlets[2].rid
+    target = outlet_switch(hass, emulator, 3)
+    freezer.tick(timedelta(seconds=20))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    before = coordinator.data
+    outlets_before = dict(before.outlets)
+    emulator.reset_stats()
+
+    await switch(hass, SERVICE_TURN_OFF, target)
+    assert hass.states.get(target).state == STATE_OFF
+    assert coordinator.data is not before
+    assert before.outlets == outlets_before
+    assert before.outlets[rid].is_on
+    assert not coordinator.data.outlets[rid].is_on
+    assert emulator.stats()["http_requests"] == 1
+
+    # The poll due 30 s after the last one is not pushed back by the command.
+    freezer.tick(timedelta(seconds=11))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert emulator.stats()["http_requests"] == 2
+    assert hass.states.get(target).state == STATE_OFF
+
+
 @pytest.mark.parametrize("emulator_config", [{"readonly_users": {"viewer": "view-only"}}])
 async def test_missing_privilege(hass: HomeAssistant, emulator: PduEmulator) -> None:
     """A user without the "Switch Outlet" privilege gets a translated error."""
@@ -242,18 +282,22 @@ async def test_link_unit_failure_only_affects_its_entities(
     assert hass.states.get(link2).state == STATE_ON
 
 
+DRY_CONTACT = 39
+
+
+def dry_contact(hass: HomeAssistant, emu: PduEmulator, entry: MockConfigEntry) -> str:
+    """Entity id of the dry contact actuator (catalogue index 7)."""
+    serial = emu.unit(0).peripheral(7).serial
+    return ext_entity_id(hass, entry, SWITCH_DOMAIN, serial, DRY_CONTACT, actuator=True)
+
+
 @pytest.mark.parametrize("emulator_config", [{"peripherals": 11, "link_units": 0}])
 async def test_dry_contact_actuator(
     hass: HomeAssistant, emulator: PduEmulator, init_integration: MockConfigEntry
 ) -> None:
     """A dry contact actuator is a switch; commands use the confirming read."""
     peripheral = emulator.unit(0).peripheral(7)
-    registry = er.async_get(hass)
-    target = next(
-        e.entity_id
-        for e in er.async_entries_for_config_entry(registry, init_integration.entry_id)
-        if e.domain == "switch" and f"_ext_{peripheral.serial}:39:1" in e.unique_id
-    )
+    target = dry_contact(hass, emulator, init_integration)
     assert hass.states.get(target).state == STATE_OFF
     emulator.reset_stats()
     await switch(hass, SERVICE_TURN_ON, target)
@@ -271,11 +315,7 @@ async def test_dry_contact_command_failure(
 ) -> None:
     """A failing actuator command (HTTP error of the sub-request) is a translated error."""
     peripheral = emulator.unit(0).peripheral(7)
-    target = next(
-        e.entity_id
-        for e in er.async_entries_for_config_entry(er.async_get(hass), init_integration.entry_id)
-        if e.domain == "switch" and f"_ext_{peripheral.serial}:39:1" in e.unique_id
-    )
+    target = dry_contact(hass, emulator, init_integration)
     emulator.faults.fail_call(method="setState", statcode=500)
     with pytest.raises(HomeAssistantError) as err:
         await switch(hass, SERVICE_TURN_ON, target)
@@ -284,26 +324,24 @@ async def test_dry_contact_command_failure(
 
 
 @pytest.mark.parametrize("emulator_config", [{"peripherals": 11, "link_units": 0}])
-async def test_named_and_unplugged_dry_contact(
+async def test_named_and_unassigned_dry_contact(
     freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,
     emulator: PduEmulator,
     mock_config_entry: MockConfigEntry,
 ) -> None:
-    """The slot name names the switch; unplugged, it is unavailable and refuses commands."""
+    """The slot name names the switch; a channel unassigned from a package that stays is
+    unavailable and refuses commands (a whole package unplugged is removed: test_devices)."""
     peripheral = emulator.unit(0).peripheral(7)
     peripheral.slot_name = "Beacon"
+    # A package with sensors and a dry contact (like Raritan's DX2-DH2C2).
+    peripheral.serial = emulator.unit(0).peripheral(0).serial
     await setup_integration(hass, mock_config_entry)
-    target = next(
-        e.entity_id
-        for e in er.async_entries_for_config_entry(er.async_get(hass), mock_config_entry.entry_id)
-        if e.domain == "switch" and f"_ext_{peripheral.serial}:39:1" in e.unique_id
-    )
+    target = dry_contact(hass, emulator, mock_config_entry)
     assert hass.states.get(target).attributes[ATTR_FRIENDLY_NAME].endswith(" Beacon")
 
     emulator.unit(0).slot(7).peripheral = None
-    freezer.tick(TOPOLOGY_REFRESH_INTERVAL)
-    await async_poll(hass, freezer)
+    await async_topology_refresh(hass, freezer)
     assert hass.states.get(target).state == STATE_UNAVAILABLE
     entity = hass.data["entity_components"][SWITCH_DOMAIN].get_entity(target)
     assert entity.is_on is None
