@@ -1154,7 +1154,7 @@ async def test_quality_scale_claims_hold(
     if rules["runtime-data"] == "done":
         assert isinstance(entry.runtime_data, RaritanCoordinator)
     if rules["inject-websession"] == "done":
-        session = entry.runtime_data.client._session
+        session = entry.runtime_data.client.session
         assert session is async_get_clientsession(hass, verify_ssl=False)
     if rules["diagnostics"] == "done":
         diagnostics = await async_get_config_entry_diagnostics(hass, entry)

@@ -110,6 +110,11 @@ class XerusClient:
         return self._transport.use_session_token
 
     @property
+    def session(self) -> aiohttp.ClientSession | None:
+        """The aiohttp session in use: the injected one, or the client's own once created."""
+        return self._transport.session
+
+    @property
     def base_url(self) -> str:
         """Scheme, host and port used for the next request (changes after a redirect)."""
         return self._transport.base_url

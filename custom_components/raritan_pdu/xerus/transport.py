@@ -219,6 +219,11 @@ class Transport:
         path = rid if rid.startswith("/") else "/" + rid
         return self.base_url + quote(path, safe="/:")
 
+    @property
+    def session(self) -> aiohttp.ClientSession | None:
+        """The aiohttp session requests go through (the injected one, or the client's own)."""
+        return self._session
+
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             if not self._owns_session and self._session is not None:
