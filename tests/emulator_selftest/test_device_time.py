@@ -41,11 +41,20 @@ def test_presets_and_overrides() -> None:
         EmulatorConfig(clock="sundial")
 
 
-async def test_device_time_per_request_kind(emulator_factory, raw_client: RawFactory):
+@pytest.mark.parametrize("time_scale", [0.0, 0.001])
+async def test_device_time_per_request_kind(
+    emulator_factory, raw_client: RawFactory, time_scale: float
+):
     """px3: 40 ms per HTTP request, 8 ms per call; calls routed to a link unit (here 12 ms) by
-    any RID form; the manual clock moves by exactly the device time."""
+    any RID form; the manual clock moves by exactly the device time (also when it also sleeps a
+    scaled share of it for real)."""
     emu = await emulator_factory(
-        outlets=2, link_units=1, device_speed="px3", link_call_ms=12, clock="manual"
+        outlets=2,
+        link_units=1,
+        device_speed="px3",
+        link_call_ms=12,
+        clock="manual",
+        time_scale=time_scale,
     )
     raw = await raw_client(emu)
     clock = emu.clock
