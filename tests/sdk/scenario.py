@@ -192,12 +192,16 @@ def wire(accept_gzip: bool) -> Iterator[dict[str, int]]:
         http.client.HTTPResponse.read = read  # type: ignore[method-assign]
 
 
-def run(url: str, user: str, password: str, accept_gzip: bool = False) -> dict[str, Any]:
-    """:func:`scenario` with strict numbers, counting the wire (``out["wire"]``)."""
+def checked(body: Any, url: str, user: str, password: str, accept_gzip: bool) -> dict[str, Any]:
+    """``body(url, user, password)`` with strict numbers, counting the wire (``["wire"]``)."""
     with strict_numbers(), wire(accept_gzip) as counts:
-        out = scenario(url, user, password)
+        out: dict[str, Any] = body(url, user, password)
     out["wire"] = counts
     return out
+
+
+def run(url: str, user: str, password: str, accept_gzip: bool = False) -> dict[str, Any]:
+    return checked(scenario, url, user, password, accept_gzip)
 
 
 def scenario(url: str, user: str, password: str) -> dict[str, Any]:
@@ -472,11 +476,7 @@ NOT_READ_ONLY = {"getImageInfo", "getImageStatus", "getCurrentSession"}
 
 
 def sweep(url: str, user: str, password: str, accept_gzip: bool = False) -> dict[str, Any]:
-    """:func:`sweep_getters` with strict numbers, counting the wire (``result["wire"]``)."""
-    with strict_numbers(), wire(accept_gzip) as counts:
-        result = sweep_getters(url, user, password)
-    result["wire"] = counts
-    return result
+    return checked(sweep_getters, url, user, password, accept_gzip)
 
 
 def sweep_getters(url: str, user: str, password: str) -> dict[str, Any]:
