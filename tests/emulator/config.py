@@ -123,6 +123,8 @@ class EmulatorConfig:
             raise ValueError(f"device_speed must be one of {sorted(DEVICE_SPEEDS)}")
         if self.clock not in CLOCKS:
             raise ValueError(f"clock must be one of {CLOCKS}")
+        if self.time_scale < 0:
+            raise ValueError("time_scale must be >= 0")
         self.non_switchable_outlets = tuple(self.non_switchable_outlets)
 
     def device_time(self) -> DeviceTime:
