@@ -114,12 +114,13 @@ class ManualClock(Clock):
     still runs on the real clock.
 
     Time is kept in integer nanoseconds, so ``advance(0.1)`` three times lands exactly where a
-    timer set for 0.3 s is due.
+    timer set for 0.3 s is due. Unix time starts at the host's current whole second (or ``epoch``).
     """
 
     def __init__(self, *, epoch: float | None = None, time_scale: float = 0.0) -> None:
         self._now_ns = 0
-        self._epoch = time.time() if epoch is None else float(epoch)
+        # a whole second: sub-second advances never move reading timestamps, run after run
+        self._epoch = float(int(time.time()) if epoch is None else epoch)
         self.time_scale = time_scale
         self._timers: list[_ManualTimer] = []
         self._seq = itertools.count()

@@ -116,6 +116,7 @@ async def test_advance_fires_due_timers_in_order_at_their_instants(emulator_fact
     emu = await emulator_factory(outlets=3, clock="manual")
     raw = await raw_client(emu)
     start = int(emu.clock.time())
+    assert emu.clock.time() == start  # a whole second: timestamps move only with whole seconds
     for outlet, delay in ((0, 7), (1, 2), (2, 30)):
         settings = await raw.ret(f"/model/outlet/{outlet}", "getSettings")
         settings.update(usePduCycleDelay=False, cycleDelay=delay)
