@@ -26,16 +26,28 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--firmware", choices=("3.6", "4.4"), default="4.4")
     parser.add_argument("--polls", type=int, default=10)
     parser.add_argument(
-        "--per-call-ms", type=float, default=0.0, help="emulated device time per sub-request"
+        "--device-speed",
+        choices=("instant", "px3"),
+        default="instant",
+        help="device-time preset of the emulator: px3 = a real PX3 (40 ms per HTTP request, 8 ms "
+        "per sub-request, one request at a time); --per-call-ms / --latency-ms override it",
     )
     parser.add_argument(
-        "--latency-ms", type=float, default=0.0, help="emulated network latency per request"
+        "--per-call-ms", type=float, default=None, help="emulated device time per sub-request"
+    )
+    parser.add_argument(
+        "--latency-ms", type=float, default=None, help="emulated device time per HTTP request"
     )
     return parser.parse_args()
 
 
 def _delta(after: dict[str, object], before: dict[str, object], key: str) -> int:
     return int(after[key]) - int(before[key])  # type: ignore[call-overload]
+
+
+def _busy(after: dict[str, object], before: dict[str, object]) -> float:
+    """Seconds of device time the emulator charged in between."""
+    return float(after["device_busy_s"]) - float(before["device_busy_s"])  # type: ignore[arg-type]
 
 
 async def _run(args: argparse.Namespace) -> None:
@@ -45,6 +57,7 @@ async def _run(args: argparse.Namespace) -> None:
             link_units=args.link_units,
             peripherals=args.peripherals,
             firmware=args.firmware,
+            device_speed=args.device_speed,
             latency_ms=args.latency_ms,
             per_call_ms=args.per_call_ms,
         )
@@ -62,7 +75,8 @@ async def _run(args: argparse.Namespace) -> None:
             )
             print(
                 f"installation: 1 primary + {args.link_units} link units, {args.outlets} outlets "
-                f"each, {args.peripherals} peripherals, firmware {args.firmware}"
+                f"each, {args.peripherals} peripherals, firmware {args.firmware}, device speed "
+                f"{args.device_speed} ({emu.device_time})"
             )
 
             before = emu.stats()
@@ -77,12 +91,14 @@ async def _run(args: argparse.Namespace) -> None:
                 f"{_delta(after, before, 'http_requests')} HTTP requests, "
                 f"{_delta(after, before, 'bulk_subrequests')} sub-requests, "
                 f"{_delta(after, before, 'bytes_out') / 1e6:.2f} MB received; "
-                f"{len(topology.units)} units, {outlets} outlets, {sensors} sensors"
+                f"{len(topology.units)} units, {outlets} outlets, {sensors} sensors; "
+                f"device busy {_busy(after, before) * 1000:.0f} ms"
             )
 
             plan = ReadingPlan.for_topology(topology)
             walls: list[float] = []
             decodes: list[float] = []
+            busy: list[float] = []
             requests = subrequests = received = 0
             for _ in range(args.polls):
                 before = emu.stats()
@@ -94,6 +110,7 @@ async def _run(args: argparse.Namespace) -> None:
                 after = emu.stats()
                 walls.append(done - start)
                 decodes.append(done - fetched)
+                busy.append(_busy(after, before))
                 requests += _delta(after, before, "http_requests")
                 subrequests += _delta(after, before, "bulk_subrequests")
                 received += _delta(after, before, "bytes_out")
@@ -101,6 +118,7 @@ async def _run(args: argparse.Namespace) -> None:
                 f"poll ({len(plan)} reads, {args.polls} polls): "
                 f"median {statistics.median(walls) * 1000:.1f} ms wall, "
                 f"median {statistics.median(decodes) * 1000:.1f} ms client decode, "
+                f"median {statistics.median(busy) * 1000:.1f} ms device busy, "
                 f"{requests / args.polls:.1f} HTTP requests/poll, "
                 f"{subrequests / args.polls:.0f} sub-requests/poll, "
                 f"{received / args.polls / 1e6:.2f} MB/poll; "

@@ -116,13 +116,20 @@ class EmulatorSettings:
     peripherals: int = 3
     firmware: str = "4.4"
     tls: bool = True
-    latency_ms: float = 0
-    per_call_ms: float = 0
+    device_speed: str = "instant"
+    """Device-time preset of the emulator: "instant" or "px3" (a real PX3's speed)."""
+    latency_ms: float | None = None
+    per_call_ms: float | None = None
+    """None: the ``device_speed`` preset's."""
     cert_dir: Path | None = None
     """Keep the TLS certificate here across restarts (no "certificate changed" repair)."""
 
     def cli_args(self) -> list[str]:
         extra = ["--cert-dir", str(self.cert_dir)] if self.cert_dir else []
+        if self.latency_ms is not None:
+            extra += ["--latency-ms", str(self.latency_ms)]
+        if self.per_call_ms is not None:
+            extra += ["--per-call-ms", str(self.per_call_ms)]
         return [*extra,
             "--host", self.host,
             "--port", str(self.port),
@@ -133,8 +140,7 @@ class EmulatorSettings:
             "--peripherals", str(self.peripherals),
             "--firmware", self.firmware,
             "--tls" if self.tls else "--no-tls",
-            "--latency-ms", str(self.latency_ms),
-            "--per-call-ms", str(self.per_call_ms),
+            "--device-speed", self.device_speed,
         ]  # fmt: skip
 
 
@@ -503,8 +509,13 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--firmware", choices=("3.6", "4.4"), default="4.4")
     p.add_argument("--tls", action=argparse.BooleanOptionalAction, default=True,
                    help="HTTPS with a self-signed certificate (default) or plain HTTP")  # fmt: skip
-    p.add_argument("--latency-ms", type=float, default=0, help="added to every HTTP request")
-    p.add_argument("--per-call-ms", type=float, default=0, help="added per JSON-RPC call")
+    p.add_argument("--device-speed", choices=("instant", "px3"), default="instant",
+                   help="emulated device time: instant (default) or px3 (a real PX3: 40 ms per "
+                        "HTTP request, 8 ms per call, one request at a time)")  # fmt: skip
+    p.add_argument("--latency-ms", type=float, default=None,
+                   help="device time per HTTP request (overrides --device-speed)")  # fmt: skip
+    p.add_argument("--per-call-ms", type=float, default=None,
+                   help="device time per JSON-RPC call (overrides --device-speed)")  # fmt: skip
     p.add_argument("--username", default="admin")
     p.add_argument("--password", default="raritan")
     p.add_argument("--emulator-host", default="127.0.0.1", help="address the emulator listens on")
@@ -532,6 +543,7 @@ def main(argv: list[str] | None = None) -> int:
         peripherals=args.peripherals,
         firmware=args.firmware,
         tls=args.tls,
+        device_speed=args.device_speed,
         latency_ms=args.latency_ms,
         per_call_ms=args.per_call_ms,
     )

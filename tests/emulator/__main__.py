@@ -8,7 +8,7 @@ import contextlib
 import signal
 import sys
 
-from .config import EmulatorConfig
+from .config import DEVICE_SPEEDS, EmulatorConfig
 from .server import PduEmulator
 
 
@@ -52,12 +52,25 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --tls: also a plain HTTP port answering 302 -> https",
     )
-    p.add_argument("--latency-ms", type=float, default=0, help="delay per HTTP request")
+    p.add_argument(
+        "--device-speed",
+        choices=sorted(DEVICE_SPEEDS),
+        default="instant",
+        help="device-time preset: instant (default) or px3 (40 ms per HTTP request, 8 ms per "
+        "call / sub-request, one request at a time); the *-ms options override it",
+    )
+    p.add_argument("--latency-ms", type=float, default=None, help="device time per HTTP request")
     p.add_argument(
         "--per-call-ms",
         type=float,
-        default=0,
-        help="delay per JSON-RPC call / bulk sub-request (slow embedded CPU)",
+        default=None,
+        help="device time per JSON-RPC call / bulk sub-request (slow embedded CPU)",
+    )
+    p.add_argument(
+        "--link-call-ms",
+        type=float,
+        default=None,
+        help="device time per call routed to a link unit (default: as --per-call-ms)",
     )
     p.add_argument("--inlet-phases", type=int, choices=[1, 3], default=1)
     p.add_argument("--ocps", type=int, default=None, help="breakers per unit (default: auto)")
@@ -87,8 +100,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--keep-alive",
         action=argparse.BooleanOptionalAction,
-        default=True,
-        help="--no-keep-alive: Connection: close on every response",
+        default=None,
+        help="force keep-alive / Connection: close on every response (default: like the "
+        "firmware; 3.6 closes after every response to clients that do not ask for keep-alive)",
+    )
+    p.add_argument(
+        "--gzip",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="gzip JSON answers to requests accepting it (default: 4.4 yes, 3.6 no)",
     )
     # faults
     p.add_argument(
@@ -157,8 +177,10 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         cert_dir=args.cert_dir,
         username=args.username,
         password=args.password,
+        device_speed=args.device_speed,
         latency_ms=args.latency_ms,
         per_call_ms=args.per_call_ms,
+        link_call_ms=args.link_call_ms,
         seed=args.seed,
         inlet_phases=args.inlet_phases,
         ocps=args.ocps,
@@ -175,6 +197,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         pdu_name=args.pdu_name,
         noise=not args.no_noise,
         keep_alive=args.keep_alive,
+        gzip=args.gzip,
     )
 
 

@@ -4,6 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .clock import CLOCKS
+
+# Device time per preset (reference §2.2: real PX3 units spend 4-10 ms per sub-request; a lone
+# HTTP request costs tens of ms; sub-requests relayed to link units are not faster).
+DEVICE_SPEEDS: dict[str, tuple[float, float, float]] = {
+    # name: (ms per HTTP request, ms per call / sub-request, ms per call routed to a link unit)
+    "instant": (0.0, 0.0, 0.0),
+    "px3": (40.0, 8.0, 8.0),
+}
+
+
+@dataclass(frozen=True)
+class DeviceTime:
+    """Seconds of device time: per HTTP request, per call, per call routed to a link unit."""
+
+    request_s: float
+    call_s: float
+    link_call_s: float
+
 
 @dataclass
 class EmulatorConfig:
@@ -27,10 +46,22 @@ class EmulatorConfig:
     the next start, like a real PDU keeps its certificate across reboots."""
     username: str = "admin"
     password: str = "raritan"
-    latency_ms: float = 0
-    """Added to every HTTP request."""
-    per_call_ms: float = 0
-    """Added per JSON-RPC call (each bulk sub-request, and a direct call) - a slow embedded CPU."""
+    device_speed: str = "instant"
+    """Device-time preset: "instant" (no device time) or "px3" (a real PX3: 40 ms per HTTP
+    request, 8 ms per call / bulk sub-request, 8 ms per call routed to a link unit)."""
+    latency_ms: float | None = None
+    """Device time per HTTP request (None: from ``device_speed``)."""
+    per_call_ms: float | None = None
+    """Device time per JSON-RPC call: each bulk sub-request, and a direct call (None: from
+    ``device_speed``)."""
+    link_call_ms: float | None = None
+    """Device time per call routed to a link unit (None: the preset's, or ``per_call_ms`` when
+    that is given)."""
+    clock: str = "real"
+    """"real" (host time; follows Home Assistant's ``freezer``) or "manual" (time moves only by
+    ``emu.advance(seconds)`` and by device time), see clock.py."""
+    time_scale: float = 0.0
+    """Manual clock only: real seconds slept per second of device time (0 = none)."""
     seed: int = 1
     """Seeds serial numbers, MACs and load profiles (same seed = same device)."""
     inlet_phases: int = 1
@@ -70,11 +101,14 @@ class EmulatorConfig:
     noise: bool = True
     """False: exact values (230.0 V, 50.0 Hz, P = base_power, PF = power_factor, peripherals =
     their value) for tests that compare numbers; energy still grows with time."""
-    pretty_json: bool | None = None
-    """Indented JSON like firmware 3.x (None = True for firmware "3.6", compact for "4.4")."""
-    keep_alive: bool = True
-    """False: every response carries ``Connection: close`` (NET reports 4.3.x closing TLS
-    keep-alive between requests) so clients must reconnect each time."""
+    keep_alive: bool | None = None
+    """None: like the firmware (4.4 keeps connections alive; 3.6 answers ``Connection: Close``
+    unless the request asks for ``Connection: keep-alive`` as python-requests does, so aiohttp
+    clients reconnect for every request). True: keep alive; False: close after every response
+    (NET reports 4.3.x closing TLS keep-alive between requests)."""
+    gzip: bool | None = None
+    """None: like the firmware (4.4 gzips a JSON answer when the request accepts gzip, 3.6 never);
+    True/False: always/never when accepted."""
 
     def __post_init__(self) -> None:
         if self.firmware not in ("3.6", "4.4"):
@@ -85,7 +119,24 @@ class EmulatorConfig:
             raise ValueError("inlet_phases must be 1 or 3")
         if self.outlets < 0:
             raise ValueError("outlets must be >= 0")
+        if self.device_speed not in DEVICE_SPEEDS:
+            raise ValueError(f"device_speed must be one of {sorted(DEVICE_SPEEDS)}")
+        if self.clock not in CLOCKS:
+            raise ValueError(f"clock must be one of {CLOCKS}")
+        if self.time_scale < 0:
+            raise ValueError("time_scale must be >= 0")
         self.non_switchable_outlets = tuple(self.non_switchable_outlets)
+
+    def device_time(self) -> DeviceTime:
+        """The preset with explicit ``latency_ms``/``per_call_ms``/``link_call_ms`` on top."""
+        request_ms, call_ms, link_ms = DEVICE_SPEEDS[self.device_speed]
+        if self.latency_ms is not None:
+            request_ms = self.latency_ms
+        if self.per_call_ms is not None:
+            call_ms = link_ms = self.per_call_ms
+        if self.link_call_ms is not None:
+            link_ms = self.link_call_ms
+        return DeviceTime(request_ms / 1000, call_ms / 1000, link_ms / 1000)
 
     def ocps_for(self, outlets: int, phases: int) -> int:
         if self.ocps is not None:

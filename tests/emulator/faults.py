@@ -55,6 +55,8 @@ class Faults:
         By default the delay happens before the request is processed (outside the device lock), so
         a client that gives up sees nothing change. ``after_processing=True`` processes the
         request first and delays only the answer (the command took effect, the client timed out).
+        Real clock: ``seconds`` of real time; manual clock: the answer is held until emulated time
+        has moved ``seconds`` on (``emu.advance``).
         """
         self._delays.extend([(float(seconds), after_processing)] * count)
 

@@ -8,7 +8,7 @@ Physics (deterministic for a given seed, sampled once per second like a real met
   P^2);
 * an outlet draws power only if its relay is on, it is not disabled, its breaker is closed and the
 inlet
-  is enabled; energy (Wh / VAh) is integrated over real monotonic time;
+  is enabled; energy (Wh / VAh) is integrated over the emulator clock's monotonic time;
 * breaker values are sums over its outlets, inlet (per line / pole) values are sums over the outlets
 on
   that line, unit totals are sums over inlets.
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 import random
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -125,6 +124,10 @@ class NumericSpec:
     )  # lowerCritical, lowerWarning, upperWarning, upperCritical
 
 
+THRESHOLD_DOUBLES = frozenset(
+    {"upperCritical", "upperWarning", "lowerWarning", "lowerCritical", "deassertionHysteresis"}
+)
+
 EMPTY_WAVEFORM = {"voltage": [], "current": [], "sampleRate": 0}
 
 
@@ -202,9 +205,10 @@ class Sensor(RpcObject):
         self._write = write
         self._available = available or (lambda: True)
         self.thresholds = self._default_thresholds()
-        self.reset_time = int(time.time()) - 86400 * 30
+        now = int(unit.emu.clock.time())
+        self.reset_time = now - 86400 * 30
         self.min_max: tuple[float, int, float, int] | None = None
-        self.min_max_since = int(time.time())
+        self.min_max_since = now
 
     only_4x = frozenset(
         {
@@ -341,7 +345,12 @@ class Sensor(RpcObject):
         fields = self.profile.fields["NumericSensor.Thresholds"]
         if set(thresh) != set(fields):
             raise invalid_params("thresh must be a complete NumericSensor.Thresholds")
-        self.thresholds = {k: thresh[k] for k in fields}
+        for key in THRESHOLD_DOUBLES & set(fields):
+            arg(thresh, key, float)
+        # the device stores doubles: an integer sent for one reads back as a double
+        self.thresholds = {
+            k: float(thresh[k]) if k in THRESHOLD_DOUBLES else thresh[k] for k in fields
+        }
         return ret(0)
 
     def rpc_getMinMax(self, ctx: CallContext, p: dict[str, Any]) -> Any:
@@ -372,13 +381,13 @@ class Sensor(RpcObject):
     def rpc_resetMinMax(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         self._require_numeric("resetMinMax")
         self.min_max = None
-        self.min_max_since = int(time.time())
+        self.min_max_since = int(self.emu.clock.time())
 
     # -- AccumulatingNumericSensor
     def rpc_resetValue(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         if self.iface != "AccumulatingNumericSensor":
             raise method_not_found("resetValue")
-        self.reset_time = int(time.time())
+        self.reset_time = int(self.emu.clock.time())
         self.unit.reset_energy(self)
 
     def rpc_getLastResetTime(self, ctx: CallContext, p: dict[str, Any]) -> Any:
@@ -459,7 +468,7 @@ class Outlet(EDevice):
         self.is_metered = cfg.metered_outlets
         self.disabled = False
         self._power_state = 1
-        self.last_power_state_change = int(time.time()) - rng.randint(3600, 90 * 86400)
+        self.last_power_state_change = int(unit.emu.clock.time()) - rng.randint(3600, 90 * 86400)
         self.cycle_in_progress = False
         self.switch_on_in_progress = False
         self.switch_on_at = 0.0
@@ -511,7 +520,7 @@ class Outlet(EDevice):
         self._cancel_pending_on()
         if value != self._power_state:
             self._power_state = value
-            self.last_power_state_change = int(time.time())
+            self.last_power_state_change = int(self.emu.clock.time())
             self.relay_cycles += 1
 
     def _cancel_cycle(self) -> None:
@@ -534,7 +543,7 @@ class Outlet(EDevice):
             return
         self.set_power(self._power_state)  # cancels a cycle / earlier pending switch-on
         self.switch_on_in_progress = True
-        self.switch_on_at = time.monotonic() + delay
+        self.switch_on_at = self.emu.clock.monotonic() + delay
         self._pending_on = self.emu.call_later(delay, self._finish_pending_on)
 
     def _finish_pending_on(self) -> None:
@@ -554,7 +563,7 @@ class Outlet(EDevice):
         self.unit.tick()
         self.cycle_in_progress = False
         self._power_state = 1
-        self.last_power_state_change = int(time.time())
+        self.last_power_state_change = int(self.emu.clock.time())
         self.relay_cycles += 1
 
     @property
@@ -785,7 +794,7 @@ class Ocp(EDevice):
         self.unit.tick()
         if value and not self._tripped:
             self.trip_count += 1
-            self.trip_time = int(time.time())
+            self.trip_time = int(self.emu.clock.time())
             self.trip_current = round(self.rating_current * 1.3, 2)
         self._tripped = bool(value)
 
@@ -1492,7 +1501,8 @@ class Pdu(RpcObject):
             (o for o in self.unit.outlets if o.switch_on_in_progress), key=lambda o: o.switch_on_at
         )
         nxt = pending[0] if pending else None
-        wait = max(0, int((nxt.switch_on_at - time.monotonic()) * 1000)) if nxt else 0
+        now = self.emu.clock.monotonic()
+        wait = max(0, round((nxt.switch_on_at - now) * 1000)) if nxt else 0
         return ret(
             {
                 "sequenceRunning": bool(pending),
@@ -1653,7 +1663,7 @@ class UnitObject(RpcObject):
 
     def rpc_identify(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         seconds = arg(p, "seconds", int)
-        self.unit.identify_until = time.time() + max(seconds, 0)
+        self.unit.identify_until = self.emu.clock.time() + max(seconds, 0)
         self.unit.identify_count += 1
 
     def rpc_muteBuzzer(self, ctx: CallContext, p: dict[str, Any]) -> Any:
@@ -1710,7 +1720,7 @@ class Unit:
         self.identify_until = 0.0
         self.identify_count = 0
         self.unreachable = False
-        self._last_tick = time.monotonic()
+        self._last_tick = emu.clock.monotonic()
 
         self.pdu = Pdu(self)
         self.unit_object = UnitObject(self)
@@ -1847,7 +1857,7 @@ class Unit:
     # physics ----------------------------------------------------------------------------------
     def tick(self) -> None:
         """Integrate energy up to now (called before reads and before every state change)."""
-        now = time.monotonic()
+        now = self.emu.clock.monotonic()
         dt = now - self._last_tick
         self._last_tick = now
         if dt <= 0:

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import gzip
 import json
 import logging
 import secrets
@@ -13,7 +14,6 @@ import socket
 import ssl
 import struct
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +21,8 @@ from typing import Any
 
 from aiohttp import web
 
+from . import wire
+from .clock import Clock, RealClock, Timer, make_clock
 from .config import EmulatorConfig
 from .errors import (
     INTERNAL_ERROR,
@@ -52,10 +54,17 @@ HTML_LOGIN_PAGE = (
     '<form method="post" action="/login"><input name="login"><input name="password" '
     'type="password"></form></body></html>'
 )
-JSON_HEADERS = {
+# Headers of JSON answers as real units send them (reference §1.3).
+JSON_HEADERS_36 = {"Cache-Control": "no-cache", "Pragma": "no-cache"}
+JSON_HEADERS_4X = {
     "Cache-Control": "no-cache, no-store",
-    "X-Frame-Options": "sameorigin",
+    "Vary": "accept-encoding",
+    "Content-Security-Policy": (
+        "default-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' blob:"
+    ),
     "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "sameorigin",
+    "X-XSS-Protection": "1; mode=block",
 }
 HTTP_REASONS = {
     400: "Bad Request",
@@ -94,6 +103,32 @@ class Session:
         }
 
 
+class DeviceWork:
+    """Device time of one HTTP request, charged through the clock as it accrues.
+
+    The real clock sleeps in slices of at least ``quantum`` (fewer, longer sleeps keep a 3,000
+    sub-request bulk close to its nominal time); the manual clock advances with every charge, so
+    timers due during a long bulk fire between the sub-requests where they fall."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.seconds = 0.0
+        self._debt = 0.0
+
+    async def spend(self, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        self.seconds += seconds
+        self._debt += seconds
+        if self._debt >= self.clock.quantum:
+            await self.finish()
+
+    async def finish(self) -> None:
+        debt, self._debt = self._debt, 0.0
+        if debt > 0:
+            await self.clock.busy(debt)
+
+
 @dataclass
 class CallContext:
     """Who is calling (shared by all sub-requests of a bulk)."""
@@ -111,7 +146,7 @@ class SessionManagerObject(RpcObject):
 
     def rpc_newSession(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         emu = self.emu
-        now = time.monotonic()
+        now = emu.clock.monotonic()
         if emu.config.single_login and any(s.username == ctx.username for s in emu.live_sessions()):
             empty = {
                 "sessionId": 0,
@@ -148,10 +183,10 @@ class SessionManagerObject(RpcObject):
         return ctx.session
 
     def rpc_getCurrentSession(self, ctx: CallContext, p: dict[str, Any]) -> Any:
-        return ret(self._current(ctx).as_struct(time.monotonic()))
+        return ret(self._current(ctx).as_struct(self.emu.clock.monotonic()))
 
     def rpc_getSessions(self, ctx: CallContext, p: dict[str, Any]) -> Any:
-        now = time.monotonic()
+        now = self.emu.clock.monotonic()
         return ret([s.as_struct(now) for s in self.emu.live_sessions()])
 
     def rpc_closeSession(self, ctx: CallContext, p: dict[str, Any]) -> Any:
@@ -170,7 +205,7 @@ class SessionManagerObject(RpcObject):
         user_activity = arg(p, "userActivity", bool)
         sess = self._current(ctx)
         if user_activity:
-            sess.last_user = time.monotonic()
+            sess.last_user = self.emu.clock.monotonic()
 
     def rpc_getSessionHistory(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         return ret(
@@ -409,13 +444,15 @@ class PduEmulator:
         self.session_history: list[Session] = []
         self.session_counter = 0
         self.boot_count = 0
-        self.boot_monotonic = time.monotonic() - 7 * 86400
+        self.clock: Clock = make_clock(config.clock, time_scale=config.time_scale)
+        self.device_time = config.device_time()
+        self.boot_monotonic = self.clock.monotonic() - 7 * 86400
         self._units: dict[int, Unit] = {}
         self._registry: dict[str, RpcObject] = {}
         self._site_objects: dict[int, dict[str, RpcObject]] = {}
         self._sample: float | None = None
-        self._timers: set[asyncio.TimerHandle] = set()
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._timers: set[Timer] = set()
+        self._inflight: set[asyncio.Task[Any]] = set()
         self._runners: list[web.AppRunner] = []
         self._lock = asyncio.Lock()
         self._stats: dict[str, Any] = {}
@@ -451,11 +488,18 @@ class PduEmulator:
     def unit_ids(self) -> list[int]:
         return sorted(self._units)
 
+    def advance(self, seconds: float) -> None:
+        """Manual clock: move emulated time ``seconds`` on; timers due on the way (cycle ends,
+        sequenced switch-ons, reboots, delayed answers) fire in order, each at its instant."""
+        self.clock.advance(seconds)
+
     def stats(self) -> dict[str, Any]:
         """Counters (same JSON as GET /_emulator/stats)."""
         out = json.loads(json.dumps(self._stats))
         out["sessions_active"] = len(self.live_sessions())
         out["boot_count"] = self.boot_count
+        for key in ("device_busy_s", "device_busy_last_s", "device_busy_max_s"):
+            out[key] = round(out[key], 9)
         return out
 
     def reset_stats(self) -> None:
@@ -469,13 +513,19 @@ class PduEmulator:
             "status_codes": {},
             "bytes_in": 0,
             "bytes_out": 0,
+            "json_bytes_out": 0,
+            "gzip_responses": 0,
             "auth_failures": 0,
             "sessions_created": 0,
+            "device_busy_s": 0.0,
+            "device_busy_last_s": 0.0,
+            "device_busy_max_s": 0.0,
         }
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         """Listen on ``host:port`` (0 = a free port); with ``redirect_http`` also a plain port."""
-        self._loop = asyncio.get_running_loop()
+        if isinstance(self.clock, RealClock):
+            self.clock.loop = asyncio.get_running_loop()
         self.host = host
         ssl_ctx = None
         if self.config.tls:
@@ -486,6 +536,7 @@ class PduEmulator:
             ssl_ctx = _ssl_context(cert_pem, key_pem)
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
+        app.on_response_prepare.append(self._on_response_prepare)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5, handle_signals=False)
         await runner.setup()
         self._runners.append(runner)
@@ -505,9 +556,16 @@ class PduEmulator:
             await web.SockSite(rrunner, rsock).start()
 
     async def stop(self) -> None:
+        """Cancel timers and requests still being answered (e.g. delayed answers a client gave
+        up on), then close the listeners: nothing of the emulator outlives ``stop``."""
         for handle in list(self._timers):
             handle.cancel()
         self._timers.clear()
+        inflight = [task for task in self._inflight if not task.done()]
+        for task in inflight:
+            task.cancel()
+        await asyncio.gather(*inflight, return_exceptions=True)
+        self.clock.close()
         for o in (o for u in self._units.values() for o in u.outlets):
             o._cycle_handle = None
             o._pending_on = None
@@ -525,22 +583,20 @@ class PduEmulator:
     # --- model helpers used by model/faults ------------------------------------------------------
     def sample_time(self) -> int:
         """Reading timestamp (Unix s): fixed for the duration of one HTTP request."""
-        return int(self._sample if self._sample is not None else time.time())
+        return int(self._sample if self._sample is not None else self.clock.time())
 
-    def call_later(self, delay: float, fn: Callable[[], None]) -> Any:
-        loop = self._loop
-        if loop is None:
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                fn()
-                return None
+    def call_later(self, delay: float, fn: Callable[[], None]) -> Timer | None:
+        """``fn`` after ``delay`` s of emulated time (at once if a real clock has no loop yet)."""
 
         def run() -> None:
             self._timers.discard(handle)
             fn()
 
-        handle = loop.call_later(delay, run)
+        try:
+            handle = self.clock.call_later(delay, run)
+        except RuntimeError:  # real clock before start, outside any event loop
+            fn()
+            return None
         self._timers.add(handle)
         return handle
 
@@ -549,17 +605,18 @@ class PduEmulator:
         return f"/tfwopaque/{obj.typecode}/{obj.unit.prefix}{obj.instance}{suffix}"
 
     def live_sessions(self) -> list[Session]:
-        now = time.monotonic()
+        now = self.clock.monotonic()
         for token, s in list(self.sessions.items()):
             if self._session_expired(s, now):
                 del self.sessions[token]
         return list(self.sessions.values())
 
     def _session_expired(self, s: Session, now: float) -> bool:
-        if now - s.last >= s.timeout:
+        # to the microsecond, so that exactly ``timeout`` s of emulated idle time expire a token
+        if round(now - s.last, 6) >= s.timeout:
             return True
         lifetime = self.faults.session_lifetime
-        return lifetime is not None and now - s.created >= lifetime
+        return lifetime is not None and round(now - s.created, 6) >= lifetime
 
     def bump(self, key: str, amount: int = 1) -> None:
         self._stats[key] += amount
@@ -567,7 +624,7 @@ class PduEmulator:
     def reboot(self) -> None:
         self.boot_count += 1
         self.sessions.clear()
-        self.boot_monotonic = time.monotonic()
+        self.boot_monotonic = self.clock.monotonic()
         for u in self._units.values():
             u.tick()
             for o in u.outlets:
@@ -736,32 +793,69 @@ class PduEmulator:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         if request.method == "GET" and request.path == "/_emulator/stats":
             return web.json_response(self.stats())
-        body = await request.read()
-        self._stats["http_requests"] += 1
-        self._stats["bytes_in"] += len(body)
-        response = await self._process(request, body)
-        if not self.config.keep_alive:
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        try:
+            body = await request.read()
+            self._stats["http_requests"] += 1
+            self._stats["bytes_in"] += len(body)
+            response = await self._process(request, body)
+            self._set_connection(request, response)
+            raw = response.body
+            self._stats["bytes_out"] += len(raw) if isinstance(raw, bytes | bytearray) else 0
+            codes = self._stats["status_codes"]
+            codes[str(response.status)] = codes.get(str(response.status), 0) + 1
+            return response
+        finally:
+            self._inflight.discard(task)  # type: ignore[arg-type]
+
+    def _set_connection(self, request: web.Request, response: web.Response) -> None:
+        """Keep-alive as the firmware does (see ``EmulatorConfig.keep_alive``)."""
+        keep = self.config.keep_alive
+        if keep is None:
+            asked = request.headers.get("Connection", "").lower() == "keep-alive"
+            keep = self.profile.is_4x or asked
+        if keep and request.keep_alive:
+            response.headers["Connection"] = "keep-alive" if self.profile.is_4x else "Keep-Alive"
+        else:
             response.force_close()
-        raw = response.body
-        self._stats["bytes_out"] += len(raw) if isinstance(raw, bytes | bytearray) else 0
-        codes = self._stats["status_codes"]
-        codes[str(response.status)] = codes.get(str(response.status), 0) + 1
-        return response
+            response.headers["Connection"] = "close" if self.profile.is_4x else "Close"
+
+    async def _on_response_prepare(
+        self, request: web.Request, response: web.StreamResponse
+    ) -> None:
+        """No ``Server`` header (devices send none); 4.x sends no ``Date`` either."""
+        response.headers.popall("Server", None)
+        if self.profile.is_4x:
+            response.headers.popall("Date", None)
 
     async def _process(self, request: web.Request, body: bytes) -> web.Response:
-        if self.config.latency_ms:
-            await asyncio.sleep(self.config.latency_ms / 1000)
         delay, delay_after = self.faults.take_delay()
         if delay and not delay_after:
-            await asyncio.sleep(delay)
+            await self.clock.wait(delay)
+        if request.method == "POST" and (drop := self.faults.take_drop()) is not None:
+            self._drop(request, reset=drop)
+            return web.Response(status=500)  # never reaches the client
+        lock = self._lock if self.config.serialize else contextlib.nullcontext()
+        async with lock:  # the device handles one HTTP request at a time
+            work = DeviceWork(self.clock)
+            await work.spend(self.device_time.request_s)
+            response = await self._answer(request, body, work)
+            await work.finish()
+            stats = self._stats
+            stats["device_busy_s"] += work.seconds
+            stats["device_busy_last_s"] = work.seconds
+            stats["device_busy_max_s"] = max(stats["device_busy_max_s"], work.seconds)
+        if delay and delay_after:
+            await self.clock.wait(delay)
+        return response
+
+    async def _answer(self, request: web.Request, body: bytes, work: DeviceWork) -> web.Response:
         if request.method == "GET" and request.path in ("/", "/index.html"):
             return web.Response(status=200, text=HTML_LOGIN_PAGE, content_type="text/html")
         if request.method != "POST":
             return web.Response(status=405, headers={"Allow": "POST"})
-        drop = self.faults.take_drop()
-        if drop is not None:
-            self._drop(request, reset=drop)
-            return web.Response(status=500)  # never reaches the client
         status = self.faults.take_http_error()
         if status is not None:
             return web.Response(status=status, text=HTTP_REASONS.get(status, "Error"))
@@ -771,33 +865,27 @@ class PduEmulator:
         if ctx is None:
             self._stats["auth_failures"] += 1
             return web.Response(status=401, headers={"WWW-Authenticate": 'Basic realm="Xerus"'})
-        if self.config.serialize:
-            async with self._lock:
-                status, payload = await self._dispatch(request.path, body, ctx)
-        else:
-            status, payload = await self._dispatch(request.path, body, ctx)
-        if delay and delay_after:
-            await asyncio.sleep(delay)
+        status, payload = await self._dispatch(request.path, body, ctx, work)
         if status != 200:
             return web.Response(status=status, text=HTTP_REASONS.get(status, "Error"))
-        pretty = self.config.pretty_json
-        if pretty is None:
-            pretty = not self.profile.is_4x
-        if pretty:
-            data = json.dumps(payload, indent=4).encode()
-        else:
-            data = json.dumps(payload, separators=(",", ":")).encode()
+        return self._json_response(request, payload)
+
+    def _json_response(self, request: web.Request, payload: Any) -> web.Response:
+        is_4x = self.profile.is_4x
+        data = wire.dumps(payload, "4.4" if is_4x else "3.6").encode()
         if self.faults.take_truncate():
             data = data[: max(1, len(data) // 2)]
-        headers = dict(JSON_HEADERS)
-        if self.config.tls:
+        self._stats["json_bytes_out"] += len(data)
+        headers = dict(JSON_HEADERS_4X if is_4x else JSON_HEADERS_36)
+        if self.config.tls and is_4x:
             headers["Strict-Transport-Security"] = "max-age=63072000"
+        gzip_on = is_4x if self.config.gzip is None else self.config.gzip
+        if gzip_on and "gzip" in request.headers.get("Accept-Encoding", "").lower():
+            data = gzip.compress(data, compresslevel=6, mtime=0)
+            headers["Content-Encoding"] = "gzip"
+            self._stats["gzip_responses"] += 1
         return web.Response(
-            status=200,
-            body=data,
-            headers=headers,
-            content_type="application/json",
-            charset="UTF-8",
+            status=200, body=data, headers=headers, content_type="application/json", charset="UTF-8"
         )
 
     @staticmethod
@@ -818,7 +906,7 @@ class PduEmulator:
         remote = request.remote or ""
         client_type = request.headers.get("X-Client-Type", "JSON-RPC")
         token = request.headers.get("X-SessionToken")
-        now = time.monotonic()
+        now = self.clock.monotonic()
         if token is not None:
             sess = self.sessions.get(token)
             if sess is None or self._session_expired(sess, now):
@@ -847,8 +935,10 @@ class PduEmulator:
             return CallContext(user, True, None, remote, client_type)
         return None
 
-    async def _dispatch(self, path: str, body: bytes, ctx: CallContext) -> tuple[int, Any]:
-        self._sample = time.time()
+    async def _dispatch(
+        self, path: str, body: bytes, ctx: CallContext, work: DeviceWork
+    ) -> tuple[int, Any]:
+        self._sample = self.clock.time()
         try:
             for unit in self._units.values():
                 unit.tick()
@@ -858,7 +948,8 @@ class PduEmulator:
                 return 200, _error(None, PARSE_ERROR, "Parse error")
             path = _normalize(path)  # the 3.6 SDK requests "//model/pdu/0"
             if path == "/bulk":
-                return await self._bulk(req, ctx)
+                return await self._bulk(req, ctx, work)
+            await work.spend(self._call_time(path))
             return await self._call(path, req, ctx)
         finally:
             self._sample = None
@@ -873,8 +964,6 @@ class PduEmulator:
         params = req.get("params", {})
         if params is None:
             params = {}
-        if self.config.per_call_ms:
-            await asyncio.sleep(self.config.per_call_ms / 1000)
         try:
             obj = self.resolve(rid)
         except HttpStatusError as err:
@@ -897,6 +986,23 @@ class PduEmulator:
             return 200, _error(req_id, INTERNAL_ERROR, "Internal error")
         return 200, {"jsonrpc": "2.0", "result": result, "id": req_id}
 
+    def _call_time(self, rid: str) -> float:
+        """Device time of one call: calls routed to a link unit are relayed by the primary."""
+        dt = self.device_time
+        return dt.link_call_s if self._routed_unit(rid) else dt.call_s
+
+    def _routed_unit(self, rid: str) -> int:
+        """The link unit a call goes to (0: the primary), from the RID alone."""
+        segs = [seg for seg in rid.split("/") if seg]
+        if len(segs) >= 2 and segs[0] == "link":
+            return max(_int(segs[1]), 0)
+        if len(segs) >= 3 and segs[:2] == ["model", "pdu"]:
+            return max(_int(segs[2]), 0)
+        if segs[:1] == ["tfwopaque"]:
+            obj = self._registry.get("/" + "/".join(segs))
+            return obj.unit.pdu_id if obj is not None else 0
+        return 0
+
     def _fail(self, failure: Any, req_id: Any) -> tuple[int, Any]:
         if failure.rpc_error is not None:
             code, message = failure.rpc_error
@@ -911,7 +1017,7 @@ class PduEmulator:
         names = self._stats["method_names"]
         names[method] = names.get(method, 0) + 1
 
-    async def _bulk(self, req: Any, ctx: CallContext) -> tuple[int, Any]:
+    async def _bulk(self, req: Any, ctx: CallContext, work: DeviceWork) -> tuple[int, Any]:
         if not isinstance(req, dict) or not isinstance(req.get("method"), str):
             return 200, _error(
                 req.get("id") if isinstance(req, dict) else None, INVALID_REQUEST, "Invalid Request"
@@ -953,32 +1059,35 @@ class PduEmulator:
             return 200, _error(req_id, err.code, err.message)
         if self.config.max_bulk is not None and len(requests) > self.config.max_bulk:
             return self.config.max_bulk_status, None
+        fw = "4.4" if self.profile.is_4x else "3.6"
         responses = []
-        for item in requests:
+        for item in requests:  # one after the other, like the firmware
             self._stats["bulk_subrequests"] += 1
-            sub: Any = item["json"]
-            if string_json:
-                try:
-                    sub = json.loads(sub)
-                except ValueError:
-                    responses.append(
-                        {
-                            "json": json.dumps(_error(None, PARSE_ERROR, "Parse error")),
-                            "statcode": 200,
-                        }
-                    )
-                    continue
-            sub_id = sub.get("id") if isinstance(sub, dict) else None
-            if _normalize(item["rid"]) == "/bulk":
-                status, payload = 400, None
-            else:
-                status, payload = await self._call(item["rid"], sub, ctx)
-            if payload is None:
-                payload = _error(sub_id, status, HTTP_REASONS.get(status, "HTTP error"))
+            await work.spend(self._call_time(item["rid"]))
+            status, payload = await self._sub_request(item, string_json, ctx)
             responses.append(
-                {"json": json.dumps(payload) if string_json else payload, "statcode": status}
+                {"json": wire.dumps(payload, fw) if string_json else payload, "statcode": status}
             )
         return 200, {"jsonrpc": "2.0", "result": {"responses": responses}, "id": req_id}
+
+    async def _sub_request(
+        self, item: dict[str, Any], string_json: bool, ctx: CallContext
+    ) -> tuple[int, Any]:
+        """One bulk sub-request -> (statcode, response object)."""
+        sub: Any = item["json"]
+        if string_json:
+            try:
+                sub = json.loads(sub)
+            except ValueError:
+                return 200, _error(None, PARSE_ERROR, "Parse error")
+        sub_id = sub.get("id") if isinstance(sub, dict) else None
+        if _normalize(item["rid"]) == "/bulk":
+            status, payload = 400, None
+        else:
+            status, payload = await self._call(item["rid"], sub, ctx)
+        if payload is None:
+            payload = _error(sub_id, status, HTTP_REASONS.get(status, "HTTP error"))
+        return status, payload
 
 
 def _error(req_id: Any, code: int, message: str) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 from .conftest import RawFactory
 
@@ -103,25 +102,3 @@ async def test_bulk_validation_limits_and_nesting(emulator_factory, raw_client: 
     assert status == 500
     assert emu500.unit(0).outlet(0).power_state == 1
 
-
-async def test_per_call_ms_makes_big_bulks_slow(emulator_factory, raw_client: RawFactory):
-    emu = await emulator_factory(outlets=8, per_call_ms=20, latency_ms=50)
-    raw = await raw_client(emu)
-    start = time.monotonic()
-    await raw.bulk([("/model/outlet/0", "getState", None)] * 10)
-    elapsed = time.monotonic() - start
-    assert elapsed >= 0.05 + 10 * 0.02
-    assert elapsed < 2
-
-
-async def test_requests_are_serialised(emulator_factory, raw_client: RawFactory):
-    """Two concurrent requests take the sum of their processing times (single RPC server)."""
-    import asyncio
-
-    emu = await emulator_factory(outlets=2, per_call_ms=150)
-    raw = await raw_client(emu)
-    start = time.monotonic()
-    await asyncio.gather(
-        raw.ret("/model/pdu/0", "getMetaData"), raw.ret("/model/pdu/0", "getSettings")
-    )
-    assert time.monotonic() - start >= 0.3

@@ -36,13 +36,21 @@ async def test_link_unreachable(emulator_factory, raw_client: RawFactory):
 
 
 async def test_delay_responses_causes_client_timeouts(emulator_factory, raw_client: RawFactory):
-    emu = await emulator_factory(outlets=1)
+    """Manual clock: a delayed answer is held until emulated time reaches it; the client gives up
+    on its own (real) timeout, and nothing happened on the device."""
+    emu = await emulator_factory(outlets=1, clock="manual")
     raw = await raw_client(emu)
     emu.faults.delay_responses(0.8, count=1)
     with pytest.raises(asyncio.TimeoutError):
-        await raw.call("/model/pdu/0", "getMetaData", timeout_s=0.3)
-    await asyncio.sleep(0.6)  # let the delayed handler finish
+        await raw.call("/model/outlet/0", "setPowerState", {"pstate": 0}, timeout_s=0.05)
+    assert emu.unit(0).outlet(0).power_state == 1  # held before processing
+    assert emu.clock.pending == 1
     assert await raw.ret("/model/pdu/0", "getMetaData")  # only the next N were delayed
+    emu.advance(0.799)
+    assert emu.clock.pending == 1
+    emu.advance(0.001)  # due: the abandoned request goes on (the device never knew)
+    assert emu.clock.pending == 0
+    assert (await raw.ret("/model/outlet/0", "getState"))["powerState"] == 0
 
 
 async def test_http_error_html_and_truncated_bodies(emulator_factory, raw_client: RawFactory):
@@ -99,7 +107,7 @@ async def test_fail_call_in_bulk_and_direct(emulator_factory, raw_client: RawFac
 
 
 async def test_session_faults(emulator_factory, raw_client: RawFactory):
-    emu = await emulator_factory(outlets=1)
+    emu = await emulator_factory(outlets=1, clock="manual")
     raw = await raw_client(emu)
     token = (await raw.result("/session", "newSession"))["token"]
     hdr = {"X-SessionToken": token}
@@ -110,9 +118,9 @@ async def test_session_faults(emulator_factory, raw_client: RawFactory):
     token = (await raw.result("/session", "newSession"))["token"]
     hdr = {"X-SessionToken": token}
     assert await raw.ret("/model/pdu/0", "getMetaData", auth=None, headers=hdr)
-    await asyncio.sleep(0.4)
+    emu.advance(0.4)
     assert await raw.ret("/model/pdu/0", "getMetaData", auth=None, headers=hdr)  # activity...
-    await asyncio.sleep(0.8)
+    emu.advance(0.6)
     status, _ = await raw.call("/model/pdu/0", "getMetaData", auth=None, headers=hdr)
     assert status == 401  # ...does not extend the lifetime
     emu.faults.clear()
@@ -128,7 +136,7 @@ async def test_change_password(emulator_factory, raw_client: RawFactory):
 
 
 async def test_reboot_changes_opaque_rids(emulator_factory, raw_client: RawFactory):
-    emu = await emulator_factory(outlets=2, link_units=1)
+    emu = await emulator_factory(outlets=2, link_units=1, clock="manual")
     emu.unit(0).outlet(0).base_power = 3600.0
     raw = await raw_client(emu)
     outlets = await raw.ret("/model/pdu/0", "getOutlets")
@@ -155,7 +163,8 @@ async def test_reboot_changes_opaque_rids(emulator_factory, raw_client: RawFacto
     assert emu.stats()["boot_count"] == 1
     # firmware reboot through the API does the same
     assert await raw.result("/firmware", "reboot") is None
-    await asyncio.sleep(0.2)
+    assert emu.stats()["boot_count"] == 1  # the answer comes first, then the reboot
+    emu.advance(0.05)
     assert emu.stats()["boot_count"] == 2
     assert (await raw.call(new_outlets[0]["rid"], "getState"))[0] == 404
 
@@ -224,10 +233,22 @@ async def test_drop_connection(emulator_factory, raw_client: RawFactory, reset: 
 
 
 async def test_delay_after_processing(emulator_factory, raw_client: RawFactory):
-    emu = await emulator_factory(outlets=1)
+    emu = await emulator_factory(outlets=1, clock="manual")
     raw = await raw_client(emu)
     emu.faults.delay_responses(0.8, after_processing=True)
     with pytest.raises(asyncio.TimeoutError):
-        await raw.call("/model/outlet/0", "setPowerState", {"pstate": 0}, timeout_s=0.3)
+        await raw.call("/model/outlet/0", "setPowerState", {"pstate": 0}, timeout_s=0.05)
     assert emu.unit(0).outlet(0).power_state == 0  # the command took effect anyway
-    await asyncio.sleep(0.6)
+    # the held answer is never released: stopping the emulator ends it (no lingering task)
+
+
+async def test_delay_with_the_real_clock(emulator_factory, raw_client: RawFactory):
+    """Real clock: the delay is real time; a client with a longer timeout gets the answer late."""
+    emu = await emulator_factory(outlets=1)
+    raw = await raw_client(emu)
+    emu.faults.delay_responses(0.05)
+    assert (await raw.ret("/model/outlet/0", "getState"))["powerState"] == 1
+    emu.faults.delay_responses(30)
+    with pytest.raises(asyncio.TimeoutError):
+        await raw.call("/model/outlet/0", "getState", timeout_s=0.05)
+    # the abandoned, still sleeping handler is cancelled by emu.stop() at teardown

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
-import time
 
 import pytest
 
@@ -131,17 +129,18 @@ async def test_three_phase_poles_and_breakers(emulator_factory, raw_client: RawF
 
 
 async def test_switching_side_effects(emulator_factory, raw_client: RawFactory):
-    emu = await emulator_factory(outlets=2)
+    emu = await emulator_factory(outlets=2, clock="manual")
     outlet = emu.unit(0).outlet(0)
     outlet.base_power = 300.0
     raw = await raw_client(emu)
     before = await raw.ret("/model/outlet/0", "getState")
     assert before["powerState"] == 1
     assert await raw.reading("/model/outlet/0/activePower") > 250
+    emu.advance(42)
     assert await raw.ret("/model/outlet/0", "setPowerState", {"pstate": 0}) == 0
     after = await raw.ret("/model/outlet/0", "getState")
     assert after["powerState"] == 0
-    assert after["lastPowerStateChange"] >= int(time.time()) - 2
+    assert after["lastPowerStateChange"] == int(emu.clock.time())  # when it was switched
     assert after["lastPowerStateChange"] > before["lastPowerStateChange"]
     assert (await raw.ret("/model/outlet/0/outletState", "getState"))["value"] == 0
     assert await raw.reading("/model/outlet/0/activePower") == 0.0
@@ -166,18 +165,17 @@ async def test_switching_side_effects(emulator_factory, raw_client: RawFactory):
 
 
 async def test_energy_grows_with_power_and_stops_when_off(emulator_factory, raw_client):
-    emu = await emulator_factory(outlets=1)
+    emu = await emulator_factory(outlets=1, clock="manual", noise=False)
     emu.unit(0).outlet(0).base_power = 3600.0  # 1 Wh per second
     raw = await raw_client(emu)
     e0 = await raw.reading("/model/outlet/0/activeEnergy")
-    t0 = time.monotonic()
-    await asyncio.sleep(0.6)
+    emu.advance(90)
     e1 = await raw.reading("/model/outlet/0/activeEnergy")
-    dt = time.monotonic() - t0
-    assert e1 - e0 == pytest.approx(dt, rel=0.25)  # ~3600 W +-5 % noise
+    assert e1 - e0 == pytest.approx(90.0)
+    assert await raw.reading("/model/outlet/0/activeEnergy") == e1  # no time passed
     await raw.ret("/model/outlet/0", "setPowerState", {"pstate": 0})
     e2 = await raw.reading("/model/outlet/0/activeEnergy")
-    await asyncio.sleep(0.3)
+    emu.advance(3600)
     e3 = await raw.reading("/model/outlet/0/activeEnergy")
     assert e3 == e2
     inlet_e = await raw.reading("/model/inlet/0/activeEnergy")
@@ -185,7 +183,7 @@ async def test_energy_grows_with_power_and_stops_when_off(emulator_factory, raw_
 
 
 async def test_cycle_uses_pdu_or_outlet_delay(emulator_factory, raw_client: RawFactory):
-    emu = await emulator_factory(outlets=2, cycle_delay=1)
+    emu = await emulator_factory(outlets=2, cycle_delay=1, clock="manual")
     raw = await raw_client(emu)
     assert await raw.ret("/model/outlet/0", "cyclePowerState") == 0
     state = await raw.ret("/model/outlet/0", "getState")
@@ -197,14 +195,18 @@ async def test_cycle_uses_pdu_or_outlet_delay(emulator_factory, raw_client: RawF
     settings.update(usePduCycleDelay=False, cycleDelay=3)
     assert await raw.ret("/model/outlet/1", "setSettings", {"settings": settings}) == 0
     assert await raw.ret("/model/outlet/1", "cyclePowerState") == 0
-    await asyncio.sleep(1.5)
+    start = int(emu.clock.time())
+    emu.advance(0.999)
+    assert (await raw.ret("/model/outlet/0", "getState"))["cycleInProgress"] is True
+    emu.advance(0.001)
     state = await raw.ret("/model/outlet/0", "getState")
     assert (state["cycleInProgress"], state["powerState"]) == (False, 1)
     state = await raw.ret("/model/outlet/1", "getState")
     assert (state["cycleInProgress"], state["powerState"]) == (True, 0)
-    await asyncio.sleep(2.0)
+    emu.advance(5)  # outlet 1 came back on 3 s after its cycle started, not now
     state = await raw.ret("/model/outlet/1", "getState")
     assert (state["cycleInProgress"], state["powerState"]) == (False, 1)
+    assert state["lastPowerStateChange"] == start + 3
     # PDU cycle delay via sparse setSettings (4.4)
     assert await raw.ret("/model/pdu/0", "setSettings", {"settings": {"cycleDelay": 5}}) == 0
     assert emu.unit(0).outlet(0).effective_cycle_delay() == 5
@@ -384,7 +386,7 @@ async def test_alerted_sensor_manager(emulator_factory, raw_client: RawFactory):
 
 async def test_switch_all_on_is_sequenced(emulator_factory, raw_client: RawFactory):
     """setAllOutletPowerStates(on) switches one outlet per inRushGuardDelay (switchOnInProgress)."""
-    emu = await emulator_factory(outlets=4)
+    emu = await emulator_factory(outlets=4, clock="manual")
     raw = await raw_client(emu)
     assert await raw.ret("/model/pdu/0", "setAllOutletPowerStates", {"pstate": 0}) == 0
     settings = {"inRushGuardDelay": 600, "outletPowerStateSequence": [3, 2, 1, 0]}
@@ -397,11 +399,13 @@ async def test_switch_all_on_is_sequenced(emulator_factory, raw_client: RawFacto
     assert seq["sequenceRunning"] is True
     assert seq["nextOutletToSwitch"] == 2
     assert seq["outletsRemaining"] == 3
-    assert 0 < seq["timeUntilNextSwitch"] <= 600
-    await asyncio.sleep(0.9)
+    assert seq["timeUntilNextSwitch"] == 600
+    emu.advance(0.9)
     assert [o.power_state for o in emu.unit(0).outlets] == [0, 0, 1, 1]
+    seq = await raw.ret("/model/pdu/0", "getOutletSequenceState")
+    assert (seq["nextOutletToSwitch"], seq["timeUntilNextSwitch"]) == (1, 300)
     assert await raw.result("/model/pdu/0", "cancelOutletSequence") is None
-    await asyncio.sleep(1.0)
+    emu.advance(10)
     assert [o.power_state for o in emu.unit(0).outlets] == [0, 0, 1, 1]
     assert not any(o.switch_on_in_progress for o in emu.unit(0).outlets)
     # respectSequence=False switches at once; a pending switch-on is overridden by setPowerState

@@ -180,6 +180,7 @@ async def test_cli_tls(socket_enabled):
 
 def test_cli_flags_map_to_config_and_faults():
     from tests.emulator.__main__ import apply_faults, build_parser, config_from_args
+    from tests.emulator.config import DeviceTime
     from tests.emulator.server import PduEmulator
 
     args = build_parser().parse_args(
@@ -213,10 +214,15 @@ def test_cli_flags_map_to_config_and_faults():
             "viewer:pw",
             "--pdu-name",
             "Rack 1",
+            "--device-speed",
+            "px3",
             "--latency-ms",
             "5",
             "--per-call-ms",
             "1",
+            "--link-call-ms",
+            "3",
+            "--gzip",
             "--seed",
             "9",
             "--no-metered-outlets",
@@ -246,7 +252,12 @@ def test_cli_flags_map_to_config_and_faults():
     assert (config.single_login, config.max_bulk, config.metered_only) == (True, 50, True)
     assert config.metered_outlets is False
     assert (config.pdu_name, config.seed, config.tls) == ("Rack 1", 9, False)
-    assert (config.noise, config.keep_alive) == (False, False)
+    assert (config.noise, config.keep_alive, config.gzip) == (False, False, True)
+    assert config.device_speed == "px3"
+    assert config.device_time() == DeviceTime(0.005, 0.001, 0.003)  # explicit over the preset
+    defaults = config_from_args(build_parser().parse_args(["--device-speed", "px3"]))
+    assert defaults.device_time() == DeviceTime(0.04, 0.008, 0.008)
+    assert (defaults.keep_alive, defaults.gzip, defaults.clock) == (None, None, "real")
     emu = PduEmulator(config)
     apply_faults(emu, args)
     assert emu.unit(3).unreachable and not emu.unit(2).unreachable

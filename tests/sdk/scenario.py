@@ -2,21 +2,28 @@
 importable).
 
 Used in-process by ``test_sdk_44.py`` (4.4.1 bindings from the venv) and as a subprocess script by
-``test_sdk_36.py`` (``PYTHONPATH=.sdk/raritan-3.6``): ``python scenario.py URL USER PASSWORD``
-prints
-one JSON object. It imports nothing from this repository.
+``test_sdk_36.py`` (``PYTHONPATH=.sdk/raritan-3.6``): ``python scenario.py URL USER PASSWORD
+[sweep] [gzip]`` prints one JSON object. It imports nothing from this repository.
 
 Every call goes through :func:`exact`: the binding decodes the raw JSON-RPC result with its strict
-IDL
-decoder (missing field -> exception) and the decoded value is *re-encoded* with the binding's own
-encoders; the re-encoded JSON must equal the raw JSON, field for field and in the same order. So the
-emulator can neither omit a field nor send one that the generation does not have.
+IDL decoder (missing field -> exception) and the decoded value is *re-encoded* with the binding's
+own encoders; the re-encoded JSON must equal the raw JSON, field for field and in the same order.
+So the emulator can neither omit a field nor send one that the generation does not have.
+
+:func:`strict_numbers` makes the bindings' number checks exact as well: an IDL double must arrive
+as a JSON number with a fraction or exponent (``32.000000``, ``32.0``), an int as an integer (the
+bindings alone accept an integer for a double). :func:`wire` counts what came over HTTP and, with
+``accept_gzip``, asks for gzip and unpacks it below the bindings, as a gzip-capable client would.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gzip
+import http.client
 import json
 import sys
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
 
@@ -133,7 +140,71 @@ def val(x: Any) -> Any:
     return x.val if isinstance(x, Enumeration) else x
 
 
-def run(url: str, user: str, password: str) -> dict[str, Any]:
+@contextlib.contextmanager
+def strict_numbers() -> Iterator[None]:
+    """IDL float/double values must be JSON numbers with a fraction or exponent."""
+    from raritan.rpc import typecheck
+
+    saved = typecheck.is_float, typecheck.is_double
+
+    def is_double(x: Any, exception: type[Exception]) -> None:
+        if not isinstance(x, float):
+            raise exception(f"{x!r} is not a double: the device sent {type(x).__name__}")
+
+    typecheck.is_float = typecheck.is_double = is_double
+    try:
+        yield
+    finally:
+        typecheck.is_float, typecheck.is_double = saved
+
+
+@contextlib.contextmanager
+def wire(accept_gzip: bool) -> Iterator[dict[str, int]]:
+    """Count HTTP responses (gzip-encoded ones, ``Connection: close`` ones) under the bindings;
+    with ``accept_gzip`` send ``Accept-Encoding: gzip`` and unpack gzip bodies."""
+    counts = {"responses": 0, "gzip": 0, "connection_close": 0}
+    request, read = http.client.HTTPConnection.request, http.client.HTTPResponse.read
+
+    def patched_request(self: Any, method: str, url: str, body: Any = None, headers: Any = None,
+                        **kwargs: Any) -> Any:  # fmt: skip
+        headers = dict(headers or {})
+        if accept_gzip:
+            headers["Accept-Encoding"] = "gzip"
+        return request(self, method, url, body, headers, **kwargs)
+
+    def patched_read(self: Any, amt: int | None = None) -> bytes:
+        data = read(self, amt)
+        if amt is None:
+            counts["responses"] += 1
+            if (self.getheader("Connection") or "").lower() == "close":
+                counts["connection_close"] += 1
+            if self.getheader("Content-Encoding") == "gzip":
+                counts["gzip"] += 1
+                data = gzip.decompress(data)
+        return data
+
+    http.client.HTTPConnection.request = patched_request  # type: ignore[method-assign]
+    http.client.HTTPResponse.read = patched_read  # type: ignore[method-assign]
+    try:
+        yield counts
+    finally:
+        http.client.HTTPConnection.request = request  # type: ignore[method-assign]
+        http.client.HTTPResponse.read = read  # type: ignore[method-assign]
+
+
+def checked(body: Any, url: str, user: str, password: str, accept_gzip: bool) -> dict[str, Any]:
+    """``body(url, user, password)`` with strict numbers, counting the wire (``["wire"]``)."""
+    with strict_numbers(), wire(accept_gzip) as counts:
+        out: dict[str, Any] = body(url, user, password)
+    out["wire"] = counts
+    return out
+
+
+def run(url: str, user: str, password: str, accept_gzip: bool = False) -> dict[str, Any]:
+    return checked(scenario, url, user, password, accept_gzip)
+
+
+def scenario(url: str, user: str, password: str) -> dict[str, Any]:
     parsed = urlparse(url)
     agent = Agent(
         parsed.scheme,
@@ -404,7 +475,11 @@ def run(url: str, user: str, password: str) -> dict[str, Any]:
 NOT_READ_ONLY = {"getImageInfo", "getImageStatus", "getCurrentSession"}
 
 
-def sweep(url: str, user: str, password: str) -> dict[str, Any]:
+def sweep(url: str, user: str, password: str, accept_gzip: bool = False) -> dict[str, Any]:
+    return checked(sweep_getters, url, user, password, accept_gzip)
+
+
+def sweep_getters(url: str, user: str, password: str) -> dict[str, Any]:
     """Call every parameterless ``get*``/``is*`` method of the bindings' proxy classes on one object
     of each kind and check it with :func:`exact`. Returns ``{"checked": [...], "unimplemented":
     [...], "failures": {...}}``; "unimplemented" = the emulator answered -32601."""
@@ -500,8 +575,7 @@ if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "elements":
         print(json.dumps(struct_elements(json.loads(sys.argv[2]))))
         sys.exit(0)
-    if len(sys.argv) > 4 and sys.argv[4] == "sweep":
-        result = sweep(sys.argv[1], sys.argv[2], sys.argv[3])
-    else:
-        result = run(sys.argv[1], sys.argv[2], sys.argv[3])
+    options = sys.argv[4:]
+    main = sweep if "sweep" in options else run
+    result = main(sys.argv[1], sys.argv[2], sys.argv[3], accept_gzip="gzip" in options)
     print(json.dumps(result))

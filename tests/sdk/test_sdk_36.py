@@ -1,5 +1,8 @@
 """The official ``raritan==3.6.0.46486`` bindings against the emulator's 3.6 profile.
 
+The scenario decodes 3.6's wire format strictly: one-line JSON with ``%f`` doubles, ints as
+integers, ``Connection: Close`` after every answer, never gzip (even when asked for).
+
 The 3.6 bindings share the package name with the 4.4.1 ones in the venv, so they run in a subprocess
 with ``PYTHONPATH=.sdk/raritan-3.6`` (installed by ``scripts/setup``); the subprocess runs
 ``scenario.py`` and prints JSON that this test asserts on. The emulator runs in this process.
@@ -35,12 +38,12 @@ def _require_sdk36() -> None:
     pytest.skip(message)
 
 
-def run_sdk36(url: str, user: str = "admin", password: str = "raritan") -> dict[str, Any]:
+def run_sdk36(url: str, *options: str) -> dict[str, Any]:
     _require_sdk36()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PYTHONPATH"] = str(SDK36)
     proc = subprocess.run(
-        [sys.executable, str(SCENARIO), url, user, password],
+        [sys.executable, str(SCENARIO), url, "admin", "raritan", *options],
         env=env,
         cwd=str(SDK36),
         capture_output=True,
@@ -58,9 +61,12 @@ def test_full_scenario_3_6(threaded_emulator: Callable[..., EmulatorThread]) -> 
     primary.outlet(0).base_power = 150.0
     emu.emu.unit(2).outlet(0).base_power = 200.0
 
-    out = run_sdk36(emu.url)
+    out = run_sdk36(emu.url, "gzip")
 
     assert out["bindings"].startswith(str(SDK36))  # really the 3.6 generation
+    assert out["wire"]["responses"] > out["calls"]
+    assert out["wire"]["gzip"] == emu.emu.stats()["gzip_responses"] == 0  # 3.6 never gzips
+    assert out["wire"]["connection_close"] == out["wire"]["responses"]
     assert out["calls"] > 80
     pdu = out["pdu"]
     assert pdu["serial"] == primary.serial
@@ -140,20 +146,7 @@ def test_every_parameterless_getter_roundtrips_3_6(
 ) -> None:
     """Same sweep as in test_sdk_44 with the 3.6.0 bindings (Pdu 4.1.6, Outlet 2.1.5, ...)."""
     emu = threaded_emulator(outlets=8, link_units=1, peripherals=11, firmware="3.6")
-    _require_sdk36()
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["PYTHONPATH"] = str(SDK36)
-    proc = subprocess.run(
-        [sys.executable, str(SCENARIO), emu.url, "admin", "raritan", "sweep"],
-        env=env,
-        cwd=str(SDK36),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result = run_sdk36(emu.url, "sweep")
     assert result["failures"] == {}
     assert result["unimplemented"] == []
     assert len(result["checked"]) >= 70

@@ -1,8 +1,9 @@
 """The official ``raritan.rpc`` 4.4.1 bindings against the emulator's 4.4 profile.
 
-The scenario (``scenario.py``) decodes every answer with the bindings' strict IDL decoders and
-checks
-that re-encoding gives back the identical JSON (exact field set and order of the 4.4.1 IDL).
+The scenario (``scenario.py``) decodes every answer with the bindings' strict IDL decoders (numbers
+included: doubles as 17-digit floats, ints as integers) and checks that re-encoding gives back the
+identical JSON (exact field set and order of the 4.4.1 IDL). It asks for gzip, which 4.x firmware
+sends, and unpacks it below the bindings.
 """
 
 from __future__ import annotations
@@ -49,8 +50,12 @@ def test_full_scenario_4_4(threaded_emulator: Callable[..., EmulatorThread]) -> 
     primary.outlet(1).base_power = 80.0
     emu.emu.unit(2).outlet(0).base_power = 200.0
 
-    out = scenario.run(emu.url, "admin", "raritan")
+    out = scenario.run(emu.url, "admin", "raritan", accept_gzip=True)
 
+    # every JSON answer came gzipped (only the 401 after closing the session is no JSON)
+    assert out["wire"]["gzip"] == emu.emu.stats()["gzip_responses"] >= out["calls"]
+    assert out["wire"]["responses"] - out["wire"]["gzip"] == 1
+    assert out["wire"]["connection_close"] == 0  # 4.x keeps connections alive
     assert out["bindings"].startswith(str(raritan.rpc.__file__).rsplit("/", 2)[0])
     assert out["typeinfo_patched"] is False
     assert out["calls"] > 80
@@ -262,7 +267,8 @@ def test_every_parameterless_getter_roundtrips_4_4(
     """Every get*/is* method without parameters of every proxy class the emulator serves decodes
     and re-encodes exactly with the 4.4.1 bindings, and none answers "method not found"."""
     emu = threaded_emulator(outlets=8, link_units=1, peripherals=11, firmware="4.4")
-    result = scenario.sweep(emu.url, "admin", "raritan")
+    result = scenario.sweep(emu.url, "admin", "raritan", accept_gzip=True)
+    assert result["wire"]["gzip"] == result["wire"]["responses"] > 100
     assert result["failures"] == {}
     assert result["unimplemented"] == []
     assert len(result["checked"]) >= 100

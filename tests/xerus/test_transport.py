@@ -173,15 +173,20 @@ async def test_truncated_content_length(tiny_server: TinyFactory) -> None:
 
 
 async def test_connection_refused_and_timeout(tiny_server: TinyFactory) -> None:
+    release = asyncio.Event()
+    handlers: list[asyncio.Task[Any]] = []
+
     async def slow(request: web.Request) -> web.StreamResponse:
-        await asyncio.sleep(0.3)
+        handlers.append(asyncio.current_task())  # type: ignore[arg-type]
+        await release.wait()  # answers only after the client gave up
         return web.json_response({})
 
     server = await tiny_server(slow)
     async with _client(server, timeout=0.05) as client:
         with pytest.raises(XerusTimeoutError):
             await client.call("/x", "y")
-        await asyncio.sleep(0.4)  # let the server finish the abandoned request
+        release.set()
+        await asyncio.wait(handlers)  # the server finished the abandoned request
     port = server.port
     await server.stop()
     async with XerusClient("127.0.0.1", port, use_tls=False, use_session_token=False) as gone:
