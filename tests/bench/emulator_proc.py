@@ -27,8 +27,7 @@ import sys
 import time as _time
 from typing import Any
 
-import tests.emulator.model as emulator_model
-import tests.emulator.server as emulator_server
+import tests.emulator.clock as emulator_clock
 from tests.emulator import EmulatorConfig, PduEmulator
 
 
@@ -79,10 +78,10 @@ class RecordingEmulator(PduEmulator):
 
     last_bulk_body: bytes = b""
 
-    async def _dispatch(self, path: str, body: bytes, ctx: Any) -> tuple[int, Any]:
+    async def _dispatch(self, path: str, body: bytes, *args: Any) -> Any:
         if path.rstrip("/") == "/bulk":
             self.last_bulk_body = body
-        return await super()._dispatch(path, body, ctx)
+        return await super()._dispatch(path, body, *args)
 
 
 def _rpc(method: str) -> dict[str, Any]:
@@ -140,9 +139,8 @@ def handle(emu: RecordingEmulator, clock: BenchClock, command: dict[str, Any]) -
 async def serve(config: dict[str, Any]) -> None:
     """Start the emulator, then answer commands until ``quit`` or the end of stdin."""
     clock = BenchClock()
-    # The emulator's modules read the clock through their module-level name ``time``.
-    emulator_model.time = clock  # type: ignore[assignment]
-    emulator_server.time = clock  # type: ignore[assignment]
+    # The emulator's real clock reads the host time through its module-level name ``time``.
+    emulator_clock.time = clock  # type: ignore[assignment]
     emu = RecordingEmulator(EmulatorConfig(**config))
     await emu.start(host="127.0.0.1", port=0)
     loop = asyncio.get_running_loop()
