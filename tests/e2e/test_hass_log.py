@@ -74,6 +74,13 @@ CONTAINER_CAUSED: list[tuple[str, str, str]] = [
         r"alerts\.home-assistant\.io:443",
         "no Internet",
     ),
+    # Onboarding's radio browser still retrying its lookups when the test stops Home Assistant.
+    (
+        "homeassistant.components.radio_browser",
+        r"^Setup of config entry 'Radio Browser' for radio_browser integration cancelled\n"
+        r"[\s\S]*/radios/radio_browser\.py[\s\S]*CancelledError: Home Assistant is stopping$",
+        "no Internet",
+    ),
     # aiodns 3.2 (HA 2025.4): lookups of Internet names (alerts, radio browser, weather) that
     # were still waiting for a DNS server when Home Assistant stopped.
     (
