@@ -9,19 +9,26 @@ certificate trust step.
 Home Assistant's pytest plugin (auto-loaded) disables sockets for every test; these tests talk HTTP
 to local processes, so they re-enable them (``socket_enabled``; the session fixtures call
 ``pytest_socket.enable_socket`` because they are set up before any function-scoped fixture).
+
+``hass`` runs with this interpreter, or with the one ``E2E_HASS_PYTHON`` names:
+scripts/test-ha-latest runs these tests with the newest test harness against a real ``hass`` of the
+newest Home Assistant release, which no harness pins yet.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import os
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import pytest_socket
 
@@ -32,7 +39,7 @@ from .harness import (
     HarnessError,
     HomeAssistantProcess,
     free_port,
-    homeassistant_available,
+    importable,
 )
 
 DOMAIN = "raritan_pdu"
@@ -40,12 +47,28 @@ USERNAME = "e2e"
 PASSWORD = "e2e-secret-password"
 NAME = "E2E Tester"
 
+HASS_PYTHON = os.environ.get("E2E_HASS_PYTHON") or sys.executable
+# Python hides DeprecationWarnings outside __main__; Home Assistant logs warnings (py.warnings), so
+# with this the log shows those the integration triggers (tests/e2e/test_hass_log.py reads it).
+HASS_ENV = {"PYTHONWARNINGS": "default::DeprecationWarning"}
+
 
 def skip_or_fail(reason: str) -> None:
     """Skip locally; in CI (env CI set) a missing prerequisite is a failure, not a silent skip."""
     if os.environ.get("CI"):
         pytest.fail(f"{reason} (CI is set, so this is an error)", pytrace=False)
     pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The log check (test_hass_log.py) stops Home Assistant: it runs after the other e2e tests."""
+    last = [item for item in items if item.path.name == "test_hass_log.py"]
+    if not last:
+        return
+    rest = [item for item in items if item not in last]
+    e2e_dir = last[0].path.parent
+    after = max((i + 1 for i, item in enumerate(rest) if item.path.parent == e2e_dir), default=0)
+    items[:] = rest[:after] + last + rest[after:]
 
 
 @pytest.fixture(autouse=True)
@@ -61,6 +84,8 @@ class E2EEnv:
     emulator: EmulatorProcess
     hass: HomeAssistantProcess
     token: str = ""
+    version: str = ""
+    """Home Assistant's version, as the running ``hass`` reports it."""
     client_id: str = ""
     entry: dict[str, Any] = field(default_factory=dict)
     flow_steps: list[dict[str, Any]] = field(default_factory=list)
@@ -81,6 +106,23 @@ class E2EEnv:
 
     def state(self, entity_id: str) -> dict[str, Any]:
         return dict(self.api("GET", f"/api/states/{entity_id}"))
+
+    def websocket(self, command: dict[str, Any]) -> dict[str, Any]:
+        """One command over the websocket API, as the frontend sends it; its answer."""
+
+        async def call() -> dict[str, Any]:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.ws_connect(f"{self.hass.url}/api/websocket") as ws,
+            ):
+                await ws.receive_json()  # auth_required
+                await ws.send_json({"type": "auth", "access_token": self.token})
+                auth = await ws.receive_json()
+                assert auth["type"] == "auth_ok", auth
+                await ws.send_json({"id": 1, **command})
+                return dict(await ws.receive_json(timeout=30))
+
+        return asyncio.run(call())
 
     def log_tail(self, lines: int = 40) -> str:
         log = self.hass.config_dir / "home-assistant.log"
@@ -149,14 +191,14 @@ def wait_for(predicate: Any, timeout: float, what: str, interval: float = 0.5) -
 @pytest.fixture(scope="session")
 def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2EEnv]:
     """The emulator (TLS, self-signed) and an onboarded Home Assistant with this integration."""
-    if not homeassistant_available():
-        skip_or_fail("Home Assistant is not importable by this interpreter")
-    if importlib.util.find_spec("hass_frontend") is None:
-        # Another environment (e.g. the newest-HA chroot): hass would first pip-install and
-        # compile the frontend and default_config's packages, which is not what is tested here.
+    if not importable("homeassistant", HASS_PYTHON):
+        skip_or_fail(f"Home Assistant is not importable by {HASS_PYTHON}")
+    if not importable("hass_frontend", HASS_PYTHON):
+        # An incomplete environment: hass would first pip-install the frontend and
+        # default_config's packages, which is not what is tested here.
         skip_or_fail(
-            "Home Assistant's frontend (home-assistant-frontend) is not installed in this "
-            "environment; scripts/setup installs it"
+            f"Home Assistant's frontend (home-assistant-frontend) is not installed for "
+            f"{HASS_PYTHON}; scripts/setup (or scripts/test-ha-latest) installs it"
         )
     if (
         importlib.util.find_spec("tests.emulator") is None
@@ -174,6 +216,8 @@ def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2EEnv]:
         http_port=free_port(),
         http_host="127.0.0.1",
         log_path=tmp / "hass-stdout.log",
+        python=HASS_PYTHON,
+        env=HASS_ENV,
     )
     env = E2EEnv(tmp=tmp, emulator=emulator, hass=hass)
     try:
@@ -181,13 +225,21 @@ def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2EEnv]:
         hass.start()
         env.token, env.client_id = onboard(hass, USERNAME, PASSWORD)
         # Wait for the end of startup (state RUNNING), so that config flows and services are there.
-        wait_for(
-            lambda: env.api("GET", "/api/config").get("state") == "RUNNING",
+        config = wait_for(
+            lambda: (c := env.api("GET", "/api/config")).get("state") == "RUNNING" and c,
             600,
             "Home Assistant to finish starting",
         )
+        env.version = str(config["version"])
+        # HA 2026.11 moves the `http:` YAML (packages/devenv.yaml: the port) into its storage as a
+        # "pending" config that the user confirms in a dialog; unconfirmed, Home Assistant
+        # restarts with its defaults after 5 minutes. Confirm it as the user would. Older releases
+        # answer "unknown_command".
+        answer = env.websocket({"type": "http/config/promote"})
+        assert answer["success"] or answer["error"]["code"] == "unknown_command", answer
         print(
-            f"\ne2e: Home Assistant {hass.url} (config {hass.config_dir}), emulator {emulator.url}"
+            f"\ne2e: Home Assistant {env.version} at {hass.url} (config {hass.config_dir}), "
+            f"emulator {emulator.url}"
         )
         yield env
     finally:
@@ -197,42 +249,55 @@ def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2EEnv]:
         print(f"e2e: Home Assistant stopped with exit code {code}")
 
 
-def run_config_flow(env: E2EEnv) -> dict[str, Any]:
-    """Add the emulated PDU like a user in the "Add integration" dialog; return the final result.
+def run_config_flow(
+    env: E2EEnv, *, host: str | None = None, stop_at: str | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Add the emulated PDU like a user in the "Add integration" dialog; return the final result
+    and the forms shown on the way.
 
-    The user form gets host, port, HTTPS and certificate verification on (the defaults) and the
-    credentials; the emulator's self-signed certificate then fails verification, so the flow shows
-    its fingerprint and asks whether to trust it - the test checks it is the emulator's certificate
-    (as a careful user would) and accepts.
+    The user form gets host (the emulator's address unless ``host`` is given), port, HTTPS and
+    certificate verification on (the defaults) and the credentials; the emulator's self-signed
+    certificate then fails verification, so the flow shows its fingerprint and asks whether to
+    trust it - the test checks it is the emulator's certificate (as a careful user would) and
+    accepts. With ``stop_at``, the flow is aborted at that step and its form returned.
     """
     emulator = env.emulator
     values: dict[str, Any] = {
-        "host": emulator.settings.host,
+        "host": host or emulator.settings.host,
         "port": emulator.settings.port,
         "ssl": True,
         "verify_ssl": True,
         "username": emulator.settings.username,
         "password": emulator.settings.password,
     }
+    steps: list[dict[str, Any]] = []
     result = env.api("POST", "/api/config/config_entries/flow", {"handler": DOMAIN})
-    for _ in range(5):
-        if result["type"] != "form":
-            return dict(result)
-        env.flow_steps.append(result)
-        assert not result.get("errors"), result
-        step = result["step_id"]
-        if step == "trust_certificate":
-            shown = result["description_placeholders"]["fingerprint"]
-            assert _norm_fp(shown) == _norm_fp(emulator.fingerprint or ""), (shown, emulator)
-            user_input: dict[str, Any] = {"trust": True}
-        else:
-            user_input = {
-                field["name"]: values[field["name"]]
-                for field in result["data_schema"]
-                if field["name"] in values
-            }
-        result = env.api("POST", f"/api/config/config_entries/flow/{result['flow_id']}", user_input)
-    raise AssertionError(f"config flow did not finish: {env.flow_steps}")
+    flow_id = result["flow_id"]
+    try:
+        for _ in range(5):
+            if result["type"] != "form":
+                return dict(result), steps
+            steps.append(result)
+            assert not result.get("errors"), result
+            step = result["step_id"]
+            if step == "trust_certificate":
+                shown = result["description_placeholders"]["fingerprint"]
+                assert _norm_fp(shown) == _norm_fp(emulator.fingerprint or ""), (shown, emulator)
+                user_input: dict[str, Any] = {"trust": True}
+            else:
+                user_input = {
+                    field["name"]: values[field["name"]]
+                    for field in result["data_schema"]
+                    if field["name"] in values
+                }
+            if step == stop_at:
+                return dict(result), steps
+            result = env.api("POST", f"/api/config/config_entries/flow/{flow_id}", user_input)
+        raise AssertionError(f"config flow did not finish: {steps}")
+    finally:
+        if result.get("type") == "form":  # not finished: abort it, as closing the dialog does
+            path = f"/api/config/config_entries/flow/{flow_id}"
+            env.hass.request("DELETE", path, token=env.token)
 
 
 def _norm_fp(value: str) -> str:
@@ -244,7 +309,7 @@ def pdu_entry(e2e_env: E2EEnv) -> E2EEnv:
     """``e2e_env`` with the emulated PDU added through the config flow and its switches loaded."""
     pytest_socket.enable_socket()
     if not e2e_env.entry:
-        result = run_config_flow(e2e_env)
+        result, e2e_env.flow_steps = run_config_flow(e2e_env)
         assert result["type"] == "create_entry", result
         e2e_env.entry = result
         wait_for(

@@ -32,6 +32,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -59,12 +60,12 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-def homeassistant_available(python: str = sys.executable) -> bool:
-    """True when ``python -m homeassistant`` can run (the package is importable)."""
+def importable(module: str, python: str = sys.executable) -> bool:
+    """True when ``python`` (this interpreter or another venv's) can import ``module``."""
     if python == sys.executable:
-        return importlib.util.find_spec("homeassistant") is not None
+        return importlib.util.find_spec(module) is not None
     probe = subprocess.run(
-        [python, "-c", "import homeassistant"], capture_output=True, check=False, timeout=120
+        [python, "-c", f"import {module}"], capture_output=True, check=False, timeout=120
     )
     return probe.returncode == 0
 
@@ -339,12 +340,15 @@ class HomeAssistantProcess:
         http_host: str | None = None,
         log_path: Path | None = None,
         python: str = sys.executable,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self.config_dir = config_dir
         self.http_port = http_port
         self.http_host = http_host
         self.log_path = log_path
         self.python = python
+        self.env = dict(env or {})
+        """Added to (or replacing) the inherited environment of ``hass``."""
         self.proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
@@ -365,12 +369,16 @@ class HomeAssistantProcess:
             stderr=subprocess.STDOUT if out is not None else None,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            env=child_env(),
+            env={**child_env(), **self.env},
         )
         self.wait_until_answering(timeout)
 
     def wait_until_answering(self, timeout: float) -> None:
-        """Until ``GET /api/`` answers at all (401 without a token is an answer)."""
+        """Until the HTTP server answers at all (a 404 while the frontend loads is an answer).
+
+        Not ``/api/``: without a token that is a failed login, which Home Assistant logs as a
+        warning (``http.ban``: "Login attempt or request with invalid authentication").
+        """
         assert self.proc is not None
         deadline = time.monotonic() + timeout
         while True:
@@ -380,7 +388,7 @@ class HomeAssistantProcess:
                     f"{_tail(self.log_path) or _tail(self.config_dir / 'home-assistant.log')}"
                 )
             try:
-                self.request("GET", "/api/", timeout=5)
+                self.request("GET", "/manifest.json", timeout=5)
                 return
             except OSError as err:
                 if time.monotonic() > deadline:

@@ -10,6 +10,7 @@ or fails (CI). Shares the Home Assistant process and config entry of ``test_hass
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 OUTLET = 2  # 1-based; test_hass_process switches outlet 1
+DASHBOARD = re.compile(r"/(lovelace|home)(/|$)")
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +78,9 @@ def test_toggle_outlet_in_the_browser(chromium: Path, pdu_entry: E2EEnv, tmp_pat
             page.locator("input[name=username]").fill(USERNAME)
             page.locator("input[name=password]").fill(PASSWORD)
             page.locator("input[name=password]").press("Enter")
-            page.wait_for_url("**/lovelace/**")
+            # Logged in: the frontend shows the default dashboard (/lovelace/0 on HA 2025.4,
+            # /home/overview on 2026.11).
+            page.wait_for_url(DASHBOARD)
 
             # The outlet's device page: its "Controls" card has the outlet switch's toggle.
             page.goto(f"{env.hass.url}/config/devices/device/{device_id}")

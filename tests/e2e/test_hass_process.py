@@ -1,8 +1,9 @@
 """A real ``hass`` process with this integration against the emulator, driven only through HTTP.
 
 What a user does - onboarding, "Add integration" with the certificate trust step, switching an
-outlet, reading a power sensor - through the same REST APIs the frontend uses; the assertions look
-at the emulated device itself (its JSON-RPC API), not at Home Assistant's idea of it.
+outlet, reading a power sensor, reloading the entry - through the same REST APIs the frontend uses;
+the assertions look at the emulated device itself (its JSON-RPC API), not at Home Assistant's idea
+of it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import time
 
 import pytest
 
-from .conftest import DOMAIN, E2EEnv, outlet_entity, wait_for
+from .conftest import DOMAIN, E2EEnv, outlet_entity, run_config_flow, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -27,8 +28,17 @@ def test_config_flow_went_through_certificate_trust(pdu_entry: E2EEnv) -> None:
     assert [e["entry_id"] for e in entries] == [entry["entry_id"]]
 
 
-def test_switch_outlet_changes_the_device(pdu_entry: E2EEnv) -> None:
-    env = pdu_entry
+def test_host_name_resolves(e2e_env: E2EEnv) -> None:
+    """A host name works like an address: with ``localhost`` the flow reaches the emulator (and
+    offers its certificate for trust) instead of "Unexpected error" from a broken resolver in
+    Home Assistant's shared aiohttp session (aiodns 3.2.0 with pycares 5 resolves no name)."""
+    result, steps = run_config_flow(e2e_env, host="localhost", stop_at="trust_certificate")
+    assert result["step_id"] == "trust_certificate", result
+    assert [step["step_id"] for step in steps] == ["user", "trust_certificate"], steps
+
+
+def switch_outlet_1_off_and_on(env: E2EEnv) -> None:
+    """Switch outlet 1 off and back on in Home Assistant; the emulated relay follows."""
     emulator = env.emulator
     switch = outlet_entity(env, 1, "switch")
 
@@ -45,6 +55,10 @@ def test_switch_outlet_changes_the_device(pdu_entry: E2EEnv) -> None:
     call("turn_on")
     wait_for(lambda: emulator.outlet_is_on(0), 30, "the emulator's outlet 1 to switch on again")
     wait_for(lambda: env.state(switch)["state"] == "on", 30, f"{switch} to show on")
+
+
+def test_switch_outlet_changes_the_device(pdu_entry: E2EEnv) -> None:
+    switch_outlet_1_off_and_on(pdu_entry)
 
 
 def test_power_sensor_matches_the_device(pdu_entry: E2EEnv) -> None:
@@ -66,3 +80,23 @@ def test_power_sensor_matches_the_device(pdu_entry: E2EEnv) -> None:
                 assert device > 0, "outlet 3 is on and should draw power"
                 return
     raise AssertionError(f"{sensor} = {state['state']} W, device reads {device} W")
+
+
+def test_reload_entry(pdu_entry: E2EEnv) -> None:
+    """Reload (the entry's menu, or after an update): the entry loads again, its entities come
+    back from the device and still switch it."""
+    env = pdu_entry
+    entry_id = env.entry["result"]["entry_id"]
+    switch = outlet_entity(env, 1, "switch")
+    result = env.api("POST", f"/api/config/config_entries/entry/{entry_id}/reload")
+    assert result == {"require_restart": False}, result
+
+    def entry_state() -> str:
+        entries = env.api("GET", f"/api/config/config_entries/entry?domain={DOMAIN}")
+        return str(next(e["state"] for e in entries if e["entry_id"] == entry_id))
+
+    wait_for(lambda: entry_state() == "loaded", 60, "the entry to be loaded again")
+    wait_for(
+        lambda: env.state(switch)["state"] in ("on", "off"), 60, f"{switch} to be available again"
+    )
+    switch_outlet_1_off_and_on(env)
