@@ -7,13 +7,15 @@ resource id: it resolves the object, and with it the RIDs to poll, through
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .coordinator import RaritanCoordinator
 from .devices import entity_device_info, object_name
-from .helpers import async_store_reading, object_unavailable, raritan_command
+from .helpers import async_command, object_unavailable, raritan_command
 from .objects import (
     MeteredObject,
     ObjectSensor,
@@ -22,7 +24,8 @@ from .objects import (
     resolve,
     sensors_of,
 )
-from .xerus.models import PeripheralInfo, Topology, UnitTopology
+from .xerus.models import PeripheralInfo, StateReading, Topology, UnitTopology
+from .xerus.plan import ReadKind, ReadTarget
 
 
 class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
@@ -31,6 +34,10 @@ class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
     Subclasses implement :meth:`_rids` (what the poll must read for this entity); the base class
     registers those RIDs with the coordinator while the entity is in Home Assistant (so disabled
     entities cost nothing) and re-registers them when a topology refresh changed them.
+
+    The coordinator calls the entity when a reading of its RIDs changed (and all entities when
+    the polls start or stop failing); the entity writes its state only when what it shows
+    changed: :meth:`_shown` (state, attributes, availability), which subclasses extend.
     """
 
     _attr_has_entity_name = True
@@ -43,6 +50,7 @@ class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
         self._attr_device_info = entity_device_info(target.unit, target.obj)
         self._registered: frozenset[str] = frozenset()
         self._unregister_rids: CALLBACK_TYPE | None = None
+        self._written: tuple[Any, ...] | None = None
         self._resolved_for: Topology | None = None
         self._resolved: tuple[UnitTopology, PduObject] | None = None
 
@@ -86,7 +94,11 @@ class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
         if rids == self._registered and (self._unregister_rids is not None or not rids):
             return
         old = self._unregister_rids
-        self._unregister_rids = self.coordinator.async_register_rids(rids) if rids else None
+        self._unregister_rids = (
+            self.coordinator.async_register_rids(rids, self._handle_coordinator_update)
+            if rids
+            else None
+        )
         self._registered = rids
         if old is not None:
             old()
@@ -113,6 +125,24 @@ class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
         self._sync_rids()
         self.async_write_ha_state()
 
+    # state writes
+
+    def _shown(self) -> tuple[Any, ...]:
+        """What Home Assistant shows of the entity, besides names (compared before writing)."""
+        return (self.available,)
+
+    @callback
+    def async_write_ha_state(self) -> None:
+        """Write the state, remembering what it showed."""
+        self._written = self._shown()
+        super().async_write_ha_state()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """A reading changed (or the polls started or stopped failing): write if it shows."""
+        if self._shown() != self._written:
+            self.async_write_ha_state()
+
     # availability
 
     @property
@@ -125,10 +155,8 @@ class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
             return False
         if not self.coordinator.unit_available(resolved[0].pdu_id):
             return False
-        data = self.coordinator.data
-        if data is not None and data.errors:
-            return not any(rid in data.errors for rid in self._registered)
-        return True
+        errors = self.coordinator.data.errors
+        return not errors or not any(rid in errors for rid in self._registered)
 
 
 class RaritanFieldEntity(RaritanEntity):
@@ -197,10 +225,9 @@ class RaritanActuatorEntity(RaritanEntity):
     def actuator_value(self) -> int | None:
         """The actuator's state value from the last read (None when unknown)."""
         peripheral = self.peripheral
-        data = self.coordinator.data
-        if peripheral is None or peripheral.sensor is None or data is None:
+        if peripheral is None or peripheral.sensor is None:
             return None
-        reading = data.states.get(peripheral.sensor.rid)
+        reading = self.coordinator.data.states.get(peripheral.sensor.rid)
         return None if reading is None else reading.value
 
     @raritan_command
@@ -209,5 +236,14 @@ class RaritanActuatorEntity(RaritanEntity):
         peripheral = self.command_object(PeripheralInfo)
         if peripheral.sensor is None:
             raise object_unavailable(self.entity_id)
-        state = await self.coordinator.client.set_actuator(peripheral, on=on)
-        async_store_reading(self.coordinator, peripheral.sensor.rid, state)
+        wanted = 1 if on else 0
+
+        def confirms(state: StateReading) -> bool:
+            return state.value == wanted
+
+        await async_command(
+            self.coordinator,
+            ReadTarget(peripheral.sensor.rid, ReadKind.STATE),
+            self.coordinator.client.set_actuator(peripheral, on=on),
+            confirms,
+        )

@@ -40,7 +40,7 @@ PINNED = (
     ("sensor", "{p}_unit_active_energy", "sensor.{pu}_total_energy"),
     ("sensor", "{l}_unit_active_power", "sensor.{lu}_total_power"),
     ("sensor", "{p}_inlet_1_current", "sensor.{pu}_inlet_current"),
-    ("sensor", "{l}_inlet_1_active_power", "sensor.{lu}_inlet_power"),
+    ("sensor", "{l}_inlet_1_power_factor", "sensor.{lu}_inlet_power_factor"),
     ("sensor", "{p}_inlet_1_pole_l1_voltage_ln", "sensor.{pu}_l1_voltage_line_to_neutral"),
     ("sensor", "{p}_inlet_1_pole_neutral_current", "sensor.{pu}_n_current"),
     ("sensor", "{p}_ocp_1_active_energy", "sensor.{pu}_breaker_c1_energy"),
