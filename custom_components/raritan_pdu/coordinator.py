@@ -102,7 +102,8 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         self._rid_refs: Counter[str] = Counter()
         self._rid_listeners: dict[str, list[CALLBACK_TYPE]] = {}
         self._missing: set[str] = set()
-        self._plans: dict[bool, ReadingPlan] = {}
+        # Per cadence (full or fast): the plan and how many of its reads go to each unit.
+        self._plans: dict[bool, tuple[ReadingPlan, Counter[int]]] = {}
         self._started = False
         # The topology.
         self._rid_unit: dict[str, int] = {}
@@ -355,9 +356,9 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
 
     # ------------------------------------------------------------------ polling
 
-    def _plan(self, full: bool) -> ReadingPlan:
-        plan = self._plans.get(full)
-        if plan is None:
+    def _plan(self, full: bool) -> tuple[ReadingPlan, Counter[int]]:
+        cached = self._plans.get(full)
+        if cached is None:
             primary = self.topology.primary.pdu_id
             wanted = {
                 rid
@@ -365,15 +366,17 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
                 if (full or rid not in self._slow)
                 and self.unit_available(self._rid_unit.get(rid, primary))
             }
-            plan = self._plans[full] = ReadingPlan.for_topology(self.topology, rids=wanted)
-        return plan
+            plan = ReadingPlan.for_topology(self.topology, rids=wanted)
+            units = Counter(self._rid_unit.get(t.rid, primary) for t in plan.targets)
+            cached = self._plans[full] = (plan, units)
+        return cached
 
     async def _async_update_data(self) -> Readings:
         """Poll the registered resource ids in one request (slow ones every Nth poll)."""
         async with self._lock:
             self._maybe_refresh_topology()
             full = bool(self._missing) or self._polls_since_slow >= SLOW_POLL_EVERY
-            plan = self._plan(full)
+            plan, units = self._plan(full)
             if not plan:
                 return self.data
             started = self._seq
@@ -385,7 +388,7 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
             self._polls_since_slow = 1 if full else self._polls_since_slow + 1
             if full:
                 self._missing.clear()
-            self._check_units(plan, readings)
+            self._check_units(units, readings)
             if cascade is not None:
                 self._check_cascade(cascade)
         return self.data
@@ -435,32 +438,31 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
             return False
         return self._start_topology_refresh("unknown resource ids in the poll")
 
-    def _check_units(self, plan: ReadingPlan, readings: Readings) -> None:
+    def _check_units(self, units: Counter[int], readings: Readings) -> None:
         """Log a link unit whose every read failed (once), and when it answers again."""
-        primary = self.topology.primary.pdu_id
-        answered: dict[int, bool] = {}
-        failures: dict[int, XerusError] = {}
         errors = readings.errors
-        for target in plan.targets:
-            pdu_id = self._rid_unit.get(target.rid, primary)
+        if not errors and not self._units_down:
+            return
+        primary = self.topology.primary.pdu_id
+        failed: Counter[int] = Counter()
+        first: dict[int, XerusError] = {}
+        for rid, error in errors.items():
+            pdu_id = self._rid_unit.get(rid, primary)
+            failed[pdu_id] += 1
+            first.setdefault(pdu_id, error)
+        for pdu_id, polled in units.items():
             if pdu_id == primary:
                 continue
-            if (error := errors.get(target.rid)) is None:
-                answered[pdu_id] = True
-            else:
-                answered.setdefault(pdu_id, False)
-                failures.setdefault(pdu_id, error)
-        for pdu_id, ok in answered.items():
-            if not ok and pdu_id not in self._units_down:
+            if failed[pdu_id] >= polled and pdu_id not in self._units_down:
                 self._units_down.add(pdu_id)
                 LOGGER.warning(
                     "Link unit %s of %s does not answer: %s",
                     pdu_id,
                     self.config_entry.title,
-                    failures[pdu_id],
+                    first[pdu_id],
                 )
                 self._start_topology_refresh(f"link unit {pdu_id} does not answer")
-            elif ok and pdu_id in self._units_down:
+            elif failed[pdu_id] < polled and pdu_id in self._units_down:
                 self._units_down.discard(pdu_id)
                 LOGGER.info("Link unit %s of %s answers again", pdu_id, self.config_entry.title)
 
@@ -498,7 +500,7 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
                 "of %.0f s (disable entities you do not need to poll faster)",
                 self.config_entry.title,
                 max(self._durations),
-                len(self._plans.get(True) or ()),
+                len(self._plans[True][0]) if True in self._plans else 0,
                 interval,
                 SCAN_INTERVAL.total_seconds(),
             )

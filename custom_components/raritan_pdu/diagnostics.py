@@ -58,8 +58,10 @@ def _spellings(secret: str) -> set[str]:
 class _Redactor:
     """Replaces every secret of the entry and the topology wherever it appears in strings."""
 
-    def __init__(self, data: dict[str, Any], topology: Topology | None) -> None:
-        secrets: set[str] = set()
+    def __init__(
+        self, data: dict[str, Any], unique_id: str | None, topology: Topology | None
+    ) -> None:
+        secrets: set[str] = {unique_id} if unique_id else set()
         for key in (CONF_HOST, CONF_USERNAME, CONF_PASSWORD, CONF_FINGERPRINT, CONF_MAC):
             if isinstance(value := data.get(key), str) and value:
                 secrets |= _spellings(value)
@@ -188,4 +190,4 @@ async def async_get_config_entry_diagnostics(
     if coordinator is not None:
         result.update(_coordinator(coordinator))
     redacted = async_redact_data(result, TO_REDACT_ENTRY | TO_REDACT_TOPOLOGY)
-    return _Redactor(dict(entry.data), topology)(redacted)  # type: ignore[no-any-return]
+    return _Redactor(dict(entry.data), entry.unique_id, topology)(redacted)  # type: ignore[no-any-return]

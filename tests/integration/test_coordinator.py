@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import CONF_PORT, STATE_UNAVAILABLE
+from homeassistant.const import CONF_PORT, EVENT_HOMEASSISTANT_STOP, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
     device_registry as dr,
@@ -454,3 +454,72 @@ async def test_failing_sub_request_only_affects_its_entity(
     emulator.faults.clear()
     await async_poll(hass, freezer)
     assert state_of(hass, broken) != STATE_UNAVAILABLE
+
+
+async def test_link_unit_that_stops_answering_is_not_rediscovered_every_poll(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: PduEmulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Every read of a link unit fails while the primary still reports it OK: its entities are
+    unavailable, one line says so (and one when it is back), and the PDU is not rediscovered
+    at every poll."""
+    power = power_entity(hass, emulator, 2)
+    rids = [s.rid for s in init_integration.runtime_data.topology.unit(2).iter_sensors()]
+    rids += [o.rid for o in init_integration.runtime_data.topology.unit(2).outlets]
+    for rid in rids:
+        emulator.faults.fail_call(rid=rid, statcode=503)
+    caplog.clear()
+    emulator.reset_stats()
+    for _ in range(4):
+        await async_poll(hass, freezer)
+    assert state_of(hass, power) == STATE_UNAVAILABLE
+    assert state_of(hass, power_entity(hass, emulator, 3)) != STATE_UNAVAILABLE
+    # At most the one rediscovery when it stopped answering: three units' outlets once.
+    assert emulator.stats()["method_names"].get("getOutlets", 0) <= 3
+    assert caplog.text.count("Link unit 2 of") == 1
+    assert "Traceback" not in caplog.text
+
+    # Looked for again on the retry cadence of unreachable link units.
+    emulator.faults.clear()
+    caplog.clear()
+    await async_tick(hass, freezer, TOPOLOGY_RETRY_INTERVAL)
+    assert state_of(hass, power) != STATE_UNAVAILABLE
+    assert caplog.text.count("answers again") == 1
+
+
+async def test_outage_logs_one_line_each_way(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: PduEmulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The PDU stops answering for several polls: one error line, one line when it is back."""
+    caplog.clear()
+    emulator.faults.http_error(500, count=1000)
+    for _ in range(3):
+        await async_poll(hass, freezer)
+    emulator.faults.clear()
+    await async_poll(hass, freezer)
+    errors = [
+        r
+        for r in caplog.records
+        if r.levelname in ("ERROR", "WARNING") and r.name.startswith("custom_components")
+    ]
+    assert len(errors) == 1, [r.getMessage() for r in errors]
+    assert "recovered" in caplog.text
+    assert "Traceback" not in caplog.text
+
+
+async def test_stopping_home_assistant_logs_out(
+    hass: HomeAssistant, emulator: PduEmulator, init_integration: MockConfigEntry
+) -> None:
+    """Home Assistant stops without unloading the entry: the device session is closed now, not
+    at the device's idle timeout."""
+    assert emulator.stats()["sessions_active"] == 1
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    assert emulator.stats()["sessions_active"] == 0
