@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import inspect
 import math
 import time
 from collections import Counter, deque
 from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
+from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST
@@ -67,6 +69,9 @@ from .xerus import (
 )
 
 type RaritanConfigEntry = ConfigEntry[RaritanCoordinator]
+
+#: Whether the library checks a stored topology in a poll's own request (``poll(check=...)``).
+POLL_CAN_CHECK: Final = "check" in inspect.signature(XerusClient.poll).parameters
 type Reading = NumericReading | StateReading | OutletState
 
 
@@ -111,6 +116,7 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         self._topology_listeners: list[CALLBACK_TYPE] = []
         self._topology_time = 0.0
         self._topology_verified = False
+        self._check_pending = False
         self._topology_task: asyncio.Task[None] | None = None
         self._topology_failures = 0
         self._topology_retry_at = 0.0
@@ -159,15 +165,42 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         store.async_set_topology(topology, getattr(self.client, "timing", None))
 
     async def _async_check_device(self) -> None:
-        """One small request: the device answers, accepts the credentials, and its link units
-        are those of the topology (else they are rediscovered in the background)."""
+        """One small request: the device answers and accepts the credentials, and the topology
+        still matches it (else it is rediscovered in the background)."""
+        topology: Topology | None = getattr(self, "topology", None)
         try:
-            result = await self.client.poll(ReadingPlan(()), with_cascade=True)
+            if topology is None:
+                await self.client.poll(ReadingPlan(()), with_cascade=True)
+                cascade = None
+            else:
+                _readings, cascade = await self._async_poll(ReadingPlan(()), topology)
         except XerusError as err:
             raise self._translate_error(err) from err
         self.store.auth_failures = 0
-        if hasattr(self, "topology"):
-            self._check_cascade(result.cascade)
+        if cascade is not None:
+            self._check_cascade(cascade)
+
+    async def _async_poll(
+        self, plan: ReadingPlan, check: Topology | None
+    ) -> tuple[Readings, CascadeStatus | XerusError | None]:
+        """One request: the plan, the link status and, where the library can (``poll(check=)``),
+        the cheap check of ``check`` that notices a reboot, a sensor package plugged in or out
+        and link units added, released or swapped."""
+        if check is not None and POLL_CAN_CHECK:
+            poll: Any = self.client.poll  # the library's check (newer than this glue's typing)
+            result = await poll(plan, check=check)
+            if getattr(result, "topology_changed", False):
+                changes = "; ".join(getattr(result, "changes", ()))
+                self._start_topology_refresh(f"the topology changed: {changes}")
+            self._check_pending = False
+            return result.readings, result.cascade
+        if check is None and not self.topology.link_status:
+            return await self.client.poll(plan), None
+        # A primary unit with link units (or a check without the library's): the same request
+        # also asks for the link status, so a link unit that fails, comes back, is added or
+        # is released is noticed at once.
+        polled = await self.client.poll(plan, with_cascade=True)
+        return polled.readings, polled.cascade
 
     async def _async_discover(self) -> Topology:
         try:
@@ -181,6 +214,7 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         self.topology = topology
         self._topology_time = time.monotonic() - age
         self._topology_verified = verified
+        self._check_pending = not verified
         rid_unit: dict[str, int] = {}
         slow: set[str] = set()
         for unit in topology.units:
@@ -381,7 +415,7 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
                 return self.data
             started = self._seq
             begin = time.monotonic()
-            readings, cascade = await self._async_read(plan)
+            readings, cascade = await self._async_read(plan, full)
             self._note_duration(time.monotonic() - begin)
             self.store.auth_failures = 0
             self._merge(readings, started)
@@ -394,18 +428,15 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         return self.data
 
     async def _async_read(
-        self, plan: ReadingPlan
+        self, plan: ReadingPlan, full: bool
     ) -> tuple[Readings, CascadeStatus | XerusError | None]:
+        # The cheap topology check rides along with the slow values (every few minutes) and
+        # in the first poll of a topology from storage.
+        check = self.topology if full or self._check_pending else None
         try:
-            if not self.topology.link_status:
-                return await self.client.poll(plan), None
-            # A primary unit with link units: the same request also asks for the link
-            # status, so a link unit that fails, comes back, is added or is released is
-            # noticed at once.
-            result = await self.client.poll(plan, with_cascade=True)
+            return await self._async_poll(plan, check)
         except XerusError as err:
             raise self._translate_error(err) from err
-        return result.readings, result.cascade
 
     def _merge(self, readings: Readings, started: int) -> None:
         """Take a poll's readings into ``data``, noting the resource ids whose reading changed.
@@ -565,12 +596,14 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
                 translation_key="certificate_changed",
                 translation_placeholders={"host": host, "fingerprint": err.fingerprint or "?"},
             )
-        if isinstance(err, XerusAuthenticationError):
+        if isinstance(err, XerusAuthenticationError) and getattr(
+            err, "credentials_rejected", True
+        ):
+            # Confirmed after several rejections in a row: attempts counted here, or requests
+            # the library counted (``consecutive``, within one call and those before it).
             self.store.auth_failures += 1
-            if (
-                getattr(err, "confirmed", False)
-                or self.store.auth_failures >= AUTH_FAILURES_TO_REAUTH
-            ):
+            rejected = max(self.store.auth_failures, int(getattr(err, "consecutive", 1)))
+            if rejected >= AUTH_FAILURES_TO_REAUTH:
                 return ConfigEntryAuthFailed(
                     translation_domain=DOMAIN,
                     translation_key="invalid_auth",
