@@ -21,7 +21,7 @@ import inspect
 import math
 import time
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import partial
 from typing import Any, Final
@@ -447,12 +447,18 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         data, changed = self.data, self._changed
         skip = {rid for rid, seq in self._commanded.items() if seq > started}
         self._commanded = {rid: seq for rid, seq in self._commanded.items() if seq > started}
-        _merge_numeric(data, readings.numeric, changed, skip)
-        _merge_states(data, readings.states, changed, skip)
-        _merge_outlets(data, readings.outlets, changed, skip)
+        errors = data.errors
+        _merge_kind(
+            data.numeric, readings.numeric, _same_numeric, errors=errors, changed=changed, skip=skip
+        )
+        _merge_kind(
+            data.states, readings.states, _same_state, errors=errors, changed=changed, skip=skip
+        )
+        _merge_kind(
+            data.outlets, readings.outlets, _same_outlet, errors=errors, changed=changed, skip=skip
+        )
         not_found = [rid for rid, err in readings.errors.items() if _is_not_found(err)]
         keep_old = bool(not_found) and self._rediscover_unknown_rids()
-        errors = data.errors
         for rid, err in readings.errors.items():
             if rid in skip or (keep_old and _is_not_found(err)):
                 continue
@@ -635,56 +641,37 @@ def _is_not_found(err: XerusError) -> bool:
     return isinstance(err, XerusNotFoundError)
 
 
-def _merge_numeric(
-    data: Readings, new: dict[str, NumericReading], changed: set[str], skip: set[str]
+def _same_numeric(old: NumericReading, new: NumericReading) -> bool:
+    return old.value == new.value and old.valid is new.valid and old.available is new.available
+
+
+def _same_state(old: StateReading, new: StateReading) -> bool:
+    return old.value == new.value and old.available is new.available
+
+
+def _same_outlet(old: OutletState, new: OutletState) -> bool:
+    return old == new
+
+
+def _merge_kind[ReadingT: (NumericReading, StateReading, OutletState)](
+    known: dict[str, ReadingT],
+    new: dict[str, ReadingT],
+    same: Callable[[ReadingT, ReadingT], bool],
+    *,
+    errors: dict[str, XerusError],
+    changed: set[str],
+    skip: set[str],
 ) -> None:
-    numeric, errors = data.numeric, data.errors
+    """Take ``new`` readings of one kind into ``known``; note the RIDs whose shown value
+    changed (an error that cleared counts). Timestamps alone are no change."""
     for rid, reading in new.items():
         if rid in skip:
             continue
-        old = numeric.get(rid)
-        if (
-            old is None
-            or old.value != reading.value
-            or old.valid is not reading.valid
-            or old.available is not reading.available
-            or rid in errors
-        ):
+        old = known.get(rid)
+        if old is None or rid in errors or not same(old, reading):
             changed.add(rid)
             errors.pop(rid, None)
-        numeric[rid] = reading
-
-
-def _merge_states(
-    data: Readings, new: dict[str, StateReading], changed: set[str], skip: set[str]
-) -> None:
-    states, errors = data.states, data.errors
-    for rid, reading in new.items():
-        if rid in skip:
-            continue
-        old = states.get(rid)
-        if (
-            old is None
-            or old.value != reading.value
-            or old.available is not reading.available
-            or rid in errors
-        ):
-            changed.add(rid)
-            errors.pop(rid, None)
-        states[rid] = reading
-
-
-def _merge_outlets(
-    data: Readings, new: dict[str, OutletState], changed: set[str], skip: set[str]
-) -> None:
-    outlets, errors = data.outlets, data.errors
-    for rid, reading in new.items():
-        if rid in skip:
-            continue
-        if outlets.get(rid) != reading or rid in errors:
-            changed.add(rid)
-            errors.pop(rid, None)
-        outlets[rid] = reading
+        known[rid] = reading
 
 
 def _has_reading(data: Readings, rid: str) -> bool:

@@ -53,15 +53,23 @@ class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
         self._written: tuple[Any, ...] | None = None
         self._resolved_for: Topology | None = None
         self._resolved: tuple[UnitTopology, PduObject] | None = None
+        self._unit_ok = False
 
-    # resolution through the current topology
+    # resolution through the current topology (once per topology: it is read for every write)
 
     def _resolve(self) -> tuple[UnitTopology, PduObject] | None:
         topology = self.coordinator.topology
         if topology is not self._resolved_for:
-            self._resolved = resolve(topology, self._ref)
             self._resolved_for = topology
+            self._resolved = resolved = resolve(topology, self._ref)
+            self._unit_ok = resolved is not None and self.coordinator.unit_available(
+                resolved[0].pdu_id
+            )
+            self._resolved_again()
         return self._resolved
+
+    def _resolved_again(self) -> None:
+        """The object was resolved in a new topology (subclasses refresh what they derive)."""
 
     @property
     def pdu_object(self) -> PduObject | None:
@@ -140,22 +148,23 @@ class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
     @callback
     def _handle_coordinator_update(self) -> None:
         """A reading changed (or the polls started or stopped failing): write if it shows."""
-        if self._shown() != self._written:
-            self.async_write_ha_state()
+        shown = self._shown()
+        if shown != self._written:
+            self._written = shown
+            super().async_write_ha_state()
 
     # availability
 
     @property
     def available(self) -> bool:
         """Unavailable when the poll failed, the unit is not OK or the object vanished."""
-        if not super().available:
+        coordinator = self.coordinator
+        if not coordinator.last_update_success:
             return False
-        resolved = self._resolve()
-        if resolved is None:
+        self._resolve()
+        if not self._unit_ok:
             return False
-        if not self.coordinator.unit_available(resolved[0].pdu_id):
-            return False
-        errors = self.coordinator.data.errors
+        errors = coordinator.data.errors
         return not errors or not any(rid in errors for rid in self._registered)
 
 
@@ -175,6 +184,7 @@ class RaritanFieldEntity(RaritanEntity):
             target.kind, own_device=target.own_device
         )
         self._attr_entity_registry_enabled_default = target.kind in description.enabled_in
+        self._rid: str | None = None
         placeholders = dict(target.placeholders)
         if sensor.index is not None:
             placeholders["number"] = str(sensor.index + 1)
@@ -183,12 +193,16 @@ class RaritanFieldEntity(RaritanEntity):
         if target.name:
             self._attr_name = target.name
 
+    def _resolved_again(self) -> None:
+        resolved = self._resolved
+        info = sensors_of(resolved[1]).get(self._field) if resolved is not None else None
+        self._rid = info.rid if info is not None else None
+
     @property
     def sensor_rid(self) -> str | None:
         """RID of the shown sensor in the current topology."""
-        obj = self.pdu_object
-        info = sensors_of(obj).get(self._field) if obj is not None else None
-        return info.rid if info is not None else None
+        self._resolve()
+        return self._rid
 
     def _rids(self) -> set[str]:
         rid = self.sensor_rid

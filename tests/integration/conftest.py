@@ -186,6 +186,13 @@ def get_device(hass: HomeAssistant, identifier: str) -> dr.DeviceEntry | None:
     return None
 
 
+async def setup_emulator_entry(hass: HomeAssistant, emu: PduEmulator) -> MockConfigEntry:
+    """A config entry for ``emu``, set up (its coordinator is ``entry.runtime_data``)."""
+    entry = make_config_entry(emu)
+    await setup_integration(hass, entry)
+    return entry
+
+
 async def setup_integration(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Add ``entry`` to hass, set it up and wait until everything settled."""
     entry.add_to_hass(hass)

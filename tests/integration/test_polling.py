@@ -37,7 +37,7 @@ from custom_components.raritan_pdu.const import (
 from custom_components.raritan_pdu.coordinator import RaritanCoordinator
 from tests.emulator import PduEmulator
 
-from .conftest import entity_id, make_config_entry, setup_integration
+from .conftest import entity_id, setup_emulator_entry
 
 EmulatorFactory = Callable[..., Any]
 
@@ -78,8 +78,7 @@ async def until(check: Callable[[], bool]) -> None:
 async def setup(
     hass: HomeAssistant, emu: PduEmulator
 ) -> tuple[MockConfigEntry, RaritanCoordinator]:
-    entry = make_config_entry(emu)
-    await setup_integration(hass, entry)
+    entry = await setup_emulator_entry(hass, emu)
     return entry, entry.runtime_data
 
 

@@ -31,7 +31,7 @@ from custom_components.raritan_pdu.coordinator import RaritanCoordinator
 from custom_components.raritan_pdu.sensor import RESET_CONFIRMATIONS, CounterGuard
 from tests.emulator import PduEmulator
 
-from .conftest import entity_id, ext_entity_id, make_config_entry, setup_integration
+from .conftest import entity_id, ext_entity_id, setup_emulator_entry
 
 EmulatorFactory = Callable[..., Any]
 
@@ -39,8 +39,7 @@ EmulatorFactory = Callable[..., Any]
 async def setup(
     hass: HomeAssistant, emu: PduEmulator
 ) -> tuple[MockConfigEntry, RaritanCoordinator]:
-    entry = make_config_entry(emu)
-    await setup_integration(hass, entry)
+    entry = await setup_emulator_entry(hass, emu)
     return entry, entry.runtime_data
 
 
