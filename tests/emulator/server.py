@@ -45,6 +45,7 @@ from .model import (
     arg,
     ret,
 )
+from .power import PowerSupply
 from .profiles import Profile, get_profile
 
 _LOGGER = logging.getLogger(__name__)
@@ -461,6 +462,7 @@ class PduEmulator:
         for link_id in range(2, 2 + config.link_units):
             self._units[link_id] = self._make_link_unit(link_id)
         self.faults = Faults(self)
+        self.power = PowerSupply(self)  # the mains: faults.power_loss cuts it
         self._rebuild_registry()
 
     # --- public API ------------------------------------------------------------------------------
@@ -831,6 +833,9 @@ class PduEmulator:
             response.headers.popall("Date", None)
 
     async def _process(self, request: web.Request, body: bytes) -> web.Response:
+        if self.power.down:  # faults.power_loss: the device is off, nothing answers
+            self._drop(request, reset=True)
+            return web.Response(status=500)  # never reaches the client
         delay, delay_after = self.faults.take_delay()
         if delay and not delay_after:
             await self.clock.wait(delay)
