@@ -78,6 +78,8 @@ WRITE_METHODS = frozenset(
         "setEnabled",
         "setLoadSheddingActive",
         "cancelOutletSequence",
+        "createGroup",
+        "deleteGroup",
         "reboot",
     }
 )

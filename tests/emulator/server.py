@@ -33,6 +33,7 @@ from .errors import (
     invalid_params,
 )
 from .faults import Faults
+from .groups import OutletGroup, OutletGroupManager
 from .model import (
     LINK_OK,
     LINK_UNREACHABLE,
@@ -463,7 +464,9 @@ class PduEmulator:
             self._units[link_id] = self._make_link_unit(link_id)
         self.faults = Faults(self)
         self.power = PowerSupply(self)  # the mains: faults.power_loss cuts it
+        self.groups = OutletGroupManager(self)  # /model/outletgroup; test API for outlet groups
         self._rebuild_registry()
+        self.groups.create_initial(config.outlet_groups)
 
     # --- public API ------------------------------------------------------------------------------
     @property
@@ -489,6 +492,11 @@ class PduEmulator:
 
     def unit_ids(self) -> list[int]:
         return sorted(self._units)
+
+    @property
+    def outlet_groups(self) -> list[OutletGroup]:
+        """The outlet groups by id (``emu.groups`` creates, deletes and renames them)."""
+        return self.groups.all()
 
     def advance(self, seconds: float) -> None:
         """Manual clock: move emulated time ``seconds`` on; timers due on the way (cycle ends,
@@ -715,11 +723,17 @@ class PduEmulator:
             phases or cfg.link_unit_phases or cfg.inlet_phases,
         )
 
+    def rebuild_registry(self) -> None:
+        """Re-index the opaque RIDs after objects appeared or disappeared (e.g. outlet groups)."""
+        self._rebuild_registry()
+
     def _rebuild_registry(self) -> None:
         self._registry = {}
         for unit in self._units.values():
             for obj in unit.objects():
                 self._registry[obj.rid] = obj
+        for obj in self.groups.objects():
+            self._registry[obj.rid] = obj
 
     # --- RID resolution --------------------------------------------------------------------------
     def resolve(self, rid: str, base: Unit | None = None) -> RpcObject:
@@ -785,6 +799,8 @@ class PduEmulator:
             return base.unit_object
         if head == "alertedsensormanager" and not rest:
             return base.alerted_sensor_manager
+        if head == "outletgroup" and base.pdu_id == 0:  # groups live on the primary only
+            return self.groups.resolve(rest)
         return None
 
     # --- HTTP ------------------------------------------------------------------------------------
