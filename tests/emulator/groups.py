@@ -131,7 +131,7 @@ class OutletGroup(RpcObject):
         self._entries = [(o, o.throughput_wh, o.throughput_vah) for o in dict.fromkeys(outlets)]
 
     def available(self) -> bool:
-        return not any(o.unit.unreachable for o in self.members)
+        return not any(o.unit.offline for o in self.members)
 
     def active_power(self) -> float:
         t = self.emu.sample_time()
@@ -175,7 +175,7 @@ class OutletGroup(RpcObject):
         """Switchable members per reachable unit whose relay control is not inhibited."""
         out = []
         for unit in self.emu.units:
-            blocked = unit.unreachable or (self.profile.is_4x and unit.inhibit_relay_control)
+            blocked = unit.offline or (self.profile.is_4x and unit.inhibit_relay_control)
             mine = [o for o in self.members if o.unit is unit and o.is_switchable]
             mine = [o for o in mine if not o.disabled]
             if mine and not blocked:

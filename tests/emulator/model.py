@@ -717,15 +717,14 @@ class Outlet(EDevice):
     def rpc_getSensors(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         return ret(self.sensor_refs())
 
-    def switch_error(self, turning_on: bool = True) -> int:
+    def switch_error(self) -> int:
+        """The code of a switch command that cannot run (load shedding: ``power``)."""
         if not self.is_switchable:
             return 1  # ERR_OUTLET_NOT_SWITCHABLE
         if self.profile.is_4x and self.unit.inhibit_relay_control:
             return 5  # ERR_RELAY_CONTROL_DISABLED
         if self.disabled:
             return 3  # ERR_OUTLET_DISABLED
-        if turning_on and self.is_load_shed:
-            return 2  # ERR_LOAD_SHEDDING_ACTIVE
         return 0
 
     def rpc_setPowerState(self, ctx: CallContext, p: dict[str, Any]) -> Any:
@@ -1705,6 +1704,11 @@ class Unit:
 
     def peripheral(self, index: int) -> Peripheral:
         return self.peripherals[index]
+
+    @property
+    def offline(self) -> bool:
+        """Unreachable (the fault) or without power: /cascade UNREACHABLE, routed calls 503."""
+        return self.unreachable or self.power_lost
 
     @property
     def prefix(self) -> str:

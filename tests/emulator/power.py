@@ -157,7 +157,7 @@ def set_load_shedding(unit: Unit, active: bool) -> None:
 
 def set_power_state(outlet: Outlet, pstate: int) -> int:
     """``Outlet.setPowerState``: the return code."""
-    if err := outlet.switch_error(turning_on=False):
+    if err := outlet.switch_error():
         return err
     if outlet.is_load_shed:
         if pstate == 1 and not outlet.profile.is_4x:
@@ -170,7 +170,7 @@ def set_power_state(outlet: Outlet, pstate: int) -> int:
 
 def cycle_power_state(outlet: Outlet) -> int:
     """``Outlet.cyclePowerState``: the return code."""
-    if err := outlet.switch_error(turning_on=False):
+    if err := outlet.switch_error():
         return err
     if outlet.is_load_shed:
         if not outlet.profile.is_4x:
@@ -337,8 +337,6 @@ class PowerSupply:
         unit.power_lost = True
         unit.inlet_enabled_before_loss = unit.inlet_enabled
         unit.inlet_enabled = False  # no supply: 0 V, 0 W, energy stops growing
-        if unit.pdu_id != 0:
-            unit.unreachable = True  # /cascade: UNREACHABLE, routed calls: HTTP 503
 
     def restore(self, units: Iterable[Unit] | None = None) -> None:
         """Power comes back: a cold boot of the primary (new opaque RIDs, no sessions, uptime 0);
@@ -349,8 +347,6 @@ class PowerSupply:
         for unit in back:
             unit.power_lost = False
             unit.inlet_enabled = unit.inlet_enabled_before_loss
-            if unit.pdu_id != 0:
-                unit.unreachable = False
         if any(u.pdu_id == 0 for u in back):
             self.down = False
             emu.reboot()

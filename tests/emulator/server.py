@@ -271,7 +271,7 @@ class CascadeObject(RpcObject):
                 "type": 0,
                 "host": u.link_host,
                 "fwVersion": prof.fw_version,
-                "status": LINK_UNREACHABLE if u.unreachable else LINK_OK,
+                "status": LINK_UNREACHABLE if u.offline else LINK_OK,
             }
             links.append({"key": u.pdu_id, "value": prof.pick("CascadeManager.LinkUnit", lu)})
         full = {
@@ -762,7 +762,7 @@ class PduEmulator:
         return obj
 
     def _check_reachable(self, unit: Unit) -> None:
-        if unit.unreachable:
+        if unit.offline:
             raise HttpStatusError(503, "Service Unavailable")
 
     def _resolve_model(self, segs: list[str], base: Unit) -> RpcObject | None:

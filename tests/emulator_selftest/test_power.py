@@ -320,6 +320,8 @@ async def test_power_loss_of_a_link_unit(emulator_factory, raw_client: RawFactor
     assert (await raw.call("/model/pdu/3", "getMetaData"))[0] == 503
     assert (await raw.call("/model/pdu/2", "getMetaData"))[0] == 200
     assert link.inlet_enabled is False  # no supply
+    emu.faults.clear()  # a power loss is an event, not a pending fault: clear() does not end it
+    assert (await raw.call("/model/pdu/3/outlet/0", "getState"))[0] == 503
     emu.advance(10)
     status = await raw.ret("/cascade", "getStatus")
     assert [lu["value"]["status"] for lu in status["linkUnits"]] == [1, 1]
