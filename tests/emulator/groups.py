@@ -94,22 +94,8 @@ class OutletGroup(RpcObject):
         self._offset = (0.0, 0.0)
         n = f"OG{serial}"
         self.sensors: dict[str, Sensor] = {
-            "activePower": Sensor(
-                self.unit,
-                f"{n}ActivePower",
-                "NumericSensor",
-                numeric=_WATT,
-                read=self.active_power,
-                available=self.available,
-            ),
-            "apparentPower": Sensor(
-                self.unit,
-                f"{n}ApparentPower",
-                "NumericSensor",
-                numeric=_VA,
-                read=self.apparent_power,
-                available=self.available,
-            ),
+            "activePower": self._power_sensor(f"{n}ActivePower", _WATT, self.active_power),
+            "apparentPower": self._power_sensor(f"{n}ApparentPower", _VA, self.apparent_power),
             "activeEnergy": GroupEnergySensor(self, f"{n}ActiveEnergy", _WH, self._energy_wh),
             "apparentEnergy": GroupEnergySensor(
                 self, f"{n}ApparentEnergy", _VAH, self._energy_vah
@@ -117,6 +103,11 @@ class OutletGroup(RpcObject):
         }
         if not self.profile.is_4x:  # OutletGroup 1.0.1: activePower and activeEnergy only
             del self.sensors["apparentPower"], self.sensors["apparentEnergy"]
+
+    def _power_sensor(self, name: str, spec: NumericSpec, read: Any) -> Sensor:
+        return Sensor(
+            self.unit, name, "NumericSensor", numeric=spec, read=read, available=self.available
+        )
 
     # --- model (tests read these) -----------------------------------------------------------
     @property

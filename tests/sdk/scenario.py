@@ -202,13 +202,10 @@ def checked(body: Any, url: str, user: str, password: str, accept_gzip: bool) ->
     return out
 
 
-def run(url: str, user: str, password: str, accept_gzip: bool = False) -> dict[str, Any]:
-    return checked(scenario, url, user, password, accept_gzip)
-
-
-def scenario(url: str, user: str, password: str) -> dict[str, Any]:
+def make_agent(url: str, user: str, password: str) -> Agent:
+    """A bindings agent for the emulator at ``url`` (self-signed certificates accepted)."""
     parsed = urlparse(url)
-    agent = Agent(
+    return Agent(
         parsed.scheme,
         parsed.netloc,
         user,
@@ -216,6 +213,15 @@ def scenario(url: str, user: str, password: str) -> dict[str, Any]:
         disable_certificate_verification=True,
         timeout=20,
     )
+
+
+def run(url: str, user: str, password: str, accept_gzip: bool = False) -> dict[str, Any]:
+    return checked(scenario, url, user, password, accept_gzip)
+
+
+def scenario(url: str, user: str, password: str) -> dict[str, Any]:
+    parsed = urlparse(url)
+    agent = make_agent(url, user, password)
     out: dict[str, Any] = {"bindings": raritan.rpc.__file__, "typeinfo_patched": TYPEINFO_PATCHED}
 
     pdu = pdumodel.Pdu("/model/pdu/0", agent)
@@ -482,15 +488,7 @@ def power_scenario(url: str, user: str, password: str) -> dict[str, Any]:
     """The power features (#9) through the bindings: Pdu/Outlet settings, sequences, load
     shedding, outlet groups. Meant for an emulator with the manual clock (nothing moves on
     between the calls), 4 outlets on the primary, a link unit and at least one outlet group."""
-    parsed = urlparse(url)
-    agent = Agent(
-        parsed.scheme,
-        parsed.netloc,
-        user,
-        password,
-        disable_certificate_verification=True,
-        timeout=20,
-    )
+    agent = make_agent(url, user, password)
     PS = pdumodel.Outlet.PowerState
     pdu = pdumodel.Pdu("/model/pdu/0", agent)
     outlets = exact(pdu.getOutlets)
@@ -605,15 +603,7 @@ def sweep_getters(url: str, user: str, password: str) -> dict[str, Any]:
     [...], "failures": {...}}``; "unimplemented" = the emulator answered -32601."""
     import inspect
 
-    parsed = urlparse(url)
-    agent = Agent(
-        parsed.scheme,
-        parsed.netloc,
-        user,
-        password,
-        disable_certificate_verification=True,
-        timeout=20,
-    )
+    agent = make_agent(url, user, password)
     pdu = pdumodel.Pdu("/model/pdu/0", agent)
     outlets = pdu.getOutlets()
     osens = outlets[0].getSensors()

@@ -9,7 +9,6 @@ sends, and unpacks it below the bindings.
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urlparse
 
 import pytest
 import raritan.rpc
@@ -27,15 +26,7 @@ pytestmark = [
 
 
 def _agent(url: str, user: str = "admin", password: str = "raritan") -> Agent:
-    parsed = urlparse(url)
-    return Agent(
-        parsed.scheme,
-        parsed.netloc,
-        user,
-        password,
-        disable_certificate_verification=True,
-        timeout=20,
-    )
+    return scenario.make_agent(url, user, password)
 
 
 def test_bindings_are_4_4_1() -> None:
