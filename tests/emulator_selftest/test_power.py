@@ -310,7 +310,7 @@ async def test_power_loss_and_startup_states(emulator_factory, raw_client: RawFa
 
 
 async def test_power_loss_of_a_link_unit(emulator_factory, raw_client: RawFactory):
-    emu = await emulator_factory(outlets=2, link_units=2, clock="manual")
+    emu = await emulator_factory(outlets=2, link_units=2, outlet_groups=1, clock="manual")
     raw = await raw_client(emu)
     link = emu.unit(3)
     link.outlet(1).power_state = 0
@@ -331,8 +331,12 @@ async def test_power_loss_of_a_link_unit(emulator_factory, raw_client: RawFactor
     emu.faults.power_loss(None, units=[2])
     emu.advance(3600)
     assert (await raw.call("/model/pdu/2", "getMetaData"))[0] == 503
+    # group 1 has outlet 1 of unit 2: its readings are unavailable meanwhile
+    reading = await raw.ret("/model/outletgroup/1/activePower", "getReading")
+    assert (reading["available"], reading["valid"]) == (False, False)
     emu.power.restore()
     assert (await raw.call("/model/pdu/2", "getMetaData"))[0] == 200
+    assert (await raw.ret("/model/outletgroup/1/activePower", "getReading"))["valid"] is True
     assert emu.power.losses == 2
 
 
