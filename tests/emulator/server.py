@@ -849,14 +849,14 @@ class PduEmulator:
             response.headers.popall("Date", None)
 
     async def _process(self, request: web.Request, body: bytes) -> web.Response:
-        if self.power.down:  # faults.power_loss: the device is off, nothing answers
-            self._drop(request, reset=True)
-            return web.Response(status=500)  # never reaches the client
         delay, delay_after = self.faults.take_delay()
         if delay and not delay_after:
             await self.clock.wait(delay)
         if request.method == "POST" and (drop := self.faults.take_drop()) is not None:
             self._drop(request, reset=drop)
+            return web.Response(status=500)  # never reaches the client
+        if self.power.down:  # faults.power_loss: the device is off, nothing answers
+            self._drop(request, reset=True)
             return web.Response(status=500)  # never reaches the client
         lock = self._lock if self.config.serialize else contextlib.nullcontext()
         async with lock:  # the device handles one HTTP request at a time

@@ -480,6 +480,102 @@ def scenario(url: str, user: str, password: str) -> dict[str, Any]:
     return out
 
 
+NOT_READ_ONLY = {"getImageInfo", "getImageStatus", "getCurrentSession"}
+
+
+def sweep(url: str, user: str, password: str, accept_gzip: bool = False) -> dict[str, Any]:
+    return checked(sweep_getters, url, user, password, accept_gzip)
+
+
+def sweep_getters(url: str, user: str, password: str) -> dict[str, Any]:
+    """Call every parameterless ``get*``/``is*`` method of the bindings' proxy classes on one object
+    of each kind and check it with :func:`exact`. Returns ``{"checked": [...], "unimplemented":
+    [...], "failures": {...}}``; "unimplemented" = the emulator answered -32601."""
+    import inspect
+
+    agent = make_agent(url, user, password)
+    pdu = pdumodel.Pdu("/model/pdu/0", agent)
+    outlets = pdu.getOutlets()
+    osens = outlets[0].getSensors()
+    ocp = pdu.getOverCurrentProtectors()[0]
+    dm = pdu.getPeripheralDeviceManager()
+    slots = dm.getDeviceSlots()
+    targets: list[Any] = [
+        pdu,
+        outlets[0],
+        pdu.getInlets()[0],
+        ocp,
+        osens.voltage,
+        osens.activeEnergy,
+        osens.outletState,
+        ocp.getSensors().trip,
+        dm,
+        slots[0],
+        cascading.CascadeManager("/cascade", agent),
+        firmware.Firmware("/firmware", agent),
+        pdumodel.Unit("/model/unit", agent),
+        session.SessionManager("/session", agent),
+        sensors.AlertedSensorManager("/model/alertedsensormanager", agent),
+    ]
+    for slot in slots:
+        dev = slot.getDevice()
+        if dev is not None and dev.deviceID.isActuator:
+            targets.append(dev.device)
+            break
+    group_manager = pdumodel.OutletGroupManager("/model/outletgroup", agent)
+    targets.append(group_manager)
+    for group in list(group_manager.getAllGroups().values())[:1]:
+        group_sensors = group.getSensors()
+        targets += [group, group_sensors.activePower, group_sensors.activeEnergy]
+    checked: list[str] = []
+    unimplemented: list[str] = []
+    failures: dict[str, str] = {}
+    for proxy in targets:
+        for name in sorted(dir(proxy)):
+            method = getattr(proxy, name)
+            if not isinstance(method, Interface.Method) or name in NOT_READ_ONLY:
+                continue
+            if not (name.startswith(("get", "is"))) or inspect.signature(method.encode).parameters:
+                continue
+            key = f"{TypeInfoName(proxy)}.{name}"
+            try:
+                exact(method)
+                checked.append(key)
+            except raritan.rpc.JsonRpcErrorException as err:
+                if "-32601" in str(err):
+                    unimplemented.append(key)
+                else:
+                    failures[key] = repr(err)
+            except Exception as err:
+                failures[key] = f"{type(err).__name__}: {err}"
+    return {"checked": checked, "unimplemented": unimplemented, "failures": failures}
+
+
+def TypeInfoName(proxy: Any) -> str:  # mirrors the bindings naming
+    return str(proxy.idlType).split(":")[0]
+
+
+def struct_elements(paths: list[str]) -> dict[str, list[str] | None]:
+    """``{"pdumodel.Outlet.State": [...elements...]}`` for binding struct paths (None: absent)."""
+    import importlib
+
+    out: dict[str, Any] = {}
+    for path in paths:
+        module_name, *names = path.split(".")
+        obj: Any = importlib.import_module(f"raritan.rpc.{module_name}")
+        for name in names:
+            obj = getattr(obj, name, None)
+            if obj is None:
+                break
+        if obj is None:
+            out[path] = None
+        elif hasattr(obj, "elements"):
+            out[path] = list(obj.elements)
+        else:  # an interface or value object: its typecode
+            out[path] = obj.idlType
+    return out
+
+
 def run_power(url: str, user: str, password: str, accept_gzip: bool = False) -> dict[str, Any]:
     return checked(power_scenario, url, user, password, accept_gzip)
 
@@ -590,107 +686,15 @@ def power_scenario(url: str, user: str, password: str) -> dict[str, Any]:
     return out
 
 
-NOT_READ_ONLY = {"getImageInfo", "getImageStatus", "getCurrentSession"}
-
-
-def sweep(url: str, user: str, password: str, accept_gzip: bool = False) -> dict[str, Any]:
-    return checked(sweep_getters, url, user, password, accept_gzip)
-
-
-def sweep_getters(url: str, user: str, password: str) -> dict[str, Any]:
-    """Call every parameterless ``get*``/``is*`` method of the bindings' proxy classes on one object
-    of each kind and check it with :func:`exact`. Returns ``{"checked": [...], "unimplemented":
-    [...], "failures": {...}}``; "unimplemented" = the emulator answered -32601."""
-    import inspect
-
-    agent = make_agent(url, user, password)
-    pdu = pdumodel.Pdu("/model/pdu/0", agent)
-    outlets = pdu.getOutlets()
-    osens = outlets[0].getSensors()
-    ocp = pdu.getOverCurrentProtectors()[0]
-    dm = pdu.getPeripheralDeviceManager()
-    slots = dm.getDeviceSlots()
-    targets: list[Any] = [
-        pdu,
-        outlets[0],
-        pdu.getInlets()[0],
-        ocp,
-        osens.voltage,
-        osens.activeEnergy,
-        osens.outletState,
-        ocp.getSensors().trip,
-        dm,
-        slots[0],
-        cascading.CascadeManager("/cascade", agent),
-        firmware.Firmware("/firmware", agent),
-        pdumodel.Unit("/model/unit", agent),
-        session.SessionManager("/session", agent),
-        sensors.AlertedSensorManager("/model/alertedsensormanager", agent),
-    ]
-    for slot in slots:
-        dev = slot.getDevice()
-        if dev is not None and dev.deviceID.isActuator:
-            targets.append(dev.device)
-            break
-    group_manager = pdumodel.OutletGroupManager("/model/outletgroup", agent)
-    targets.append(group_manager)
-    for group in list(group_manager.getAllGroups().values())[:1]:
-        group_sensors = group.getSensors()
-        targets += [group, group_sensors.activePower, group_sensors.activeEnergy]
-    checked: list[str] = []
-    unimplemented: list[str] = []
-    failures: dict[str, str] = {}
-    for proxy in targets:
-        for name in sorted(dir(proxy)):
-            method = getattr(proxy, name)
-            if not isinstance(method, Interface.Method) or name in NOT_READ_ONLY:
-                continue
-            if not (name.startswith(("get", "is"))) or inspect.signature(method.encode).parameters:
-                continue
-            key = f"{TypeInfoName(proxy)}.{name}"
-            try:
-                exact(method)
-                checked.append(key)
-            except raritan.rpc.JsonRpcErrorException as err:
-                if "-32601" in str(err):
-                    unimplemented.append(key)
-                else:
-                    failures[key] = repr(err)
-            except Exception as err:
-                failures[key] = f"{type(err).__name__}: {err}"
-    return {"checked": checked, "unimplemented": unimplemented, "failures": failures}
-
-
-def TypeInfoName(proxy: Any) -> str:  # mirrors the bindings naming
-    return str(proxy.idlType).split(":")[0]
-
-
-def struct_elements(paths: list[str]) -> dict[str, list[str] | None]:
-    """``{"pdumodel.Outlet.State": [...elements...]}`` for binding struct paths (None: absent)."""
-    import importlib
-
-    out: dict[str, Any] = {}
-    for path in paths:
-        module_name, *names = path.split(".")
-        obj: Any = importlib.import_module(f"raritan.rpc.{module_name}")
-        for name in names:
-            obj = getattr(obj, name, None)
-            if obj is None:
-                break
-        if obj is None:
-            out[path] = None
-        elif hasattr(obj, "elements"):
-            out[path] = list(obj.elements)
-        else:  # an interface or value object: its typecode
-            out[path] = obj.idlType
-    return out
-
-
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "elements":
         print(json.dumps(struct_elements(json.loads(sys.argv[2]))))
         sys.exit(0)
+    if "power" in sys.argv[4:]:
+        result = run_power(*sys.argv[1:4], accept_gzip="gzip" in sys.argv[4:])
+        print(json.dumps(result))
+        sys.exit(0)
     options = sys.argv[4:]
-    main = sweep if "sweep" in options else run_power if "power" in options else run
+    main = sweep if "sweep" in options else run
     result = main(sys.argv[1], sys.argv[2], sys.argv[3], accept_gzip="gzip" in options)
     print(json.dumps(result))
