@@ -96,6 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="user without the Switch Outlet privilege (repeatable)",
     )
     p.add_argument("--pdu-name", default="", help="Pdu.Settings.name of the primary")
+    p.add_argument(
+        "--outlet-groups",
+        type=int,
+        default=0,
+        metavar="N",
+        help='N outlet groups at start ("Group 1" ...; members on the primary and the first '
+        "link unit)",
+    )
     p.add_argument("--no-noise", action="store_true", help="exact readings (230 V, 50 Hz, ...)")
     p.add_argument(
         "--keep-alive",
@@ -195,6 +203,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         readonly_users=readonly,
         link_unit_outlets=args.link_unit_outlets,
         pdu_name=args.pdu_name,
+        outlet_groups=args.outlet_groups,
         noise=not args.no_noise,
         keep_alive=args.keep_alive,
         gzip=args.gzip,

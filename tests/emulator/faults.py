@@ -10,6 +10,7 @@ they are.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -142,6 +143,16 @@ class Faults:
     def remove_link_unit(self, link_id: int) -> None:
         """Remove a link unit at runtime (its RIDs answer 404, /cascade no longer lists it)."""
         self._emu.remove_link_unit(link_id)
+
+    def power_loss(self, duration: float | None, units: Iterable[int] | None = None) -> None:
+        """Mains failure of units ``units`` (default: all) for ``duration`` s of emulated time
+        (None: until ``emu.power.restore()``). The primary without power answers nothing (every
+        request: connection reset); a link unit without power is UNREACHABLE (503). Relays drop,
+        readings go to 0 and energy stops growing (counters survive). When power returns the
+        primary cold-boots (opaque RIDs change, sessions are gone, uptime restarts) and after
+        ``Pdu.Settings.powerOnDelay`` s the outlets come on by their ``startupState`` (PDU
+        default / on / off / last known), one after the other as a switching sequence."""
+        self._emu.power.lose(duration, units)
 
     def rename_outlet(self, outlet: int, name: str, unit: int = 0) -> None:
         """Set Outlet.Settings.name of outlet ``outlet`` (0-based) on unit ``unit``."""

@@ -33,6 +33,7 @@ from .errors import (
     invalid_params,
 )
 from .faults import Faults
+from .groups import OutletGroup, OutletGroupManager
 from .model import (
     LINK_OK,
     LINK_UNREACHABLE,
@@ -45,6 +46,7 @@ from .model import (
     arg,
     ret,
 )
+from .power import PowerSupply
 from .profiles import Profile, get_profile
 
 _LOGGER = logging.getLogger(__name__)
@@ -269,7 +271,7 @@ class CascadeObject(RpcObject):
                 "type": 0,
                 "host": u.link_host,
                 "fwVersion": prof.fw_version,
-                "status": LINK_UNREACHABLE if u.unreachable else LINK_OK,
+                "status": LINK_UNREACHABLE if u.offline else LINK_OK,
             }
             links.append({"key": u.pdu_id, "value": prof.pick("CascadeManager.LinkUnit", lu)})
         full = {
@@ -461,7 +463,10 @@ class PduEmulator:
         for link_id in range(2, 2 + config.link_units):
             self._units[link_id] = self._make_link_unit(link_id)
         self.faults = Faults(self)
+        self.power = PowerSupply(self)  # the mains: faults.power_loss cuts it
+        self.groups = OutletGroupManager(self)  # /model/outletgroup; test API for outlet groups
         self._rebuild_registry()
+        self.groups.create_initial(config.outlet_groups)
 
     # --- public API ------------------------------------------------------------------------------
     @property
@@ -487,6 +492,11 @@ class PduEmulator:
 
     def unit_ids(self) -> list[int]:
         return sorted(self._units)
+
+    @property
+    def outlet_groups(self) -> list[OutletGroup]:
+        """The outlet groups by id (``emu.groups`` creates, deletes and renames them)."""
+        return self.groups.all()
 
     def advance(self, seconds: float) -> None:
         """Manual clock: move emulated time ``seconds`` on; timers due on the way (cycle ends,
@@ -713,11 +723,17 @@ class PduEmulator:
             phases or cfg.link_unit_phases or cfg.inlet_phases,
         )
 
+    def rebuild_registry(self) -> None:
+        """Re-index the opaque RIDs after objects appeared or disappeared (e.g. outlet groups)."""
+        self._rebuild_registry()
+
     def _rebuild_registry(self) -> None:
         self._registry = {}
         for unit in self._units.values():
             for obj in unit.objects():
                 self._registry[obj.rid] = obj
+        for obj in self.groups.objects():
+            self._registry[obj.rid] = obj
 
     # --- RID resolution --------------------------------------------------------------------------
     def resolve(self, rid: str, base: Unit | None = None) -> RpcObject:
@@ -746,7 +762,7 @@ class PduEmulator:
         return obj
 
     def _check_reachable(self, unit: Unit) -> None:
-        if unit.unreachable:
+        if unit.offline:
             raise HttpStatusError(503, "Service Unavailable")
 
     def _resolve_model(self, segs: list[str], base: Unit) -> RpcObject | None:
@@ -783,6 +799,8 @@ class PduEmulator:
             return base.unit_object
         if head == "alertedsensormanager" and not rest:
             return base.alerted_sensor_manager
+        if head == "outletgroup" and base.pdu_id == 0:  # groups live on the primary only
+            return self.groups.resolve(rest)
         return None
 
     # --- HTTP ------------------------------------------------------------------------------------
@@ -836,6 +854,9 @@ class PduEmulator:
             await self.clock.wait(delay)
         if request.method == "POST" and (drop := self.faults.take_drop()) is not None:
             self._drop(request, reset=drop)
+            return web.Response(status=500)  # never reaches the client
+        if self.power.down:  # faults.power_loss: the device is off, nothing answers
+            self._drop(request, reset=True)
             return web.Response(status=500)  # never reaches the client
         lock = self._lock if self.config.serialize else contextlib.nullcontext()
         async with lock:  # the device handles one HTTP request at a time
