@@ -451,6 +451,7 @@ class PduEmulator:
         self._registry: dict[str, RpcObject] = {}
         self._site_objects: dict[int, dict[str, RpcObject]] = {}
         self._sample: float | None = None
+        self._last_bulk: tuple[list[dict[str, Any]], bool] = ([], False)
         self._timers: set[Timer] = set()
         self._inflight: set[asyncio.Task[Any]] = set()
         self._runners: list[web.AppRunner] = []
@@ -492,6 +493,33 @@ class PduEmulator:
         """Manual clock: move emulated time ``seconds`` on; timers due on the way (cycle ends,
         sequenced switch-ons, reboots, delayed answers) fire in order, each at its instant."""
         self.clock.advance(seconds)
+
+    def freeze(self) -> None:
+        """Stop the physics time (readings, noise, energy, sessions) where it is: two polls read
+        identical values until ``advance(seconds)`` or ``unfreeze()``. Device time still costs
+        time (real clock: the client waits as long as for a PX3) and timers keep their schedule."""
+        self.clock.freeze()
+
+    def unfreeze(self) -> None:
+        """Let the physics time run again from where it stands (never backwards)."""
+        self.clock.unfreeze()
+
+    @property
+    def frozen(self) -> bool:
+        return self.clock.frozen
+
+    def last_bulk(self) -> list[tuple[str, Any]]:
+        """The sub-requests ``(rid, json request object)`` of the last ``/bulk`` request the device
+        processed (``performRequest`` strings parsed), e.g. what a client read in its last poll."""
+        requests, string_json = self._last_bulk
+        out: list[tuple[str, Any]] = []
+        for item in requests:
+            sub = item["json"]
+            if string_json:
+                with contextlib.suppress(ValueError):
+                    sub = json.loads(sub)
+            out.append((item["rid"], sub))
+        return out
 
     def stats(self) -> dict[str, Any]:
         """Counters (same JSON as GET /_emulator/stats)."""
@@ -1059,6 +1087,7 @@ class PduEmulator:
             return 200, _error(req_id, err.code, err.message)
         if self.config.max_bulk is not None and len(requests) > self.config.max_bulk:
             return self.config.max_bulk_status, None
+        self._last_bulk = (requests, string_json)
         fw = "4.4" if self.profile.is_4x else "3.6"
         responses = []
         for item in requests:  # one after the other, like the firmware
