@@ -391,7 +391,9 @@ class AnswerFaults:
         the integer 1 where a list of PosElement is due): in its slot's ``getDevice`` and in
         ``DeviceManager.getDiscoveredDevices``."""
         peripheral = self._emu.unit(unit).peripheral(index)
-        slot = next(s for s in self._emu.unit(unit).slots if s.peripheral is peripheral)
+        slot = next((s for s in self._emu.unit(unit).slots if s.peripheral is peripheral), None)
+        if slot is None:
+            raise ValueError(f"peripheral {index} of unit {unit} is in no slot (unplugged)")
         sensor_rid = peripheral.sensor.rid
         wire_value = json_value(value)
 

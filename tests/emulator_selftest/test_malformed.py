@@ -225,6 +225,9 @@ async def test_peripheral_position_not_a_list(emulator_factory, raw_client: RawF
     )
     found = await raw.ret("/model/peripheraldevicemanager", "getDiscoveredDevices")
     assert [d["value"]["position"] == 1 for d in found] == [False, True, False]
+    emu.faults.unplug_peripheral(2)
+    with pytest.raises(ValueError, match="no slot"):
+        emu.faults.peripheral_position(2)
 
 
 async def test_sensor_metadata_above_1e308(emulator_factory):
