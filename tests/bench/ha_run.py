@@ -530,8 +530,7 @@ class Row:
             await self.emu.command("clock", mode="run")
         if unchanged.state_changed:
             # Today's entities change state only when a value changed: the device's clock
-            # did not stand still (has the emulator stopped reading ``time`` through its
-            # modules' ``time`` name? see emulator_proc.BenchClock).
+            # did not stand still (emu.freeze(), see emulator_proc).
             self.warnings.append(
                 f"bench: {unchanged.state_changed} states changed in the unchanged poll"
             )

@@ -1063,11 +1063,14 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
 class Peripheral:
     """One peripheral device (= one slot's sensor or actuator channel)."""
 
-    def __init__(self, unit: Unit, index: int, entry: CatalogueEntry, serial: str) -> None:
+    def __init__(
+        self, unit: Unit, index: int, entry: CatalogueEntry, serial: str, hub_port: int = 0
+    ) -> None:
         self.unit = unit
         self.index = index
         self.entry = entry
         self.serial = serial
+        self.hub_port = hub_port  # 0: on the sensor port's chain; n: behind port n of a hub
         self.connected = True
         self.value: float = entry.initial
         self.noise_key = index * 5.7 + unit.seed_key
@@ -1130,7 +1133,10 @@ class Peripheral:
         return {"type": prof.typecode("Device"), "value": value}
 
     def position(self) -> list[dict[str, Any]]:
-        return [{"portType": 1, "port": "1"}, {"portType": 3, "port": str(self.entry.package + 1)}]
+        """Sensor port 1 (DEV_PORT), [hub port (HUB_PORT),] chain position (CHAIN_POS)."""
+        hub = [{"portType": 2, "port": str(self.hub_port)}] if self.hub_port else []
+        chain = {"portType": 3, "port": str(self.entry.package + 1)}
+        return [{"portType": 1, "port": "1"}, *hub, chain]
 
 
 class DeviceSlot(RpcObject):
@@ -1674,13 +1680,20 @@ class Unit:
                 o.line = i % cfg.phases
         self.inlets = [Inlet(self, 0)]
         self.peripherals: list[Peripheral] = []
-        serials: dict[int, str] = {}
-        for idx in range(min(cfg.peripherals, len(CATALOGUE))):
-            entry = CATALOGUE[idx]
-            serial = serials.setdefault(
-                entry.package, f"{entry.package_class}{rng.randint(1000000, 9999999)}"
+        if cfg.peripherals > emu.profile.slot_count:
+            raise ValueError(
+                f"{cfg.peripherals} peripherals do not fit the {emu.profile.slot_count} slots "
+                f"of firmware {emu.profile.name}"
             )
-            self.peripherals.append(Peripheral(self, idx, entry, serial))
+        serials: dict[tuple[int, int], str] = {}
+        for idx in range(cfg.peripherals):
+            # beyond the catalogue: the same kinds again, as new packages behind hub port 1, 2 ...
+            hub_port, pos = divmod(idx, len(CATALOGUE))
+            entry = CATALOGUE[pos]
+            serial = serials.setdefault(
+                (hub_port, entry.package), f"{entry.package_class}{rng.randint(1000000, 9999999)}"
+            )
+            self.peripherals.append(Peripheral(self, idx, entry, serial, hub_port))
         self.slots = [
             DeviceSlot(self, s, self.peripherals[s] if s < len(self.peripherals) else None)
             for s in range(emu.profile.slot_count)

@@ -3,7 +3,7 @@ importable).
 
 Used in-process by ``test_sdk_44.py`` (4.4.1 bindings from the venv) and as a subprocess script by
 ``test_sdk_36.py`` (``PYTHONPATH=.sdk/raritan-3.6``): ``python scenario.py URL USER PASSWORD
-[sweep] [gzip]`` prints one JSON object. It imports nothing from this repository.
+[sweep | slots] [gzip]`` prints one JSON object. It imports nothing from this repository.
 
 Every call goes through :func:`exact`: the binding decodes the raw JSON-RPC result with its strict
 IDL decoder (missing field -> exception) and the decoded value is *re-encoded* with the binding's
@@ -480,6 +480,47 @@ def scenario(url: str, user: str, password: str) -> dict[str, Any]:
     return out
 
 
+def slot_sweep(url: str, user: str, password: str, accept_gzip: bool = False) -> dict[str, Any]:
+    return checked(every_slot, url, user, password, accept_gzip)
+
+
+def every_slot(url: str, user: str, password: str) -> dict[str, Any]:
+    """Every slot of the primary's peripheral device manager, its device and the device's
+    sensor, decoded strictly (a topology with more peripherals than the catalogue has)."""
+    parsed = urlparse(url)
+    agent = Agent(
+        parsed.scheme, parsed.netloc, user, password, disable_certificate_verification=True
+    )
+    dm = exact(pdumodel.Pdu("/model/pdu/0", agent).getPeripheralDeviceManager)
+    all_slots = exact(dm.getDeviceSlots)
+    discovered = exact(dm.getDiscoveredDevices)
+    packages = exact(dm.getDiscoveredPackageInfos)
+    devices = []
+    for slot in all_slots:
+        exact(slot.getSettings)
+        dev = exact(slot.getDevice)
+        if dev is None:
+            continue
+        if dev.deviceID.type.readingtype == 0:
+            exact(dev.device.getMetaData)
+            exact(dev.device.getReading)
+        else:
+            exact(dev.device.getState)
+        devices.append(
+            {
+                "serial": dev.deviceID.serial,
+                "type": dev.deviceID.type.type,
+                "position": [[val(p.portType), p.port] for p in dev.position],
+            }
+        )
+    return {
+        "slots": len(all_slots),
+        "discovered": len(discovered),
+        "packages": len(packages),
+        "devices": devices,
+    }
+
+
 NOT_READ_ONLY = {"getImageInfo", "getImageStatus", "getCurrentSession"}
 
 
@@ -695,6 +736,6 @@ if __name__ == "__main__":
         print(json.dumps(result))
         sys.exit(0)
     options = sys.argv[4:]
-    main = sweep if "sweep" in options else run
+    main = sweep if "sweep" in options else slot_sweep if "slots" in options else run
     result = main(sys.argv[1], sys.argv[2], sys.argv[3], accept_gzip="gzip" in options)
     print(json.dumps(result))

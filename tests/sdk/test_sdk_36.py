@@ -236,3 +236,15 @@ def test_profile_typecodes_equal_binding_idl_types_3_6() -> None:
     assert proc.returncode == 0, proc.stderr
     found = json.loads(proc.stdout)
     assert {k: found[INTERFACES[k]] for k in types} == types
+
+
+def test_every_slot_filled_decodes_3_6(threaded_emulator: Callable[..., EmulatorThread]) -> None:
+    """32 peripherals fill the 32 slots of 3.6 (positions with hub ports decode with the 3.6
+    PortType names); a 33rd does not fit."""
+    emu = threaded_emulator(outlets=1, peripherals=32, firmware="3.6")
+    out = run_sdk36(emu.url, "slots")
+    assert (out["slots"], out["discovered"], len(out["devices"])) == (32, 32, 32)
+    assert out["packages"] == len({d["serial"] for d in out["devices"]}) == 27
+    assert out["devices"][31]["position"] == [[1, "1"], [2, "2"], [3, "9"]]  # vibration
+    with pytest.raises(ValueError, match="32 slots"):
+        EmulatorThread(outlets=1, peripherals=33, firmware="3.6")

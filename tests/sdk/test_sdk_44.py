@@ -315,3 +315,15 @@ def test_profile_typecodes_equal_binding_idl_types_4_4() -> None:
     types = PROFILES["4.4"].types
     found = scenario.struct_elements([INTERFACES[k] for k in types])
     assert {k: found[INTERFACES[k]] for k in types} == types
+
+
+def test_every_slot_filled_decodes_4_4(threaded_emulator: Callable[..., EmulatorThread]) -> None:
+    """64 peripherals (the 4.4 slot count) on one unit: the catalogue's kinds again as new
+    packages behind hub ports, every one decoded strictly by the bindings."""
+    emu = threaded_emulator(outlets=1, peripherals=64, firmware="4.4")
+    out = scenario.slot_sweep(emu.url, "admin", "raritan", accept_gzip=True)
+    assert (out["slots"], out["discovered"], len(out["devices"])) == (64, 64, 64)
+    assert out["packages"] == len({d["serial"] for d in out["devices"]}) == 53
+    assert out["devices"][0]["position"] == [[1, "1"], [3, "1"]]
+    assert out["devices"][63]["position"] == [[1, "1"], [2, "5"], [3, "8"]]  # 6th round, hub 5
+    assert [d["type"] for d in out["devices"][11:22]] == [d["type"] for d in out["devices"][:11]]
