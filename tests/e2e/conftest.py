@@ -250,7 +250,11 @@ def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2EEnv]:
 
 
 def run_config_flow(
-    env: E2EEnv, *, host: str | None = None, stop_at: str | None = None
+    env: E2EEnv,
+    *,
+    host: str | None = None,
+    stop_at: str | None = None,
+    emulator: EmulatorProcess | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Add the emulated PDU like a user in the "Add integration" dialog; return the final result
     and the forms shown on the way.
@@ -260,8 +264,9 @@ def run_config_flow(
     certificate then fails verification, so the flow shows its fingerprint and asks whether to
     trust it - the test checks it is the emulator's certificate (as a careful user would) and
     accepts. With ``stop_at``, the flow is aborted at that step and its form returned.
+    ``emulator``: another emulated PDU than the session's.
     """
-    emulator = env.emulator
+    emulator = emulator or env.emulator
     values: dict[str, Any] = {
         "host": host or emulator.settings.host,
         "port": emulator.settings.port,
