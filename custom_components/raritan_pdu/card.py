@@ -53,13 +53,33 @@ CARD_FILE: Final = Path(__file__).parent / "frontend" / "raritan-pdu-card.js"
 CARD_URL: Final = f"/{DOMAIN}/raritan-pdu-card.js"
 WS_TYPE_LAYOUT: Final = f"{DOMAIN}/layout"
 
-#: Entity keys (unique id parts) of the readings the card shows, from the platforms' tables.
+# The entities the card shows, by the name the layout gives them: the entity keys (unique id
+# parts) from the platforms' description tables.
 _POWER: Final = SENSOR_DESCRIPTIONS["activePower"].key
-_APPARENT_POWER: Final = SENSOR_DESCRIPTIONS["apparentPower"].key
 _CURRENT: Final = SENSOR_DESCRIPTIONS["current"].key
 _ENERGY: Final = SENSOR_DESCRIPTIONS["activeEnergy"].key
-_VOLTAGE: Final = SENSOR_DESCRIPTIONS["voltage"].key
-_TRIPPED: Final = BINARY_SENSOR_DESCRIPTIONS["trip"].key
+_UNIT_ENTITIES: Final = {
+    "power": _POWER,
+    "apparent_power": SENSOR_DESCRIPTIONS["apparentPower"].key,
+    "energy": _ENERGY,
+}
+_INLET_ENTITIES: Final = {
+    "power": _POWER,
+    "current": _CURRENT,
+    "energy": _ENERGY,
+    "voltage": SENSOR_DESCRIPTIONS["voltage"].key,
+}
+_BREAKER_ENTITIES: Final = {
+    "current": _CURRENT,
+    "tripped": BINARY_SENSOR_DESCRIPTIONS["trip"].key,
+}
+_OUTLET_ENTITIES: Final = {
+    "switch": OUTLET_DESCRIPTION.key,
+    "cycle": CYCLE_DESCRIPTION.key,
+    "power": _POWER,
+    "current": _CURRENT,
+    "energy": _ENERGY,
+}
 
 
 async def async_setup_card(hass: HomeAssistant) -> None:
@@ -132,11 +152,11 @@ class _Registries:
         }
         return cls(entities, devices)
 
-    def entity_id(self, ref: ObjectRef, key: str) -> str | None:
-        """The entity id of the object's entity ``key`` (None if there is none or it is
-        disabled)."""
-        found = self.entities.get(ref.unique_id(key))
-        return found.entity_id if found is not None else None
+    def entity_ids(self, ref: ObjectRef, keys: Mapping[str, str]) -> dict[str, str | None]:
+        """The entity ids of the object's entities with these keys, by the layout's names (None:
+        the object has no such entity, or it is disabled)."""
+        found = {name: self.entities.get(ref.unique_id(key)) for name, key in keys.items()}
+        return {name: e.entity_id if e is not None else None for name, e in found.items()}
 
     def device_id(self, identifier: DeviceIdentifier) -> str | None:
         device = self.devices.get(identifier)
@@ -163,7 +183,7 @@ def entry_layout(hass: HomeAssistant, entry: RaritanConfigEntry) -> dict[str, An
 
 def _unit(unit: UnitTopology, reg: _Registries, *, primary: bool) -> dict[str, Any]:
     identifier = unit_identifier(unit)
-    totals = unit_object(unit).ref
+    serial = unit.identity.unique_id
     return {
         "device_id": reg.device_id(identifier),
         "pdu_id": unit.pdu_id,
@@ -171,11 +191,15 @@ def _unit(unit: UnitTopology, reg: _Registries, *, primary: bool) -> dict[str, A
         "name": reg.device_name(identifier) or unit_name(unit),
         "model": unit.identity.model,
         "serial": unit.identity.serial,
-        "power": reg.entity_id(totals, _POWER),
-        "apparent_power": reg.entity_id(totals, _APPARENT_POWER),
-        "energy": reg.entity_id(totals, _ENERGY),
-        "inlets": [_inlet(unit, inlet, reg) for inlet in unit.inlets],
-        "breakers": [_breaker(unit, ocp, reg) for ocp in unit.ocps],
+        **reg.entity_ids(unit_object(unit).ref, _UNIT_ENTITIES),
+        "inlets": [
+            _part(inlet, ObjectRef(serial, ObjectKind.INLET, inlet.index), reg, _INLET_ENTITIES)
+            for inlet in unit.inlets
+        ],
+        "breakers": [
+            _part(ocp, ObjectRef(serial, ObjectKind.OCP, ocp.index), reg, _BREAKER_ENTITIES)
+            for ocp in unit.ocps
+        ],
         "alarms": list(_alarms(unit, reg)),
         "outlets": [
             _outlet(unit, outlet, reg) for outlet in sorted(unit.outlets, key=lambda o: o.index)
@@ -183,27 +207,15 @@ def _unit(unit: UnitTopology, reg: _Registries, *, primary: bool) -> dict[str, A
     }
 
 
-def _inlet(unit: UnitTopology, inlet: InletInfo, reg: _Registries) -> dict[str, Any]:
-    ref = ObjectRef(unit.identity.unique_id, ObjectKind.INLET, inlet.index)
+def _part(
+    obj: InletInfo | OcpInfo, ref: ObjectRef, reg: _Registries, entities: Mapping[str, str]
+) -> dict[str, Any]:
+    """An inlet or a breaker: number, label, the name set on the PDU, its entities."""
     return {
-        "number": inlet.index + 1,
-        "label": inlet.label,
-        "name": inlet.name or None,
-        "power": reg.entity_id(ref, _POWER),
-        "current": reg.entity_id(ref, _CURRENT),
-        "energy": reg.entity_id(ref, _ENERGY),
-        "voltage": reg.entity_id(ref, _VOLTAGE),
-    }
-
-
-def _breaker(unit: UnitTopology, ocp: OcpInfo, reg: _Registries) -> dict[str, Any]:
-    ref = ObjectRef(unit.identity.unique_id, ObjectKind.OCP, ocp.index)
-    return {
-        "number": ocp.index + 1,
-        "label": ocp.label,
-        "name": ocp.name or None,
-        "current": reg.entity_id(ref, _CURRENT),
-        "tripped": reg.entity_id(ref, _TRIPPED),
+        "number": obj.index + 1,
+        "label": obj.label,
+        "name": obj.name or None,
+        **reg.entity_ids(ref, entities),
     }
 
 
@@ -222,7 +234,6 @@ def _alarms(unit: UnitTopology, reg: _Registries) -> Iterator[dict[str, Any]]:
 
 def _outlet(unit: UnitTopology, outlet: OutletInfo, reg: _Registries) -> dict[str, Any]:
     identifier = outlet_identifier(unit, outlet)
-    ref = outlet_object(unit, outlet).ref
     return {
         "number": outlet.number,
         "label": outlet.label or str(outlet.number),
@@ -231,9 +242,5 @@ def _outlet(unit: UnitTopology, outlet: OutletInfo, reg: _Registries) -> dict[st
         "device_id": reg.device_id(identifier),
         "switchable": is_switchable(unit, outlet),
         "non_critical": outlet.settings.non_critical,
-        "switch": reg.entity_id(ref, OUTLET_DESCRIPTION.key),
-        "cycle": reg.entity_id(ref, CYCLE_DESCRIPTION.key),
-        "power": reg.entity_id(ref, _POWER),
-        "current": reg.entity_id(ref, _CURRENT),
-        "energy": reg.entity_id(ref, _ENERGY),
+        **reg.entity_ids(outlet_object(unit, outlet).ref, _OUTLET_ENTITIES),
     }

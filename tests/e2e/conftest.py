@@ -21,6 +21,7 @@ import asyncio
 import importlib.util
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -174,6 +175,18 @@ def onboard(hass: HomeAssistantProcess, username: str, password: str) -> tuple[s
         response = hass.request("POST", f"/api/onboarding/{step}", json_body=body, token=token)
         assert response.status == 200, (step, response.status, response.body)
     return token, client_id
+
+
+def log_in(page: Any, env: E2EEnv) -> None:
+    """Log in like a person in the browser (Playwright ``page``): Home Assistant redirects to its
+    login page, whose fields are plain inputs, then shows the default dashboard."""
+    page.goto(env.hass.url)
+    page.wait_for_url("**/auth/authorize**")
+    page.locator("input[name=username]").fill(USERNAME)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("input[name=password]").press("Enter")
+    # /lovelace/0 on HA 2025.4, /home/overview on 2026.11.
+    page.wait_for_url(re.compile(r"/(lovelace|home)(/|$)"))
 
 
 def wait_for(predicate: Any, timeout: float, what: str, interval: float = 0.5) -> Any:

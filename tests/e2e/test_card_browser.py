@@ -24,15 +24,9 @@ from typing import Any
 
 import pytest
 
-from .conftest import (
-    PASSWORD,
-    USERNAME,
-    E2EEnv,
-    run_config_flow,
-    wait_for,
-)
+from .conftest import E2EEnv, log_in, run_config_flow, wait_for
 from .harness import REPO, EmulatorProcess, EmulatorSettings
-from .test_browser import CHROMIUM_ARGS, DASHBOARD, chromium  # noqa: F401 (the fixture)
+from .test_browser import CHROMIUM_ARGS, chromium  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.e2e
 
@@ -204,12 +198,7 @@ def login_state(card_pdu: CardPdu, chromium: Path, pdu_entry: E2EEnv) -> dict[st
         context = browser.new_context(viewport=DESKTOP)
         page = context.new_page()
         page.set_default_timeout(60_000)
-        page.goto(pdu_entry.hass.url)
-        page.wait_for_url("**/auth/authorize**")
-        page.locator("input[name=username]").fill(USERNAME)
-        page.locator("input[name=password]").fill(PASSWORD)
-        page.locator("input[name=password]").press("Enter")
-        page.wait_for_url(DASHBOARD)
+        log_in(page, pdu_entry)
         return dict(context.storage_state())
 
 

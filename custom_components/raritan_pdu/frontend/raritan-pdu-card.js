@@ -184,7 +184,7 @@ const STYLE = `
   .tile[data-state="off"] .name { color: var(--secondary-text-color); }
   .value { margin-top: auto; padding-top: 2px; font-size: 12px; line-height: 16px;
     font-variant-numeric: tabular-nums; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-  .more { position: absolute; top: 2px; right: 1px; width: 26px; height: 26px; padding: 0;
+  .more { position: absolute; top: 1px; right: 0; width: 30px; height: 30px; padding: 0;
     display: grid; place-items: center; border: none; border-radius: 50%; background: none;
     color: var(--secondary-text-color); cursor: pointer; }
   .more:hover { background: color-mix(in srgb, currentColor 14%, transparent); }
