@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_socket
 
 from .conftest import E2EEnv, log_in, run_config_flow, wait_for
 from .harness import REPO, EmulatorProcess, EmulatorSettings
@@ -120,6 +121,7 @@ def card_pdu(pdu_entry: E2EEnv, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
     Set up before the browser (``browser`` depends on it): Playwright's synchronous API runs an
     event loop, and the websocket calls here run one of their own."""
+    pytest_socket.enable_socket()  # set up before the function-scoped socket_enabled
     env = pdu_entry
     tmp = tmp_path_factory.mktemp("card")
     settings = EmulatorSettings(
@@ -194,6 +196,7 @@ def chromium_browser(executable: Path) -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def login_state(card_pdu: CardPdu, chromium: Path, pdu_entry: E2EEnv) -> dict[str, Any]:  # noqa: F811
     """A logged-in browser's storage (Home Assistant keeps its tokens in local storage)."""
+    pytest_socket.enable_socket()
     with chromium_browser(chromium) as browser:
         context = browser.new_context(viewport=DESKTOP)
         page = context.new_page()

@@ -260,6 +260,7 @@ class RaritanPduCard extends HTMLElement {
       throw new Error("device: the device id of a PDU unit (a text)");
     }
     const critical = parseOutletNumbers(config.critical_outlets);
+    const sameUnit = this._config && this._config.device === (config.device || "");
     this._config = {
       ...config,
       device: config.device || "",
@@ -268,9 +269,13 @@ class RaritanPduCard extends HTMLElement {
     };
     if (this._config.device) this.dataset.device = this._config.device;
     else delete this.dataset.device;
-    this._unit = undefined;
-    this._layoutJson = "";
-    this._message = this._config.device ? undefined : "Choose a PDU unit in the card's settings.";
+    // Another unit starts from scratch; the same unit (the editor changed an option) is drawn
+    // again at once and its layout read again.
+    if (!sameUnit) {
+      this._unit = undefined;
+      this._layoutJson = "";
+      this._message = this._config.device ? undefined : "Choose a PDU unit in the card's settings.";
+    }
     this._build();
     this._scheduleFetch(0);
   }
