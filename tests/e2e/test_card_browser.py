@@ -356,6 +356,8 @@ def test_card_picker_offers_the_card(page: Any, card_pdu: CardPdu) -> None:
     its editor offers every unit of every PDU."""
     page.goto(f"{card_pdu.url}?edit=1")
     page.get_by_role("button", name=re.compile("add card", re.IGNORECASE)).click()
+    # The dialog opens on "By card" (2025.4) or "By entity" (2026.11).
+    page.get_by_text(re.compile(r"^\s*by card\s*$", re.IGNORECASE)).first.click()
     picker = page.locator("hui-card-picker")
     picker.wait_for(state="visible")
     picker.locator("input").first.fill("Raritan")
