@@ -15,10 +15,13 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
 
+from .card import async_setup_card
 from .const import CONF_FINGERPRINT, DEFAULT_TIMEOUT, DOMAIN, ISSUE_CERTIFICATE_CHANGED
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
 from .devices import async_sync_devices, is_current
@@ -31,6 +34,14 @@ PLATFORMS: list[Platform] = [
     Platform.SENSOR,
     Platform.SWITCH,
 ]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Set up what all entries share: the dashboard card and its layout command."""
+    await async_setup_card(hass)
+    return True
 
 
 def async_create_client(hass: HomeAssistant, data: Mapping[str, Any]) -> XerusClient:
