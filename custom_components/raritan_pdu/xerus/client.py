@@ -84,6 +84,8 @@ class XerusClient:
         self._bulk = BulkSender(
             self._transport, BulkSizeLimit(max_bulk_size), BulkTimeBudget(timeout)
         )
+        #: Malformed objects already logged at warning level (once per client).
+        self._warned: set[str] = set()
 
     # ----------------------------------------------------------------------------- properties
 
@@ -201,7 +203,7 @@ class XerusClient:
 
     async def discover(self) -> Topology:
         """Discover the primary unit and every link unit with status OK (fixed number of bulks)."""
-        return await discover_topology(self)
+        return await discover_topology(self, self._warned)
 
     @overload
     async def poll(
