@@ -12,7 +12,7 @@ from typing import Any, Literal, overload
 
 import aiohttp
 
-from .bulk import BulkSender, BulkSizeLimit, BulkTimeBudget
+from .bulk import BulkSender, BulkSizeLimit, BulkTimeBudget, BulkTiming
 from .const import RID_CASCADE, RID_UNIT, pdu_rid
 from .discovery import discover_topology
 from .exceptions import XerusDeviceError, XerusError, XerusProtocolError
@@ -144,6 +144,16 @@ class XerusClient:
     @max_bulk_size.setter
     def max_bulk_size(self, value: int | None) -> None:
         self._bulk.limit.value = value
+
+    @property
+    def timing(self) -> BulkTiming:
+        """What the client learned about the device's speed (diagnostics, benchmark).
+
+        ``per_call_s`` (seconds per sub-request), ``overhead_s`` (per HTTP request),
+        ``samples`` (answered bulks it was fitted from; 0: still the conservative guess),
+        ``timeouts``; ``expected(n)`` is the time a bulk of ``n`` is expected to take.
+        """
+        return self._bulk.budget.timing
 
     # -------------------------------------------------------------------------------- session
 
