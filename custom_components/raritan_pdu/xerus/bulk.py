@@ -323,6 +323,10 @@ class BulkTimeBudget:
         """The timeout of one HTTP request carrying ``size`` sub-requests, sent now."""
         return self.own_budget(size) + self.MARGIN * self._queued()
 
+    def call_timeout(self) -> float:
+        """The timeout of a single call sent now: the request timeout, plus our queued work."""
+        return self.floor + self.MARGIN * self._queued()
+
     def max_size(self) -> int:
         """The largest bulk whose expected time fits under the ceiling (split larger ones)."""
         per_call = max(self._per_call, self.MIN_PER_CALL)

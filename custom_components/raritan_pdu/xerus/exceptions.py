@@ -92,7 +92,16 @@ class XerusAuthenticationError(XerusError):
 
 
 class XerusProtocolError(XerusError):
-    """The answer is not a valid JSON-RPC response (HTML, truncated, wrong id, ...)."""
+    """The answer is not a valid JSON-RPC response (HTML, truncated, wrong id, ...).
+
+    ``answered`` is False when the device's JSON-RPC service cannot have seen the request (an
+    HTML page came instead of JSON, a redirect was refused): nothing was carried out. True
+    for a garbled, truncated or mismatching answer: the request may have been carried out.
+    """
+
+    def __init__(self, message: str, *, answered: bool = True) -> None:
+        super().__init__(message)
+        self.answered = answered
 
 
 class XerusHttpError(XerusError):

@@ -164,7 +164,7 @@ def parse_body(raw: bytes, content_type: str, content_encoding: str = "") -> dic
     if not text:
         raise XerusProtocolError("empty response body")
     if text[:1] == b"<" or "html" in content_type.lower():
-        raise XerusProtocolError("the device answered with HTML instead of JSON")
+        raise XerusProtocolError("the device answered with HTML instead of JSON", answered=False)
     try:
         data = json.loads(raw)
     except ValueError as err:  # also UnicodeDecodeError and integers of over 4300 digits

@@ -466,14 +466,17 @@ class Transport:
         except ValueError:
             port = -1
         if target.scheme not in ("http", "https") or not target.hostname or port == -1:
-            raise XerusProtocolError(f"unusable redirect target {location!r}")
+            raise XerusProtocolError(f"unusable redirect target {location!r}", answered=False)
         if target.hostname != self.host.lower():
             # Only scheme/port changes are followed: never send credentials to another host.
-            raise XerusProtocolError(f"redirect to another host refused: {location!r}")
+            raise XerusProtocolError(
+                f"redirect to another host refused: {location!r}", answered=False
+            )
         if self._scheme == "https" and target.scheme != "https":
             # Credentials and the session token would go out in clear text, without the pin.
             raise XerusProtocolError(
-                f"{self.where} redirected from HTTPS to plain HTTP ({location!r}): refused"
+                f"{self.where} redirected from HTTPS to plain HTTP ({location!r}): refused",
+                answered=False,
             )
         _LOGGER.debug("%s redirected to %s", current, location)
         self._scheme = target.scheme

@@ -193,11 +193,19 @@ class PollResult:
     """A poll that also read the cascade status (``client.poll(plan, with_cascade=True)``).
 
     ``cascade`` is the link unit status the primary reported in the same request, or the error of
-    that sub-request (a malformed answer is a ``XerusProtocolError``).
+    that sub-request (a malformed answer is a ``XerusProtocolError``). ``changes``: with
+    ``client.poll(plan, check=topology)``, what of that topology no longer matches the device
+    (empty: it still does); ``None`` when nothing was checked.
     """
 
     readings: Readings
     cascade: CascadeStatus | XerusError
+    changes: tuple[str, ...] | None = None
+
+    @property
+    def topology_changed(self) -> bool | None:
+        """Whether the checked topology differs from the device (``None``: not checked)."""
+        return None if self.changes is None else bool(self.changes)
 
 
 __all__ = [
