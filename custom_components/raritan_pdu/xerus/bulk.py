@@ -268,11 +268,14 @@ class BulkTimeBudget:
 
     The model: a conservative start (:data:`INITIAL_PER_CALL`: a slow device), then each
     answered bulk that had the device to itself is a sample. Small bulks (at most
-    :data:`SMALL_BULK`) move the overhead, larger ones the time per sub-request (their time over
-    their size), weighted by their size and clipped to a quarter .. four times the estimate (a
-    loaded client or one odd bulk move it only a little); :data:`FORGET` is the weight of a
-    full sample. A timeout is evidence that the device needed more than
-    ``(timeout - queued) / n`` per sub-request.
+    :data:`SMALL_BULK`) move the overhead (by :data:`FORGET`); the time per sub-request is the
+    ratio of the summed times to the summed sizes of the larger ones (their overhead included: a
+    slight overestimate, the safe side), so a bulk counts by its size: a 2,000-call poll
+    outweighs a 12-call round. The sums are multiplied by :data:`DECAY` at each sample (slowly
+    forgetting), and a sample's time is clipped to half .. twice what the estimate expects (a
+    loaded client or one odd bulk moves it little; a device that really got slower is followed
+    within a few bulks, or at once by a timeout). A timeout is evidence that the
+    device needed more than ``(timeout - queued) / n`` per sub-request.
     """
 
     INITIAL_PER_CALL: Final = 0.025
@@ -281,9 +284,10 @@ class BulkTimeBudget:
     MIN_PER_CALL: Final = 0.002
     MARGIN: Final = 1.5
     CEILING: Final = 90.0
+    #: Weight of a new overhead sample.
     FORGET: Final = 0.3
-    #: A sample of this many sub-requests counts fully.
-    FULL_SAMPLE: Final = 200
+    #: What is left of the earlier samples' weight at each new one.
+    DECAY: Final = 0.8
     #: A timeout implying more than this per sub-request says nothing about speed (hung device).
     MAX_PLAUSIBLE_PER_CALL: Final = 1.0
     #: After a timeout, the one retry allows for a device this many times slower than the
@@ -297,6 +301,8 @@ class BulkTimeBudget:
         self._overhead = self.INITIAL_OVERHEAD
         self._samples = 0
         self._timeouts = 0
+        self._sum_seconds = 0.0  # decayed sums of the samples' times and sizes
+        self._sum_calls = 0.0
         self._inflight: dict[int, float] = {}
         self._backlog = 0.0
         self._tokens = itertools.count()
@@ -374,6 +380,8 @@ class BulkTimeBudget:
         if needed <= 0 or needed > self.MAX_PLAUSIBLE_PER_CALL:
             return None
         if needed > self._per_call:
+            # The samples so far said faster: they count as if they had said this.
+            self._sum_seconds = needed * self._sum_calls
             self._set(needed, self._overhead, f"a bulk of {size} took over {attempt.timeout:.1f} s")
         # The device is still busy with the abandoned bulk; the retry queues behind it.
         slow = self._overhead + self.RETRY_GROWTH * needed * size
@@ -381,25 +389,18 @@ class BulkTimeBudget:
         return self.MARGIN * (slow + self._backlog)
 
     def _observe(self, size: int, seconds: float) -> None:
-        """An answered bulk of ``size`` that had the device to itself took ``seconds``.
-
-        Small bulks measure the overhead, larger ones the time per sub-request as
-        ``seconds / size`` (their overhead included: a slight overestimate, the safe side).
-        """
+        """An answered bulk of ``size`` that had the device to itself took ``seconds``."""
         if size <= SMALL_BULK:
             overhead = self._overhead + self.FORGET * (seconds - self._overhead)
             self._set(self._per_call, overhead, None)
             return
-        rate = seconds / size
-        if self._samples == 0:
-            per_call = rate  # the first measurement replaces the guess
-        else:
-            current = max(self._per_call, self.MIN_PER_CALL)
-            rate = min(max(rate, current / 4), current * 4)
-            weight = self.FORGET * min(1.0, size / self.FULL_SAMPLE)
-            per_call = self._per_call + weight * (rate - self._per_call)
+        if self._samples:
+            expected = max(self._per_call, self.MIN_PER_CALL) * size
+            seconds = min(max(seconds, expected / 2), expected * 2)
+        self._sum_seconds = self.DECAY * self._sum_seconds + seconds
+        self._sum_calls = self.DECAY * self._sum_calls + size
         self._samples += 1
-        self._set(per_call, self._overhead, None)
+        self._set(self._sum_seconds / self._sum_calls, self._overhead, None)
 
     def _set(self, per_call: float, overhead: float, why: str | None) -> None:
         self._per_call, self._overhead = per_call, overhead
