@@ -16,10 +16,13 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_FINGERPRINT, DEFAULT_TIMEOUT
+from .card import async_setup_card
+from .const import CONF_FINGERPRINT, DEFAULT_TIMEOUT, DOMAIN
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
 from .devices import async_sync_devices, is_current
 from .helpers import async_remove_redundant_entities
@@ -33,6 +36,14 @@ PLATFORMS: list[Platform] = [
     Platform.SENSOR,
     Platform.SWITCH,
 ]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Set up what all entries share: the dashboard card and its layout command."""
+    await async_setup_card(hass)
+    return True
 
 
 def async_create_client(hass: HomeAssistant, data: Mapping[str, Any]) -> XerusClient:

@@ -48,6 +48,7 @@ from unittest.mock import patch
 
 from aiohttp.resolver import AsyncResolver
 from homeassistant import loader
+from homeassistant import runner as ha_runner
 from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigEntryState
 from homeassistant.const import (
     CONF_HOST,
@@ -62,7 +63,6 @@ from homeassistant.core import Event, HomeAssistant, State, callback
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity
-from homeassistant.runner import HassEventLoopPolicy
 from homeassistant.util.async_ import get_scheduled_timer_handles
 from pytest_homeassistant_custom_component.common import async_test_home_assistant
 
@@ -530,8 +530,7 @@ class Row:
             await self.emu.command("clock", mode="run")
         if unchanged.state_changed:
             # Today's entities change state only when a value changed: the device's clock
-            # did not stand still (has the emulator stopped reading ``time`` through its
-            # modules' ``time`` name? see emulator_proc.BenchClock).
+            # did not stand still (emu.freeze(), see emulator_proc).
             self.warnings.append(
                 f"bench: {unchanged.state_changed} states changed in the unchanged poll"
             )
@@ -709,12 +708,25 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _hass_loop() -> asyncio.AbstractEventLoop:
+    """An event loop configured as Home Assistant's own (executor, exception handler).
+
+    HA 2026 builds it with ``runner.create_event_loop``; 2025.4 with its event loop policy.
+    """
+    create = getattr(ha_runner, "create_event_loop", None)
+    if create is not None:
+        loop: asyncio.AbstractEventLoop = create(False)
+        return loop
+    return ha_runner.HassEventLoopPolicy(False).new_event_loop()  # HA 2025.4
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s", stream=sys.stderr)
     _LOGGER.setLevel(logging.INFO)
-    asyncio.set_event_loop_policy(HassEventLoopPolicy(False))
-    result = asyncio.run(run_row(TOPOLOGIES[args.topology], args.device_speed, args))
+    result = asyncio.run(
+        run_row(TOPOLOGIES[args.topology], args.device_speed, args), loop_factory=_hass_loop
+    )
     Path(args.out).write_text(json.dumps(result, indent=1))
 
 

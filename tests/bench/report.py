@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from tests.emulator import EmulatorConfig
+
 from .topologies import LARGEST, STANDALONE_24, device_speed_config
 
 type Row = dict[str, Any]
@@ -266,8 +268,8 @@ def px3_estimate(rows: list[Row], topology: str) -> tuple[float, float, int] | N
     row = _find(rows, topology, "instant")
     if row is None or row.get("subrequests_per_poll") is None:
         return None
-    px3 = device_speed_config("px3")
-    per_call, per_request = px3["per_call_ms"] / 1000, px3["latency_ms"] / 1000
+    px3 = EmulatorConfig(**device_speed_config("px3")).device_time()
+    per_call, per_request = px3.call_s, px3.request_s
     sub = int(row["subrequests_per_poll"])
     ours = row["http_requests_per_poll"] * per_request + sub * per_call
     return ours, sub * (per_call + per_request), sub

@@ -11,16 +11,14 @@ DEVICE_SPEEDS = ("instant", "px3")
 def device_speed_config(speed: str) -> dict[str, Any]:
     """EmulatorConfig fields that make the emulator answer at ``speed``.
 
-    ``instant``: no added delay (what the emulator costs itself). ``px3``: a Raritan PX3's
-    embedded web server, 8 ms per JSON-RPC call (each bulk sub-request) plus 40 ms per HTTP
-    request. The emulator is getting its own preset (``EmulatorConfig.device_speed``); once it
-    has it, this returns ``{"device_speed": speed}``.
+    ``instant``: no added delay (what the emulator costs itself). ``px3``: the emulator's preset
+    of a Raritan PX3's embedded web server (``EmulatorConfig.device_speed``: 40 ms per HTTP
+    request, 8 ms per JSON-RPC call or bulk sub-request, link-unit calls alike, one request at
+    a time).
     """
-    if speed == "instant":
-        return {}
-    if speed == "px3":
-        return {"per_call_ms": 8.0, "latency_ms": 40.0}
-    raise ValueError(f"unknown device speed {speed!r}; known: {', '.join(DEVICE_SPEEDS)}")
+    if speed not in DEVICE_SPEEDS:
+        raise ValueError(f"unknown device speed {speed!r}; known: {', '.join(DEVICE_SPEEDS)}")
+    return {"device_speed": speed}
 
 
 @dataclass(frozen=True)

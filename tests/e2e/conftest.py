@@ -21,6 +21,7 @@ import asyncio
 import importlib.util
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -176,6 +177,18 @@ def onboard(hass: HomeAssistantProcess, username: str, password: str) -> tuple[s
     return token, client_id
 
 
+def log_in(page: Any, env: E2EEnv) -> None:
+    """Log in like a person in the browser (Playwright ``page``): Home Assistant redirects to its
+    login page, whose fields are plain inputs, then shows the default dashboard."""
+    page.goto(env.hass.url)
+    page.wait_for_url("**/auth/authorize**")
+    page.locator("input[name=username]").fill(USERNAME)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("input[name=password]").press("Enter")
+    # /lovelace/0 on HA 2025.4, /home/overview on 2026.11.
+    page.wait_for_url(re.compile(r"/(lovelace|home)(/|$)"))
+
+
 def wait_for(predicate: Any, timeout: float, what: str, interval: float = 0.5) -> Any:
     """Poll ``predicate()`` until it returns something truthy; fail naming ``what`` on timeout."""
     deadline = time.monotonic() + timeout
@@ -250,7 +263,11 @@ def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2EEnv]:
 
 
 def run_config_flow(
-    env: E2EEnv, *, host: str | None = None, stop_at: str | None = None
+    env: E2EEnv,
+    *,
+    host: str | None = None,
+    stop_at: str | None = None,
+    emulator: EmulatorProcess | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Add the emulated PDU like a user in the "Add integration" dialog; return the final result
     and the forms shown on the way.
@@ -260,8 +277,9 @@ def run_config_flow(
     certificate then fails verification, so the flow shows its fingerprint and asks whether to
     trust it - the test checks it is the emulator's certificate (as a careful user would) and
     accepts. With ``stop_at``, the flow is aborted at that step and its form returned.
+    ``emulator``: another emulated PDU than the session's.
     """
-    emulator = env.emulator
+    emulator = emulator or env.emulator
     values: dict[str, Any] = {
         "host": host or emulator.settings.host,
         "port": emulator.settings.port,

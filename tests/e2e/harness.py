@@ -124,9 +124,16 @@ class EmulatorSettings:
     """None: the ``device_speed`` preset's."""
     cert_dir: Path | None = None
     """Keep the TLS certificate here across restarts (no "certificate changed" repair)."""
+    seed: int | None = None
+    """Serial numbers and MACs (None: the emulator's default); two PDUs need two seeds."""
+    extra_args: tuple[str, ...] = ()
+    """More options of ``python -m tests.emulator`` (``--help``), e.g. fault injection."""
 
     def cli_args(self) -> list[str]:
         extra = ["--cert-dir", str(self.cert_dir)] if self.cert_dir else []
+        if self.seed is not None:
+            extra += ["--seed", str(self.seed)]
+        extra += self.extra_args
         if self.latency_ms is not None:
             extra += ["--latency-ms", str(self.latency_ms)]
         if self.per_call_ms is not None:

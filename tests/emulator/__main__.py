@@ -96,6 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="user without the Switch Outlet privilege (repeatable)",
     )
     p.add_argument("--pdu-name", default="", help="Pdu.Settings.name of the primary")
+    p.add_argument(
+        "--outlet-groups",
+        type=int,
+        default=0,
+        metavar="N",
+        help='N outlet groups at start ("Group 1" ...; members on the primary and the first '
+        "link unit)",
+    )
     p.add_argument("--no-noise", action="store_true", help="exact readings (230 V, 50 Hz, ...)")
     p.add_argument(
         "--keep-alive",
@@ -160,6 +168,54 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="METHOD",
         help="every call of METHOD answers HTTP 500 / statcode 500 (repeatable)",
     )
+    p.add_argument(
+        "--fault-random",
+        default=None,
+        metavar="RATE[:SEED]",
+        help="per request, with probability RATE, one random transient fault (faults.random)",
+    )
+    p.add_argument(
+        "--fault-redirect",
+        type=int,
+        default=0,
+        metavar="COUNT",
+        help="the first COUNT requests answer 307 to plain http:// on the same host",
+    )
+    p.add_argument(
+        "--fault-transient-401",
+        type=int,
+        default=0,
+        metavar="COUNT",
+        help="the first COUNT requests answer 401 although the credentials are right",
+    )
+    p.add_argument(
+        "--fault-new-session-503",
+        type=int,
+        default=0,
+        metavar="COUNT",
+        help="the first COUNT newSession calls answer HTTP 503",
+    )
+    p.add_argument(
+        "--fault-tls-reset",
+        type=int,
+        default=0,
+        metavar="COUNT",
+        help="the first COUNT TLS handshakes are reset (certificate unchanged)",
+    )
+    p.add_argument(
+        "--fault-link-failing",
+        type=int,
+        action="append",
+        default=[],
+        metavar="LINK_ID",
+        help="every call to the link unit fails (503) while /cascade reports it OK (repeatable)",
+    )
+    p.add_argument(
+        "--fault-slow",
+        default=None,
+        metavar="SECONDS[:COUNT]",
+        help="the first COUNT (default 1) requests cost SECONDS more device time",
+    )
     return p
 
 
@@ -195,6 +251,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         readonly_users=readonly,
         link_unit_outlets=args.link_unit_outlets,
         pdu_name=args.pdu_name,
+        outlet_groups=args.outlet_groups,
         noise=not args.no_noise,
         keep_alive=args.keep_alive,
         gzip=args.gzip,
@@ -219,6 +276,25 @@ def apply_faults(emu: PduEmulator, args: argparse.Namespace) -> None:
         emu.faults.disconnect_peripheral(idx, unit=unit)
     for method in args.fault_fail_method:
         emu.faults.fail_call(method=method)
+    apply_reliability_faults(emu, args)
+
+
+def apply_reliability_faults(emu: PduEmulator, args: argparse.Namespace) -> None:
+    faults = emu.faults
+    if args.fault_random:
+        rate, _, seed = args.fault_random.partition(":")
+        faults.random(float(rate), seed=int(seed or 0))
+    if args.fault_redirect:
+        faults.redirect(args.fault_redirect)
+    faults.transient_401(args.fault_transient_401)
+    if args.fault_new_session_503:
+        faults.fail_new_session(args.fault_new_session_503)
+    faults.tls_handshake_failure(args.fault_tls_reset)
+    for link_id in args.fault_link_failing:
+        faults.link_unit_failing(link_id)
+    if args.fault_slow:
+        seconds, _, count = args.fault_slow.partition(":")
+        faults.slow_responses(float(seconds), int(count or 1))
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -237,6 +313,8 @@ async def run(args: argparse.Namespace) -> None:
         facts.append(("fingerprint", emu.tls_fingerprint))
     if emu.http_redirect_port:
         facts.append(("redirect", f"http://{args.host}:{emu.http_redirect_port}"))
+    if args.fault_redirect:
+        facts.append(("cleartext", emu.cleartext_url))
     facts.append(("link_units", ",".join(str(u.pdu_id) for u in emu.units[1:]) or "-"))
     facts.append(("stats", f"{emu.url}/_emulator/stats"))
     for key, value in facts:

@@ -9,6 +9,13 @@
   and by the device's own work (device time, see ``busy``). Timers due in an advanced span fire in
   order, each at its own instant. It never reads the host clock after construction, so it behaves
   the same with or without ``freezer``.
+
+Either clock can be **frozen** (``emu.freeze()`` / ``emu.unfreeze()``): the physics time
+(``monotonic()``/``time()``: readings, noise, energy, sessions) stands still and moves only by
+``advance(seconds)``, while device time still costs what it costs (the real clock sleeps, the
+manual clock sleeps ``time_scale`` x it) and timers keep their schedule. A client then still sees
+a PX3-speed device whose readings do not change between two polls (the benchmark's "unchanged
+poll").
 """
 
 from __future__ import annotations
@@ -31,6 +38,20 @@ class Clock:
     quantum = 0.0
     """Device time is handed to :meth:`busy` in slices of at least this many seconds."""
 
+    @property
+    def frozen(self) -> bool:
+        """Whether the physics time stands still (see :meth:`freeze`)."""
+        return False
+
+    def freeze(self) -> None:
+        """Stop the physics time where it is; only :meth:`advance` moves it until
+        :meth:`unfreeze`. Device time still costs time, timers keep their schedule."""
+        raise NotImplementedError
+
+    def unfreeze(self) -> None:
+        """Let the physics time run again from where it stands (it never goes backwards)."""
+        raise NotImplementedError
+
     def monotonic(self) -> float:
         """Seconds of a monotonic clock (energy integration, sessions, sequences)."""
         raise NotImplementedError
@@ -52,10 +73,10 @@ class Clock:
         raise NotImplementedError
 
     def advance(self, seconds: float) -> None:
-        """Move emulated time (manual clock only)."""
+        """Move emulated time (manual clock, or a frozen real clock)."""
         raise RuntimeError(
-            "emu.advance() needs the manual clock: emulator_factory(clock='manual') or "
-            "EmulatorConfig(clock='manual')"
+            "emu.advance() needs the manual clock (emulator_factory(clock='manual') or "
+            "EmulatorConfig(clock='manual')) or a frozen one (emu.freeze())"
         )
 
     def close(self) -> None:
@@ -63,18 +84,55 @@ class Clock:
 
 
 class RealClock(Clock):
-    """Host time. ``time.monotonic``/``time.time`` are looked up per call (freezer patches them)."""
+    """Host time. ``time.monotonic``/``time.time`` are looked up per call (freezer patches them).
+
+    Frozen, it returns the instant of :meth:`freeze` (moved on by :meth:`advance`); after
+    :meth:`unfreeze` it runs on from there, i.e. behind the host clock by the time it stood still.
+    Timers stay on the event loop (real time) either way."""
 
     quantum = 0.02
 
     def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self.loop = loop
+        self._wall_offset = 0.0
+        self._mono_offset = 0.0
+        self._frozen_at: tuple[float, float] | None = None  # (time, monotonic)
 
     def monotonic(self) -> float:
-        return time.monotonic()
+        if self._frozen_at is not None:
+            return self._frozen_at[1]
+        return time.monotonic() + self._mono_offset
 
     def time(self) -> float:
-        return time.time()
+        if self._frozen_at is not None:
+            return self._frozen_at[0]
+        return time.time() + self._wall_offset
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen_at is not None
+
+    def freeze(self) -> None:
+        if self._frozen_at is None:
+            self._frozen_at = (self.time(), self.monotonic())
+
+    def unfreeze(self) -> None:
+        if self._frozen_at is not None:
+            wall, mono = self._frozen_at
+            self._frozen_at = None
+            self._wall_offset = wall - time.time()
+            self._mono_offset = mono - time.monotonic()
+
+    def advance(self, seconds: float) -> None:
+        """Frozen only: move the still physics time ``seconds`` on (loop timers are not fired:
+        they run on real time)."""
+        if self._frozen_at is None:
+            super().advance(seconds)
+            return
+        if seconds < 0:
+            raise ValueError("time only moves forward")
+        wall, mono = self._frozen_at
+        self._frozen_at = (wall + seconds, mono + seconds)
 
     def call_later(self, delay: float, fn: Callable[[], None]) -> Timer:
         loop = self.loop or asyncio.get_running_loop()
@@ -119,6 +177,7 @@ class ManualClock(Clock):
 
     def __init__(self, *, epoch: float | None = None, time_scale: float = 0.0) -> None:
         self._now_ns = 0
+        self._frozen = False
         # a whole second: sub-second advances never move reading timestamps, run after run
         self._epoch = float(int(time.time()) if epoch is None else epoch)
         self.time_scale = time_scale
@@ -150,8 +209,20 @@ class ManualClock(Clock):
             timer.fn()
         self._now_ns = target
 
+    @property
+    def frozen(self) -> bool:
+        return self._frozen
+
+    def freeze(self) -> None:
+        """Device time no longer moves emulated time (it still sleeps ``time_scale`` x it)."""
+        self._frozen = True
+
+    def unfreeze(self) -> None:
+        self._frozen = False
+
     async def busy(self, seconds: float) -> None:
-        self.advance(seconds)
+        if not self._frozen:
+            self.advance(seconds)
         if self.time_scale > 0:
             await asyncio.sleep(seconds * self.time_scale)
 

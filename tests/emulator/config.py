@@ -109,6 +109,9 @@ class EmulatorConfig:
     gzip: bool | None = None
     """None: like the firmware (4.4 gzips a JSON answer when the request accepts gzip, 3.6 never);
     True/False: always/never when accepted."""
+    outlet_groups: int = 0
+    """Outlet groups at start ("Group 1" ...): group k holds outlet k-1 of the primary and outlet
+    k-1 of the first link unit (without link units: outlets k-1 and k of the primary)."""
 
     def __post_init__(self) -> None:
         if self.firmware not in ("3.6", "4.4"):
@@ -125,6 +128,8 @@ class EmulatorConfig:
             raise ValueError(f"clock must be one of {CLOCKS}")
         if self.time_scale < 0:
             raise ValueError("time_scale must be >= 0")
+        if self.outlet_groups < 0:
+            raise ValueError("outlet_groups must be >= 0")
         self.non_switchable_outlets = tuple(self.non_switchable_outlets)
 
     def device_time(self) -> DeviceTime:

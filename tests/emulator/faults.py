@@ -1,17 +1,30 @@
 """Fault injection: ``emu.faults.<method>(...)``; ``emu.faults.clear()`` resets every injected
 fault.
 
+This module has the transport faults and the device events; the malformed answers are in
+``malformed.py``, redirects / auth / TLS / link-unit / firmware faults in ``reliability.py`` and
+the random soak faults in ``chaos.py`` (all mixed into :class:`Faults`).
+
 Pending failures (delays, HTTP errors, truncated/HTML bodies, failing calls, unreachable link units,
 session lifetime, tripped breakers, disconnected peripherals) are undone by ``clear()``. Events that
 change the device (``reboot``, ``change_password``, ``add_link_unit``/``remove_link_unit``,
 ``rename_outlet``, ``unplug_peripheral``, ``expire_sessions``) are things that happened and stay as
 they are.
+
+The same holds for the faults of the other modules: malformed answers, redirects, transient 401s,
+slow answers, TLS resets, failing link units and random faults are pending (``clear()`` ends them);
+``change_certificate``, ``swap_link_unit``, ``firmware_upgrade`` and ``reset_energy`` are events.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from .chaos import RandomFaults
+from .malformed import AnswerFaults
+from .reliability import ReliabilityFaults
 
 if TYPE_CHECKING:
     from .model import RpcObject
@@ -39,7 +52,7 @@ class CallFailure:
         return target is not None and target is obj
 
 
-class Faults:
+class Faults(AnswerFaults, ReliabilityFaults, RandomFaults):
     """Fault injection for one emulator (also reachable from the CLI flags ``--fault-*``)."""
 
     def __init__(self, emu: PduEmulator) -> None:
@@ -143,6 +156,16 @@ class Faults:
         """Remove a link unit at runtime (its RIDs answer 404, /cascade no longer lists it)."""
         self._emu.remove_link_unit(link_id)
 
+    def power_loss(self, duration: float | None, units: Iterable[int] | None = None) -> None:
+        """Mains failure of units ``units`` (default: all) for ``duration`` s of emulated time
+        (None: until ``emu.power.restore()``). The primary without power answers nothing (every
+        request: connection reset); a link unit without power is UNREACHABLE (503). Relays drop,
+        readings go to 0 and energy stops growing (counters survive). When power returns the
+        primary cold-boots (opaque RIDs change, sessions are gone, uptime restarts) and after
+        ``Pdu.Settings.powerOnDelay`` s the outlets come on by their ``startupState`` (PDU
+        default / on / off / last known), one after the other as a switching sequence."""
+        self._emu.power.lose(duration, units)
+
     def rename_outlet(self, outlet: int, name: str, unit: int = 0) -> None:
         """Set Outlet.Settings.name of outlet ``outlet`` (0-based) on unit ``unit``."""
         self._emu.unit(unit).outlet(outlet).name = name
@@ -189,38 +212,54 @@ class Faults:
                 emu.unit(unit_id).peripheral(idx).connected = True
         self._tripped: list[tuple[int, int]] = []
         self._disconnected: list[tuple[int, int]] = []
+        self._clear_answers()
+        self._clear_reliability()
+        self._clear_random()
 
     # --- used by the server ----------------------------------------------------------------------
     def take_delay(self) -> tuple[float, bool]:
         """(seconds, after_processing) of the next delayed response, (0, False) if none."""
-        return self._delays.pop(0) if self._delays else (0.0, False)
+        if not self._delays:
+            return (0.0, False)
+        self._emu.count_fault("delay_responses")
+        return self._delays.pop(0)
 
     def take_http_error(self) -> int | None:
-        return self._http_errors.pop(0) if self._http_errors else None
+        if not self._http_errors:
+            return None
+        self._emu.count_fault("http_error")
+        return self._http_errors.pop(0)
 
     def take_drop(self) -> bool | None:
         """None = no drop pending, else whether to reset."""
-        return self._drops.pop(0) if self._drops else None
+        if not self._drops:
+            return None
+        self._emu.count_fault("drop_connection")
+        return self._drops.pop(0)
 
     def take_html(self) -> bool:
         if self._html > 0:
             self._html -= 1
+            self._emu.count_fault("html_response")
             return True
         return False
 
     def take_truncate(self) -> bool:
         if self._truncate > 0:
             self._truncate -= 1
+            self._emu.count_fault("truncate_json")
             return True
         return False
 
-    def match_call(self, rid: str, method: str, obj: RpcObject | None) -> CallFailure | None:
+    def match_call(self, rid: str, method: str, obj: RpcObject | None) -> Any:
+        """The failure (``statcode``, ``rpc_error``) of this call, if one applies."""
         for failure in self._call_failures:
             if failure.matches(self._emu, rid, method, obj):
                 if failure.remaining is not None:
                     failure.remaining -= 1
+                self._emu.count_fault("fail_call")
                 return failure
-        return None
+        return self.match_call_fault(rid, method, obj)
 
     def describe(self) -> dict[str, Any]:
         """Snapshot of pending faults (for debugging / the stats endpoint)."""
@@ -233,4 +272,7 @@ class Faults:
             "call_failures": len(self._call_failures),
             "session_lifetime": self.session_lifetime,
             "unreachable_links": [u.pdu_id for u in self._emu.units if u.unreachable],
+            **self._describe_answers(),
+            **self._describe_reliability(),
+            **self._describe_random(),
         }

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from . import power
 from .errors import invalid_params, method_not_found, privilege_error
 
 if TYPE_CHECKING:
@@ -76,6 +77,9 @@ WRITE_METHODS = frozenset(
         "resetValue",
         "setEnabled",
         "setLoadSheddingActive",
+        "cancelOutletSequence",
+        "createGroup",
+        "deleteGroup",
         "reboot",
     }
 )
@@ -473,6 +477,9 @@ class Outlet(EDevice):
         self.switch_on_in_progress = False
         self.switch_on_at = 0.0
         self._pending_on: Any = None
+        self.sequence_due: float | None = None  # monotonic time of a pending switch in a sequence
+        self.sequence_cancelable = True  # cancelOutletSequence drops it (cycle ends: no)
+        self.last_known_state = 1  # relay state before the last power loss (SS_LASTKNOWN)
         self.is_load_shed = False
         self._state_before_shed = 1
         self.relay_cycles = 0
@@ -491,6 +498,9 @@ class Outlet(EDevice):
         self.phase_key = rng.uniform(0, 100)
         self.energy_wh = 0.0 if idle else rng.uniform(1e3, 4e5)
         self.apparent_energy_vah = self.energy_wh / self.power_factor
+        # energy through the outlet since the emulator started: never reset (outlet groups)
+        self.throughput_wh = 0.0
+        self.throughput_vah = 0.0
         self.ocp: Ocp | None = None
         self.line = L1
         self._cache_key: tuple[Any, ...] | None = None
@@ -528,6 +538,7 @@ class Outlet(EDevice):
             self._cycle_handle.cancel()
             self._cycle_handle = None
         self.cycle_in_progress = False
+        self.sequence_due = None
 
     def _cancel_pending_on(self) -> None:
         if self._pending_on is not None:
@@ -535,8 +546,11 @@ class Outlet(EDevice):
             self._pending_on = None
         self.switch_on_in_progress = False
         self.switch_on_at = 0.0
+        self.sequence_due = None
 
-    def schedule_switch_on(self, delay: float) -> None:
+    def schedule_switch_on(
+        self, delay: float, *, sequence: bool = False, cancelable: bool = True
+    ) -> None:
         """Switch on after ``delay`` s (outlet sequencing): ``switchOnInProgress`` until then."""
         if delay <= 0:
             self.set_power(1)
@@ -544,6 +558,8 @@ class Outlet(EDevice):
         self.set_power(self._power_state)  # cancels a cycle / earlier pending switch-on
         self.switch_on_in_progress = True
         self.switch_on_at = self.emu.clock.monotonic() + delay
+        if sequence:
+            self.sequence_due, self.sequence_cancelable = self.switch_on_at, cancelable
         self._pending_on = self.emu.call_later(delay, self._finish_pending_on)
 
     def _finish_pending_on(self) -> None:
@@ -553,13 +569,19 @@ class Outlet(EDevice):
     def effective_cycle_delay(self) -> int:
         return self.unit.cycle_delay if self.use_pdu_cycle_delay else self.cycle_delay
 
-    def start_cycle(self) -> None:
+    def start_cycle(self, delay: float | None = None, *, sequence: bool = False) -> None:
+        """Relay off, back on after ``delay`` s (default: the effective cycle delay)."""
         self.set_power(0)
         self.cycle_in_progress = True
-        self._cycle_handle = self.emu.call_later(self.effective_cycle_delay(), self._finish_cycle)
+        seconds = self.effective_cycle_delay() if delay is None else delay
+        if sequence:  # a cycle end in a sequence cannot be canceled
+            self.sequence_due = self.emu.clock.monotonic() + seconds
+            self.sequence_cancelable = False
+        self._cycle_handle = self.emu.call_later(seconds, self._finish_cycle)
 
     def _finish_cycle(self) -> None:
         self._cycle_handle = None
+        self.sequence_due = None
         self.unit.tick()
         self.cycle_in_progress = False
         self._power_state = 1
@@ -690,55 +712,29 @@ class Outlet(EDevice):
         return ret(self.settings())
 
     def rpc_setSettings(self, ctx: CallContext, p: dict[str, Any]) -> Any:
-        s = arg(p, "settings", dict)
-        fields = self.profile.fields["Outlet.Settings"]
-        if set(s) != set(fields):
-            raise invalid_params("settings must be a complete Outlet.Settings")
-        if (
-            not isinstance(s["name"], str)
-            or not isinstance(s["cycleDelay"], int)
-            or s["cycleDelay"] < 0
-            or s["startupState"] not in (0, 1, 2, 3)
-        ):
-            return ret(1)
-        self.name_setting = s["name"]
-        self.startup_state = s["startupState"]
-        self.use_pdu_cycle_delay = bool(s["usePduCycleDelay"])
-        self.cycle_delay = s["cycleDelay"]
-        self.non_critical = bool(s["nonCritical"])
-        self.sequence_delay = int(s["sequenceDelay"])
-        return ret(0)
+        return ret(power.apply_outlet_settings(self, arg(p, "settings", dict)))
 
     def rpc_getSensors(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         return ret(self.sensor_refs())
 
-    def switch_error(self, turning_on: bool = True) -> int:
+    def switch_error(self) -> int:
+        """The code of a switch command that cannot run (load shedding: ``power``)."""
         if not self.is_switchable:
             return 1  # ERR_OUTLET_NOT_SWITCHABLE
         if self.profile.is_4x and self.unit.inhibit_relay_control:
             return 5  # ERR_RELAY_CONTROL_DISABLED
         if self.disabled:
             return 3  # ERR_OUTLET_DISABLED
-        if turning_on and self.is_load_shed:
-            return 2  # ERR_LOAD_SHEDDING_ACTIVE
         return 0
 
     def rpc_setPowerState(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         pstate = arg(p, "pstate", int)
         if pstate not in (0, 1):
             raise invalid_params("pstate must be 0 (PS_OFF) or 1 (PS_ON)")
-        err = self.switch_error(turning_on=pstate == 1)
-        if err:
-            return ret(err)
-        self.set_power(pstate)
-        return ret(0)
+        return ret(power.set_power_state(self, pstate))
 
     def rpc_cyclePowerState(self, ctx: CallContext, p: dict[str, Any]) -> Any:
-        err = self.switch_error()
-        if err:
-            return ret(err)
-        self.start_cycle()
-        return ret(0)
+        return ret(power.cycle_power_state(self))
 
     def rpc_getIOP(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         inlet = self.unit.inlets[0]
@@ -1067,11 +1063,14 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
 class Peripheral:
     """One peripheral device (= one slot's sensor or actuator channel)."""
 
-    def __init__(self, unit: Unit, index: int, entry: CatalogueEntry, serial: str) -> None:
+    def __init__(
+        self, unit: Unit, index: int, entry: CatalogueEntry, serial: str, hub_port: int = 0
+    ) -> None:
         self.unit = unit
         self.index = index
         self.entry = entry
         self.serial = serial
+        self.hub_port = hub_port  # 0: on the sensor port's chain; n: behind port n of a hub
         self.connected = True
         self.value: float = entry.initial
         self.noise_key = index * 5.7 + unit.seed_key
@@ -1134,7 +1133,10 @@ class Peripheral:
         return {"type": prof.typecode("Device"), "value": value}
 
     def position(self) -> list[dict[str, Any]]:
-        return [{"portType": 1, "port": "1"}, {"portType": 3, "port": str(self.entry.package + 1)}]
+        """Sensor port 1 (DEV_PORT), [hub port (HUB_PORT),] chain position (CHAIN_POS)."""
+        hub = [{"portType": 2, "port": str(self.hub_port)}] if self.hub_port else []
+        chain = {"portType": 3, "port": str(self.entry.package + 1)}
+        return [{"portType": 1, "port": "1"}, *hub, chain]
 
 
 class DeviceSlot(RpcObject):
@@ -1362,19 +1364,13 @@ class Pdu(RpcObject):
         u = self.unit
         full = {
             "name": u.name,
-            "startupState": 2,
+            "startupState": u.startup_state,
             "cycleDelay": u.cycle_delay,
             "inRushGuardDelay": u.inrush_guard_delay,
             "outletPowerStateSequence": list(u.outlet_sequence),
-            "powerOnDelay": 0,
-            "latchingRelays": False,
-            "energyPulseEnabled": False,
-            "energyPulsesPerKWh": 1000,
-            "demandUpdateInterval": 0,
-            "demandAveragingIntervals": 0,
-            "suspendTripCauseOutlets": False,
+            "powerOnDelay": u.power_on_delay,
             "inhibitRelayControl": u.inhibit_relay_control,
-            "inletWiring": 0,
+            **u.settings_extra,
         }
         return self.profile.pick("Pdu.Settings", full)
 
@@ -1388,36 +1384,7 @@ class Pdu(RpcObject):
         return ret(self.settings())
 
     def rpc_setSettings(self, ctx: CallContext, p: dict[str, Any]) -> Any:
-        s = arg(p, "settings", dict)
-        fields = self.profile.fields["Pdu.Settings"]
-        unknown = set(s) - set(fields)
-        if unknown:
-            raise invalid_params(f"unknown Pdu.Settings fields {sorted(unknown)}")
-        if not self.profile.is_4x and set(s) != set(fields):
-            raise invalid_params("settings must be a complete Pdu.Settings")
-        if "name" in s and not isinstance(s["name"], str):
-            return ret(1)
-        if "cycleDelay" in s and (not isinstance(s["cycleDelay"], int) or s["cycleDelay"] < 0):
-            return ret(1)
-        if "name" in s:
-            self.unit.name = s["name"]
-        if "cycleDelay" in s:
-            self.unit.cycle_delay = s["cycleDelay"]
-        seq = s.get("outletPowerStateSequence", [])
-        if not isinstance(seq, list) or not all(
-            isinstance(n, int) and 0 <= n < len(self.unit.outlets) for n in seq
-        ):
-            return ret(1)
-        guard = s.get("inRushGuardDelay", 0)
-        if not isinstance(guard, int) or guard < 0:
-            return ret(1)
-        if "inhibitRelayControl" in s:
-            self.unit.inhibit_relay_control = bool(s["inhibitRelayControl"])
-        if "inRushGuardDelay" in s:
-            self.unit.inrush_guard_delay = guard
-        if "outletPowerStateSequence" in s:
-            self.unit.outlet_sequence = list(seq)
-        return ret(0)
+        return ret(power.apply_pdu_settings(self.unit, arg(p, "settings", dict)))
 
     def rpc_getSensors(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         u = self.unit
@@ -1497,44 +1464,18 @@ class Pdu(RpcObject):
         self.unit.set_load_shedding(arg(p, "active", bool))
 
     def rpc_getOutletSequenceState(self, ctx: CallContext, p: dict[str, Any]) -> Any:
-        pending = sorted(
-            (o for o in self.unit.outlets if o.switch_on_in_progress), key=lambda o: o.switch_on_at
-        )
-        nxt = pending[0] if pending else None
-        now = self.emu.clock.monotonic()
-        wait = max(0, round((nxt.switch_on_at - now) * 1000)) if nxt else 0
-        return ret(
-            {
-                "sequenceRunning": bool(pending),
-                "nextOutletToSwitch": nxt.index if nxt else -1,
-                "timeUntilNextSwitch": wait,
-                "outletsRemaining": len(pending),
-                "cancelableOutletsRemaining": len(pending),
-            }
-        )
+        return ret(power.sequence_state(self.unit))
 
     def rpc_cancelOutletSequence(self, ctx: CallContext, p: dict[str, Any]) -> Any:
-        for o in self.unit.outlets:
-            if o.switch_on_in_progress:
-                o._cancel_pending_on()
-
-    def _switch_on_in_sequence(self, outlets: list[Outlet]) -> None:
-        """Switch on one outlet every inRushGuardDelay ms, in outletPowerStateSequence order."""
-        order = self.unit.outlet_sequence or list(range(len(self.unit.outlets)))
-        rank = {n: i for i, n in enumerate(order)}
-        todo = sorted(outlets, key=lambda o: rank.get(o.index, len(order) + o.index))
-        step = self.unit.inrush_guard_delay / 1000
-        k = 0
-        for o in todo:
-            if (o.power_state == 1 and not o.cycle_in_progress) or o.is_load_shed:
-                continue  # already on (or shed): nothing to switch, no guard delay used
-            o.schedule_switch_on(k * step)
-            k += 1
+        power.cancel_sequence(self.unit)
 
     def _relay_blocked(self) -> int:
         if self.profile.is_4x and self.unit.inhibit_relay_control:
             return 5
         return 0
+
+    def _switchable(self) -> list[Outlet]:
+        return [o for o in self.unit.outlets if o.is_switchable and not o.disabled]
 
     def rpc_setAllOutletPowerStates(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         pstate = arg(p, "pstate", int)
@@ -1542,20 +1483,13 @@ class Pdu(RpcObject):
             raise invalid_params("pstate must be 0 or 1")
         if err := self._relay_blocked():
             return ret(err)
-        targets = [o for o in self.unit.outlets if o.is_switchable and not o.disabled]
-        if pstate == 1:
-            self._switch_on_in_sequence(targets)
-        else:
-            for o in targets:
-                o.set_power(0)
+        power.switch(self.unit, self._switchable(), pstate)
         return ret(0)
 
     def rpc_cycleAllOutletPowerStates(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         if err := self._relay_blocked():
             return ret(err)
-        for o in self.unit.outlets:
-            if o.is_switchable and not o.disabled:
-                o.start_cycle()
+        power.cycle(self.unit, self._switchable())
         return ret(0)
 
     def _selected(self, p: dict[str, Any]) -> list[Outlet] | int:
@@ -1568,7 +1502,7 @@ class Pdu(RpcObject):
             return err
         if any(o.disabled for o in outlets):
             return 3
-        return [o for o in outlets if o.is_switchable]
+        return [o for o in dict.fromkeys(outlets) if o.is_switchable]
 
     def rpc_setMultipleOutletPowerStates(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         state = arg(p, "state", int)
@@ -1577,19 +1511,14 @@ class Pdu(RpcObject):
         sel = self._selected(p)
         if isinstance(sel, int):
             return ret(sel)
-        if state == 1 and p["respectSequence"]:
-            self._switch_on_in_sequence(sel)
-        else:
-            for o in sel:
-                o.set_power(state)
+        power.switch(self.unit, sel, state, respect=p["respectSequence"])
         return ret(0)
 
     def rpc_cycleMultipleOutletPowerStates(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         sel = self._selected(p)
         if isinstance(sel, int):
             return ret(sel)
-        for o in sel:
-            o.start_cycle()
+        power.cycle(self.unit, sel, respect=p["respectSequence"])
         return ret(0)
 
 
@@ -1716,6 +1645,19 @@ class Unit:
         self.load_shedding = False
         self.outlet_sequence: list[int] = []  # Pdu.Settings.outletPowerStateSequence
         self.inhibit_relay_control = False
+        self.startup_state = power.SS_LASTKNOWN  # Pdu.Settings.startupState
+        self.power_on_delay = 0  # s, Pdu.Settings.powerOnDelay
+        self.settings_extra: dict[str, Any] = {  # stored Pdu.Settings without behaviour here
+            "latchingRelays": False,
+            "energyPulseEnabled": False,
+            "energyPulsesPerKWh": 1000,
+            "demandUpdateInterval": 0,
+            "demandAveragingIntervals": 0,
+            "suspendTripCauseOutlets": False,
+            "inletWiring": 0,
+        }
+        self.power_lost = False  # emu.faults.power_loss: no supply (emu.power)
+        self.inlet_enabled_before_loss = True
         self.inlet_enabled = True
         self.identify_until = 0.0
         self.identify_count = 0
@@ -1738,13 +1680,20 @@ class Unit:
                 o.line = i % cfg.phases
         self.inlets = [Inlet(self, 0)]
         self.peripherals: list[Peripheral] = []
-        serials: dict[int, str] = {}
-        for idx in range(min(cfg.peripherals, len(CATALOGUE))):
-            entry = CATALOGUE[idx]
-            serial = serials.setdefault(
-                entry.package, f"{entry.package_class}{rng.randint(1000000, 9999999)}"
+        if cfg.peripherals > emu.profile.slot_count:
+            raise ValueError(
+                f"{cfg.peripherals} peripherals do not fit the {emu.profile.slot_count} slots "
+                f"of firmware {emu.profile.name}"
             )
-            self.peripherals.append(Peripheral(self, idx, entry, serial))
+        serials: dict[tuple[int, int], str] = {}
+        for idx in range(cfg.peripherals):
+            # beyond the catalogue: the same kinds again, as new packages behind hub port 1, 2 ...
+            hub_port, pos = divmod(idx, len(CATALOGUE))
+            entry = CATALOGUE[pos]
+            serial = serials.setdefault(
+                (hub_port, entry.package), f"{entry.package_class}{rng.randint(1000000, 9999999)}"
+            )
+            self.peripherals.append(Peripheral(self, idx, entry, serial, hub_port))
         self.slots = [
             DeviceSlot(self, s, self.peripherals[s] if s < len(self.peripherals) else None)
             for s in range(emu.profile.slot_count)
@@ -1768,6 +1717,11 @@ class Unit:
 
     def peripheral(self, index: int) -> Peripheral:
         return self.peripherals[index]
+
+    @property
+    def offline(self) -> bool:
+        """Unreachable (the fault) or without power: /cascade UNREACHABLE, routed calls 503."""
+        return self.unreachable or self.power_lost
 
     @property
     def prefix(self) -> str:
@@ -1837,19 +1791,7 @@ class Unit:
 
     def set_load_shedding(self, active: bool) -> None:
         """Load shedding: non-critical outlets switch off (isLoadShed) and come back afterwards."""
-        if active == self.load_shedding:
-            return
-        self.load_shedding = active
-        for o in self.outlets:
-            if not o.non_critical or not o.is_switchable:
-                continue
-            if active:
-                o._state_before_shed = o.power_state
-                o.set_power(0)
-                o.is_load_shed = True
-            else:
-                o.is_load_shed = False
-                o.set_power(o._state_before_shed)
+        power.set_load_shedding(self, active)
 
     def ocp_of_trip_sensor(self, sensor: Sensor) -> Ocp | None:
         return next((c for c in self.ocps if c.sensors.get("trip") is sensor), None)
@@ -1865,8 +1807,11 @@ class Unit:
         t = self.emu.sample_time()
         for o in self.outlets:
             if o.energized:
-                o.energy_wh += o.active_power(t) * dt / 3600.0
-                o.apparent_energy_vah += o.apparent_power(t) * dt / 3600.0
+                wh, vah = o.active_power(t) * dt / 3600.0, o.apparent_power(t) * dt / 3600.0
+                o.energy_wh += wh
+                o.apparent_energy_vah += vah
+                o.throughput_wh += wh
+                o.throughput_vah += vah
 
     def reset_energy(self, sensor: Sensor) -> None:
         self.tick()

@@ -36,6 +36,8 @@ _TYPES_36 = {
     "AlertedSensorManager": "sensors.AlertedSensorManager:1.0.1",
     "Sensor": "sensors.Sensor:4.0.3",
     "EDevice": "pdumodel.EDevice:1.0.0",
+    "OutletGroupManager": "pdumodel.OutletGroupManager:1.0.1",
+    "OutletGroup": "pdumodel.OutletGroup:1.0.1",
 }
 _TYPES_44 = {
     "Pdu": "pdumodel.Pdu:6.5.7",
@@ -58,6 +60,8 @@ _TYPES_44 = {
     "AlertedSensorManager": "sensors.AlertedSensorManager:1.0.6",
     "Sensor": "sensors.Sensor:4.0.8",
     "EDevice": "pdumodel.EDevice:1.0.1",
+    "OutletGroupManager": "pdumodel.OutletGroupManager:1.1.11",
+    "OutletGroup": "pdumodel.OutletGroup:1.1.11",
 }
 
 # Base interface chain (most derived first) for the implicit getTypeInfo and for stats keys.
@@ -195,6 +199,8 @@ _COMMON_FIELDS: dict[str, list[str]] = {
     "Unit.Settings": ["buzzerMuted", "autoDisplayOrientation", "displayOrientation"],
     "AlertedSensorManager.SensorCounts": ["total", "unavailable", "critical", "warned"],
     "AlertedSensorManager.SensorData": ["sensor", "parent", "alertState"],
+    "OutletGroup.Settings": ["name", "members"],
+    "OutletGroup.MetaData": ["groupId", "uniqueId"],
 }
 
 _FIELDS_36: dict[str, list[str]] = {
@@ -344,6 +350,7 @@ _FIELDS_36: dict[str, list[str]] = {
         "revision",
     ],
     "PackageInfo.FirmwareInfo": ["compileDate", "version", "updateDate"],
+    "OutletGroup.Sensors": ["activePower", "activeEnergy"],
 }
 
 _FIELDS_44: dict[str, list[str]] = {
@@ -483,6 +490,7 @@ _FIELDS_44: dict[str, list[str]] = {
         "observedSince",
     ],
     "TripSensor.TripEventInformation": ["cause", "timestamp", "current"],
+    "OutletGroup.Sensors": ["activePower", "apparentPower", "activeEnergy", "apparentEnergy"],
 }
 
 

@@ -14,6 +14,8 @@ The default is the real clock: Home Assistant tests move time with ``freezer`` a
 ``async_fire_time_changed``, which the real clock follows (it reads ``time.monotonic``/``time.time``
 at every use and schedules on the loop), so they need nothing emulator-specific. ``clock="manual"``
 is one argument away for tests that wait for emulated time (see README.md, "Time and device speed").
+
+``other_host_allowed``: lets a test connect to 127.0.0.2 (``faults.redirect(other_host=True)``).
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import pytest
 import pytest_asyncio
+import pytest_socket
 
 from .config import EmulatorConfig
+from .reliability import OTHER_HOST
 from .server import PduEmulator
 
 EmulatorFactory = Callable[..., Awaitable[PduEmulator]]
@@ -45,3 +50,13 @@ async def emulator_factory(socket_enabled: None) -> AsyncIterator[EmulatorFactor
     finally:
         for emu in reversed(started):
             await emu.stop()
+
+
+@pytest.fixture
+def other_host_allowed(socket_enabled: None) -> None:
+    """Let this test connect to the emulator's other host (``OTHER_HOST``, 127.0.0.2: where
+    ``faults.redirect(other_host=True)`` points). Home Assistant's test plugin allows connections
+    to 127.0.0.1 only, so without this fixture a client that follows such a redirect fails with
+    pytest-socket's ``SocketConnectBlockedError`` instead of reaching the listener that counts
+    what it sent (``other_host_requests``)."""
+    pytest_socket.socket_allow_hosts(["127.0.0.1", OTHER_HOST])

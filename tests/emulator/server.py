@@ -33,6 +33,7 @@ from .errors import (
     invalid_params,
 )
 from .faults import Faults
+from .groups import OutletGroup, OutletGroupManager
 from .model import (
     LINK_OK,
     LINK_UNREACHABLE,
@@ -45,7 +46,9 @@ from .model import (
     arg,
     ret,
 )
+from .power import PowerSupply
 from .profiles import Profile, get_profile
+from .reliability import OTHER_HOST
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -269,7 +272,7 @@ class CascadeObject(RpcObject):
                 "type": 0,
                 "host": u.link_host,
                 "fwVersion": prof.fw_version,
-                "status": LINK_UNREACHABLE if u.unreachable else LINK_OK,
+                "status": LINK_UNREACHABLE if u.offline else LINK_OK,
             }
             links.append({"key": u.pdu_id, "value": prof.pick("CascadeManager.LinkUnit", lu)})
         full = {
@@ -334,9 +337,11 @@ class CascadeObject(RpcObject):
 _CERT_CACHE: dict[str, tuple[bytes, bytes, str]] = {}
 
 
-def make_certificate(host: str) -> tuple[bytes, bytes, str]:
-    """Self-signed cert for ``host`` -> (cert PEM, key PEM, SHA-256 fingerprint "AB:CD:...")."""
-    if host in _CERT_CACHE:
+def make_certificate(host: str, *, fresh: bool = False) -> tuple[bytes, bytes, str]:
+    """Self-signed cert for ``host`` -> (cert PEM, key PEM, SHA-256 fingerprint "AB:CD:...").
+
+    One per host and process (generating costs time); ``fresh=True``: a new one, not cached."""
+    if host in _CERT_CACHE and not fresh:
         return _CERT_CACHE[host]
     import datetime
     import ipaddress
@@ -377,6 +382,8 @@ def make_certificate(host: str) -> tuple[bytes, bytes, str]:
     )
     digest = cert.fingerprint(hashes.SHA256()).hex().upper()
     fingerprint = ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
+    if fresh:
+        return cert_pem, key_pem, fingerprint
     _CERT_CACHE[host] = (cert_pem, key_pem, fingerprint)
     return _CERT_CACHE[host]
 
@@ -394,28 +401,60 @@ def load_or_make_certificate(host: str, cert_dir: str | None) -> tuple[bytes, by
         cert_pem, key_pem = cert_file.read_bytes(), key_file.read_bytes()
     else:
         cert_pem, key_pem, _ = make_certificate(host)
-        folder.mkdir(parents=True, exist_ok=True)
-        key_file.touch(mode=0o600)
-        key_file.write_bytes(key_pem)
-        cert_file.write_bytes(cert_pem)
+        _save_certificate(folder, cert_pem, key_pem)
     digest = x509.load_pem_x509_certificate(cert_pem).fingerprint(hashes.SHA256()).hex().upper()
     return cert_pem, key_pem, ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
 
 
+def _save_certificate(folder: Path, cert_pem: bytes, key_pem: bytes) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    key_file = folder / "key.pem"
+    key_file.touch(mode=0o600)
+    key_file.write_bytes(key_pem)
+    (folder / "cert.pem").write_bytes(cert_pem)
+
+
 def _ssl_context(cert_pem: bytes, key_pem: bytes) -> ssl.SSLContext:
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    _load_chain(ctx, cert_pem, key_pem)
+    return ctx
+
+
+def _load_chain(ctx: ssl.SSLContext, cert_pem: bytes, key_pem: bytes) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         cert_file = Path(tmp) / "cert.pem"
         key_file = Path(tmp) / "key.pem"
         cert_file.write_bytes(cert_pem)
         key_file.write_bytes(key_pem)
         ctx.load_cert_chain(str(cert_file), str(key_file))
-    return ctx
 
 
-def _bind(host: str, port: int) -> socket.socket:
+class _ResettingSocket(socket.socket):
+    """A listening socket that resets connections right after accepting them while
+    ``reset_next()`` says so (``faults.tls_handshake_failure``): the client, in the middle of
+    its TLS handshake, gets a TCP RST. asyncio skips an accept that raises
+    ConnectionAbortedError."""
+
+    reset_next: Callable[[], bool] = staticmethod(lambda: False)
+
+    def accept(self) -> tuple[socket.socket, Any]:
+        conn, addr = super().accept()
+        if self.reset_next():
+            with contextlib.suppress(OSError):
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+            raise ConnectionAbortedError("emulator: connection reset during the handshake")
+        return conn, addr
+
+
+def _bind(host: str, port: int, reset_next: Callable[[], bool] | None = None) -> socket.socket:
+    """A listening socket; with ``reset_next`` one that resets connections it says to."""
     info = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    sock = socket.socket(info[0], socket.SOCK_STREAM)
+    if reset_next is None:
+        sock = socket.socket(info[0], socket.SOCK_STREAM)
+    else:
+        sock = _ResettingSocket(info[0], socket.SOCK_STREAM)
+        sock.reset_next = reset_next
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(info[4])
     sock.listen(128)
@@ -438,6 +477,12 @@ class PduEmulator:
         self.port = 0
         self.http_redirect_port: int | None = None
         self.tls_fingerprint: str | None = None
+        self.cleartext_url: str | None = None  # plain HTTP on this host (faults.redirect)
+        self.other_host_url: str | None = None  # plain HTTP on another host (127.0.0.2)
+        self._other_host: str | None = None
+        self._ssl_context: ssl.SSLContext | None = None
+        self._main_app: web.Application | None = None
+        self._main_runner: web.AppRunner | None = None
         self.users: dict[str, str] = {config.username: config.password}
         self.readonly_users: dict[str, str] = dict(config.readonly_users)
         self.sessions: dict[str, Session] = {}
@@ -451,6 +496,7 @@ class PduEmulator:
         self._registry: dict[str, RpcObject] = {}
         self._site_objects: dict[int, dict[str, RpcObject]] = {}
         self._sample: float | None = None
+        self._last_bulk: tuple[list[dict[str, Any]], bool] = ([], False)
         self._timers: set[Timer] = set()
         self._inflight: set[asyncio.Task[Any]] = set()
         self._runners: list[web.AppRunner] = []
@@ -461,7 +507,10 @@ class PduEmulator:
         for link_id in range(2, 2 + config.link_units):
             self._units[link_id] = self._make_link_unit(link_id)
         self.faults = Faults(self)
+        self.power = PowerSupply(self)  # the mains: faults.power_loss cuts it
+        self.groups = OutletGroupManager(self)  # /model/outletgroup; test API for outlet groups
         self._rebuild_registry()
+        self.groups.create_initial(config.outlet_groups)
 
     # --- public API ------------------------------------------------------------------------------
     @property
@@ -488,10 +537,42 @@ class PduEmulator:
     def unit_ids(self) -> list[int]:
         return sorted(self._units)
 
+    @property
+    def outlet_groups(self) -> list[OutletGroup]:
+        """The outlet groups by id (``emu.groups`` creates, deletes and renames them)."""
+        return self.groups.all()
+
     def advance(self, seconds: float) -> None:
         """Manual clock: move emulated time ``seconds`` on; timers due on the way (cycle ends,
         sequenced switch-ons, reboots, delayed answers) fire in order, each at its instant."""
         self.clock.advance(seconds)
+
+    def freeze(self) -> None:
+        """Stop the physics time (readings, noise, energy, sessions) where it is: two polls read
+        identical values until ``advance(seconds)`` or ``unfreeze()``. Device time still costs
+        time (real clock: the client waits as long as for a PX3) and timers keep their schedule."""
+        self.clock.freeze()
+
+    def unfreeze(self) -> None:
+        """Let the physics time run again from where it stands (never backwards)."""
+        self.clock.unfreeze()
+
+    @property
+    def frozen(self) -> bool:
+        return self.clock.frozen
+
+    def last_bulk(self) -> list[tuple[str, Any]]:
+        """The sub-requests ``(rid, json request object)`` of the last ``/bulk`` request the device
+        processed (``performRequest`` strings parsed), e.g. what a client read in its last poll."""
+        requests, string_json = self._last_bulk
+        out: list[tuple[str, Any]] = []
+        for item in requests:
+            sub = item["json"]
+            if string_json:
+                with contextlib.suppress(ValueError):
+                    sub = json.loads(sub)
+            out.append((item["rid"], sub))
+        return out
 
     def stats(self) -> dict[str, Any]:
         """Counters (same JSON as GET /_emulator/stats)."""
@@ -520,10 +601,18 @@ class PduEmulator:
             "device_busy_s": 0.0,
             "device_busy_last_s": 0.0,
             "device_busy_max_s": 0.0,
+            "faults_injected": {},
+            "random_faults": {},
+            "cleartext_requests": 0,
+            "cleartext_credentials": 0,
+            "cleartext_tokens": 0,
+            "other_host_requests": 0,
         }
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        """Listen on ``host:port`` (0 = a free port); with ``redirect_http`` also a plain port."""
+        """Listen on ``host:port`` (0 = a free port); with ``redirect_http`` also a plain port;
+        always the plain-HTTP listeners behind ``faults.redirect`` (``cleartext_url``,
+        ``other_host_url``)."""
         if isinstance(self.clock, RealClock):
             self.clock.loop = asyncio.get_running_loop()
         self.host = host
@@ -534,26 +623,60 @@ class PduEmulator:
                 host, self.config.cert_dir
             )
             ssl_ctx = _ssl_context(cert_pem, key_pem)
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._ssl_context = ssl_ctx
+        self._main_app = web.Application(client_max_size=64 * 1024 * 1024)
+        self._main_app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._main_runner = await self._runner(self._main_app)
+        sock = _bind(host, port, reset_next=self.faults.take_connection_reset)
+        self.port = sock.getsockname()[1]
+        await web.SockSite(self._main_runner, sock, ssl_context=ssl_ctx).start()
+        if self.config.tls and self.config.redirect_http:
+            rapp = web.Application()
+            rapp.router.add_route("*", "/{tail:.*}", self._redirect)
+            rsock = _bind(host, 0)
+            self.http_redirect_port = rsock.getsockname()[1]
+            await web.SockSite(await self._runner(rapp), rsock).start()
+        await self._start_cleartext_listeners(host)
+
+    async def _runner(self, app: web.Application) -> web.AppRunner:
         app.on_response_prepare.append(self._on_response_prepare)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5, handle_signals=False)
         await runner.setup()
         self._runners.append(runner)
-        sock = _bind(host, port)
-        self.port = sock.getsockname()[1]
-        await web.SockSite(runner, sock, ssl_context=ssl_ctx).start()
-        if self.config.tls and self.config.redirect_http:
-            rapp = web.Application()
-            rapp.router.add_route("*", "/{tail:.*}", self._redirect)
-            rrunner = web.AppRunner(
-                rapp, access_log=None, shutdown_timeout=0.5, handle_signals=False
-            )
-            await rrunner.setup()
-            self._runners.append(rrunner)
-            rsock = _bind(host, 0)
-            self.http_redirect_port = rsock.getsockname()[1]
-            await web.SockSite(rrunner, rsock).start()
+        return runner
+
+    async def _start_cleartext_listeners(self, host: str) -> None:
+        """Plain HTTP on this host and on another one (``faults.redirect``), serving like the
+        device and counting what arrives in clear text."""
+        trap = web.Application(client_max_size=64 * 1024 * 1024)
+        trap.router.add_route("*", "/{tail:.*}", self._handle_cleartext)
+        runner = await self._runner(trap)
+        sock = _bind(host, 0)
+        self.cleartext_url = f"http://{self._netloc(sock.getsockname()[1])}"
+        await web.SockSite(runner, sock).start()
+        other = OTHER_HOST if host != OTHER_HOST else "127.0.0.3"
+        try:
+            other_sock = _bind(other, 0)
+        except OSError:  # no second loopback address on this system
+            return
+        self._other_host = other
+        self.other_host_url = f"http://{other}:{other_sock.getsockname()[1]}"
+        await web.SockSite(runner, other_sock).start()
+
+    def replace_certificate(self) -> str:
+        """``faults.change_certificate``: a new self-signed certificate for new connections,
+        open ones closed; returns the new fingerprint."""
+        if self._ssl_context is None:
+            raise RuntimeError("no TLS listener: EmulatorConfig(tls=True) and emu.start() first")
+        cert_pem, key_pem, fingerprint = make_certificate(self.host, fresh=True)
+        _load_chain(self._ssl_context, cert_pem, key_pem)
+        if self.config.cert_dir is not None:
+            _save_certificate(Path(self.config.cert_dir), cert_pem, key_pem)
+        self.tls_fingerprint = fingerprint
+        server = self._main_runner.server if self._main_runner is not None else None
+        for handler in list(server.connections) if server is not None else []:
+            handler.force_close()  # the device's web server restarts with the new certificate
+        return fingerprint
 
     async def stop(self) -> None:
         """Cancel timers and requests still being answered (e.g. delayed answers a client gave
@@ -621,6 +744,16 @@ class PduEmulator:
     def bump(self, key: str, amount: int = 1) -> None:
         self._stats[key] += amount
 
+    def count_fault(self, kind: str) -> None:
+        """A fault reached the wire (``stats()["faults_injected"]``)."""
+        injected = self._stats["faults_injected"]
+        injected[kind] = injected.get(kind, 0) + 1
+
+    def count_random(self, kind: str) -> None:
+        """``faults.random`` armed a fault (``stats()["random_faults"]``)."""
+        armed = self._stats["random_faults"]
+        armed[kind] = armed.get(kind, 0) + 1
+
     def reboot(self) -> None:
         self.boot_count += 1
         self.sessions.clear()
@@ -639,12 +772,14 @@ class PduEmulator:
         outlets: int | None = None,
         peripherals: int | None = None,
         phases: int | None = None,
+        seed: int | None = None,
     ) -> int:
+        """A link unit appears (``seed``: another device than the configured seed makes)."""
         if link_id is None:
             link_id = next(i for i in range(2, 9) if i not in self._units)
         if not 2 <= link_id <= 8 or link_id in self._units:
             raise ValueError(f"link id {link_id} is not free (2..8)")
-        self._units[link_id] = self._make_link_unit(link_id, outlets, peripherals, phases)
+        self._units[link_id] = self._make_link_unit(link_id, outlets, peripherals, phases, seed)
         self._rebuild_registry()
         return link_id
 
@@ -664,7 +799,9 @@ class PduEmulator:
             return None
 
     # --- construction ----------------------------------------------------------------------------
-    def _make_unit(self, pdu_id: int, outlets: int, peripherals: int, phases: int) -> Unit:
+    def _make_unit(
+        self, pdu_id: int, outlets: int, peripherals: int, phases: int, seed: int | None = None
+    ) -> Unit:
         cfg = self.config
         ucfg = UnitConfig(
             outlets=outlets,
@@ -678,7 +815,7 @@ class PduEmulator:
             name=cfg.pdu_name if pdu_id == 0 else "",
             noise=cfg.noise,
         )
-        unit = Unit(self, pdu_id, ucfg, cfg.seed)
+        unit = Unit(self, pdu_id, ucfg, cfg.seed if seed is None else seed)
         unit.link_host = "" if pdu_id == 0 else f"192.0.2.{10 + pdu_id}"
         site = {
             "/model/unit": unit.unit_object,
@@ -696,6 +833,7 @@ class PduEmulator:
         outlets: int | None = None,
         peripherals: int | None = None,
         phases: int | None = None,
+        seed: int | None = None,
     ) -> Unit:
         cfg = self.config
         return self._make_unit(
@@ -711,13 +849,20 @@ class PduEmulator:
                 else cfg.peripherals
             ),
             phases or cfg.link_unit_phases or cfg.inlet_phases,
+            seed,
         )
+
+    def rebuild_registry(self) -> None:
+        """Re-index the opaque RIDs after objects appeared or disappeared (e.g. outlet groups)."""
+        self._rebuild_registry()
 
     def _rebuild_registry(self) -> None:
         self._registry = {}
         for unit in self._units.values():
             for obj in unit.objects():
                 self._registry[obj.rid] = obj
+        for obj in self.groups.objects():
+            self._registry[obj.rid] = obj
 
     # --- RID resolution --------------------------------------------------------------------------
     def resolve(self, rid: str, base: Unit | None = None) -> RpcObject:
@@ -746,7 +891,7 @@ class PduEmulator:
         return obj
 
     def _check_reachable(self, unit: Unit) -> None:
-        if unit.unreachable:
+        if unit.offline:
             raise HttpStatusError(503, "Service Unavailable")
 
     def _resolve_model(self, segs: list[str], base: Unit) -> RpcObject | None:
@@ -783,12 +928,28 @@ class PduEmulator:
             return base.unit_object
         if head == "alertedsensormanager" and not rest:
             return base.alerted_sensor_manager
+        if head == "outletgroup" and base.pdu_id == 0:  # groups live on the primary only
+            return self.groups.resolve(rest)
         return None
 
     # --- HTTP ------------------------------------------------------------------------------------
     async def _redirect(self, request: web.Request) -> web.StreamResponse:
         location = f"https://{self._netloc(self.port)}{request.path_qs}"
         return web.Response(status=302, headers={"Location": location})
+
+    async def _handle_cleartext(self, request: web.Request) -> web.StreamResponse:
+        """A request on a plain-HTTP listener (a client followed ``faults.redirect``): count
+        what arrived in clear text, then answer like the device."""
+        stats = self._stats
+        stats["cleartext_requests"] += 1
+        if "Authorization" in request.headers:
+            stats["cleartext_credentials"] += 1
+        if "X-SessionToken" in request.headers:
+            stats["cleartext_tokens"] += 1
+        sockname = request.transport.get_extra_info("sockname") if request.transport else None
+        if sockname and sockname[0] == self._other_host:
+            stats["other_host_requests"] += 1
+        return await self._handle(request)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         if request.method == "GET" and request.path == "/_emulator/stats":
@@ -831,16 +992,21 @@ class PduEmulator:
             response.headers.popall("Date", None)
 
     async def _process(self, request: web.Request, body: bytes) -> web.Response:
+        if request.method == "POST":
+            self.faults.on_request()  # faults.random: arms this request's fault, if any
         delay, delay_after = self.faults.take_delay()
         if delay and not delay_after:
             await self.clock.wait(delay)
         if request.method == "POST" and (drop := self.faults.take_drop()) is not None:
             self._drop(request, reset=drop)
             return web.Response(status=500)  # never reaches the client
+        if self.power.down:  # faults.power_loss: the device is off, nothing answers
+            self._drop(request, reset=True)
+            return web.Response(status=500)  # never reaches the client
         lock = self._lock if self.config.serialize else contextlib.nullcontext()
         async with lock:  # the device handles one HTTP request at a time
             work = DeviceWork(self.clock)
-            await work.spend(self.device_time.request_s)
+            await work.spend(self.device_time.request_s + self.faults.take_slow())
             response = await self._answer(request, body, work)
             await work.finish()
             stats = self._stats
@@ -861,6 +1027,9 @@ class PduEmulator:
             return web.Response(status=status, text=HTTP_REASONS.get(status, "Error"))
         if self.faults.take_html():
             return web.Response(status=200, text=HTML_LOGIN_PAGE, content_type="text/html")
+        early = self.faults.early_answer(request) if request.app is self._main_app else None
+        if early is not None:
+            return early  # a redirect or a transient 401
         ctx = self._authenticate(request)
         if ctx is None:
             self._stats["auth_failures"] += 1
@@ -868,6 +1037,8 @@ class PduEmulator:
         status, payload = await self._dispatch(request.path, body, ctx, work)
         if status != 200:
             return web.Response(status=status, text=HTTP_REASONS.get(status, "Error"))
+        if _normalize(request.path) == "/bulk":
+            payload = self.faults.mutate_bulk(payload)
         return self._json_response(request, payload)
 
     def _json_response(self, request: web.Request, payload: Any) -> web.Response:
@@ -875,12 +1046,16 @@ class PduEmulator:
         data = wire.dumps(payload, "4.4" if is_4x else "3.6").encode()
         if self.faults.take_truncate():
             data = data[: max(1, len(data) // 2)]
+        data, encoding = self.faults.mutate_body(payload, data)
         self._stats["json_bytes_out"] += len(data)
         headers = dict(JSON_HEADERS_4X if is_4x else JSON_HEADERS_36)
         if self.config.tls and is_4x:
             headers["Strict-Transport-Security"] = "max-age=63072000"
         gzip_on = is_4x if self.config.gzip is None else self.config.gzip
-        if gzip_on and "gzip" in request.headers.get("Accept-Encoding", "").lower():
+        accepts_gzip = "gzip" in request.headers.get("Accept-Encoding", "").lower()
+        if encoding == "gzip":  # a mutated body, compressed already
+            headers["Content-Encoding"] = "gzip"
+        elif encoding is None and gzip_on and accepts_gzip:
             data = gzip.compress(data, compresslevel=6, mtime=0)
             headers["Content-Encoding"] = "gzip"
             self._stats["gzip_responses"] += 1
@@ -984,7 +1159,8 @@ class PduEmulator:
         except Exception:  # an emulator bug: make it visible but keep serving
             _LOGGER.exception("emulator failed on %s %s", rid, method)
             return 200, _error(req_id, INTERNAL_ERROR, "Internal error")
-        return 200, {"jsonrpc": "2.0", "result": result, "id": req_id}
+        response = {"jsonrpc": "2.0", "result": result, "id": req_id}
+        return 200, self.faults.mutate_response(rid, method, obj, response)
 
     def _call_time(self, rid: str) -> float:
         """Device time of one call: calls routed to a link unit are relayed by the primary."""
@@ -1059,6 +1235,7 @@ class PduEmulator:
             return 200, _error(req_id, err.code, err.message)
         if self.config.max_bulk is not None and len(requests) > self.config.max_bulk:
             return self.config.max_bulk_status, None
+        self._last_bulk = (requests, string_json)
         fw = "4.4" if self.profile.is_4x else "3.6"
         responses = []
         for item in requests:  # one after the other, like the firmware

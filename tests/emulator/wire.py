@@ -19,6 +19,12 @@ from json.encoder import encode_basestring_ascii
 from typing import Any
 
 
+class Raw(str):
+    """A JSON token written exactly as given (``NaN``, ``Infinity``, ``1e400``): what Python's
+    ``json`` emits for non-finite floats, and numbers no double can hold, for hostile answers
+    (``malformed.py``)."""
+
+
 def double_17(value: float) -> str:
     """4.x: 17 significant digits, integral values with ``.0``."""
     text = f"{value:.17g}"
@@ -65,6 +71,8 @@ def _write(value: Any, out: Callable[[str], None], style: _Style) -> None:
 
 
 def _scalar(value: Any, style: _Style) -> str:
+    if isinstance(value, Raw):
+        return str(value)
     if isinstance(value, str):
         return encode_basestring_ascii(value)
     if value is None:

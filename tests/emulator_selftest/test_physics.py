@@ -426,26 +426,6 @@ async def test_switch_all_on_is_sequenced(emulator_factory, raw_client: RawFacto
     assert emu.unit(0).outlet(0).power_state == 1
 
 
-async def test_load_shedding(emulator_factory, raw_client: RawFactory):
-    emu = await emulator_factory(outlets=3)
-    raw = await raw_client(emu)
-    settings = await raw.ret("/model/outlet/1", "getSettings")
-    settings["nonCritical"] = True
-    assert await raw.ret("/model/outlet/1", "setSettings", {"settings": settings}) == 0
-    assert await raw.ret("/model/pdu/0", "isLoadSheddingActive") is False
-    assert await raw.result("/model/pdu/0", "setLoadSheddingActive", {"active": True}) is None
-    assert await raw.ret("/model/pdu/0", "isLoadSheddingActive") is True
-    state = await raw.ret("/model/outlet/1", "getState")
-    assert (state["powerState"], state["isLoadShed"]) == (0, True)
-    assert (await raw.ret("/model/outlet/0", "getState"))["isLoadShed"] is False
-    assert await raw.ret("/model/outlet/1", "setPowerState", {"pstate": 1}) == 2
-    await raw.ret("/model/pdu/0", "setAllOutletPowerStates", {"pstate": 1})
-    assert emu.unit(0).outlet(1).power_state == 0
-    await raw.result("/model/pdu/0", "setLoadSheddingActive", {"active": False})
-    state = await raw.ret("/model/outlet/1", "getState")
-    assert (state["powerState"], state["isLoadShed"]) == (1, False)  # restored
-
-
 async def test_noise_free_values(emulator_factory, raw_client: RawFactory):
     emu = await emulator_factory(outlets=2, peripherals=3, noise=False)
     outlet = emu.unit(0).outlet(0)

@@ -3,7 +3,7 @@ importable).
 
 Used in-process by ``test_sdk_44.py`` (4.4.1 bindings from the venv) and as a subprocess script by
 ``test_sdk_36.py`` (``PYTHONPATH=.sdk/raritan-3.6``): ``python scenario.py URL USER PASSWORD
-[sweep] [gzip]`` prints one JSON object. It imports nothing from this repository.
+[sweep | slots] [gzip]`` prints one JSON object. It imports nothing from this repository.
 
 Every call goes through :func:`exact`: the binding decodes the raw JSON-RPC result with its strict
 IDL decoder (missing field -> exception) and the decoded value is *re-encoded* with the binding's
@@ -100,6 +100,8 @@ def encode(value: Any) -> Any:
         return value.encode()
     if isinstance(value, list | tuple):
         return [encode(v) for v in value]
+    if isinstance(value, dict):  # an IDL map: [{key, value}] on the wire
+        return [{"key": k, "value": encode(v)} for k, v in value.items()]
     return value
 
 
@@ -200,13 +202,10 @@ def checked(body: Any, url: str, user: str, password: str, accept_gzip: bool) ->
     return out
 
 
-def run(url: str, user: str, password: str, accept_gzip: bool = False) -> dict[str, Any]:
-    return checked(scenario, url, user, password, accept_gzip)
-
-
-def scenario(url: str, user: str, password: str) -> dict[str, Any]:
+def make_agent(url: str, user: str, password: str) -> Agent:
+    """A bindings agent for the emulator at ``url`` (self-signed certificates accepted)."""
     parsed = urlparse(url)
-    agent = Agent(
+    return Agent(
         parsed.scheme,
         parsed.netloc,
         user,
@@ -214,6 +213,15 @@ def scenario(url: str, user: str, password: str) -> dict[str, Any]:
         disable_certificate_verification=True,
         timeout=20,
     )
+
+
+def run(url: str, user: str, password: str, accept_gzip: bool = False) -> dict[str, Any]:
+    return checked(scenario, url, user, password, accept_gzip)
+
+
+def scenario(url: str, user: str, password: str) -> dict[str, Any]:
+    parsed = urlparse(url)
+    agent = make_agent(url, user, password)
     out: dict[str, Any] = {"bindings": raritan.rpc.__file__, "typeinfo_patched": TYPEINFO_PATCHED}
 
     pdu = pdumodel.Pdu("/model/pdu/0", agent)
@@ -472,6 +480,47 @@ def scenario(url: str, user: str, password: str) -> dict[str, Any]:
     return out
 
 
+def slot_sweep(url: str, user: str, password: str, accept_gzip: bool = False) -> dict[str, Any]:
+    return checked(every_slot, url, user, password, accept_gzip)
+
+
+def every_slot(url: str, user: str, password: str) -> dict[str, Any]:
+    """Every slot of the primary's peripheral device manager, its device and the device's
+    sensor, decoded strictly (a topology with more peripherals than the catalogue has)."""
+    parsed = urlparse(url)
+    agent = Agent(
+        parsed.scheme, parsed.netloc, user, password, disable_certificate_verification=True
+    )
+    dm = exact(pdumodel.Pdu("/model/pdu/0", agent).getPeripheralDeviceManager)
+    all_slots = exact(dm.getDeviceSlots)
+    discovered = exact(dm.getDiscoveredDevices)
+    packages = exact(dm.getDiscoveredPackageInfos)
+    devices = []
+    for slot in all_slots:
+        exact(slot.getSettings)
+        dev = exact(slot.getDevice)
+        if dev is None:
+            continue
+        if dev.deviceID.type.readingtype == 0:
+            exact(dev.device.getMetaData)
+            exact(dev.device.getReading)
+        else:
+            exact(dev.device.getState)
+        devices.append(
+            {
+                "serial": dev.deviceID.serial,
+                "type": dev.deviceID.type.type,
+                "position": [[val(p.portType), p.port] for p in dev.position],
+            }
+        )
+    return {
+        "slots": len(all_slots),
+        "discovered": len(discovered),
+        "packages": len(packages),
+        "devices": devices,
+    }
+
+
 NOT_READ_ONLY = {"getImageInfo", "getImageStatus", "getCurrentSession"}
 
 
@@ -485,15 +534,7 @@ def sweep_getters(url: str, user: str, password: str) -> dict[str, Any]:
     [...], "failures": {...}}``; "unimplemented" = the emulator answered -32601."""
     import inspect
 
-    parsed = urlparse(url)
-    agent = Agent(
-        parsed.scheme,
-        parsed.netloc,
-        user,
-        password,
-        disable_certificate_verification=True,
-        timeout=20,
-    )
+    agent = make_agent(url, user, password)
     pdu = pdumodel.Pdu("/model/pdu/0", agent)
     outlets = pdu.getOutlets()
     osens = outlets[0].getSensors()
@@ -522,6 +563,11 @@ def sweep_getters(url: str, user: str, password: str) -> dict[str, Any]:
         if dev is not None and dev.deviceID.isActuator:
             targets.append(dev.device)
             break
+    group_manager = pdumodel.OutletGroupManager("/model/outletgroup", agent)
+    targets.append(group_manager)
+    for group in list(group_manager.getAllGroups().values())[:1]:
+        group_sensors = group.getSensors()
+        targets += [group, group_sensors.activePower, group_sensors.activeEnergy]
     checked: list[str] = []
     unimplemented: list[str] = []
     failures: dict[str, str] = {}
@@ -571,11 +617,125 @@ def struct_elements(paths: list[str]) -> dict[str, list[str] | None]:
     return out
 
 
+def run_power(url: str, user: str, password: str, accept_gzip: bool = False) -> dict[str, Any]:
+    return checked(power_scenario, url, user, password, accept_gzip)
+
+
+def power_scenario(url: str, user: str, password: str) -> dict[str, Any]:
+    """The power features (#9) through the bindings: Pdu/Outlet settings, sequences, load
+    shedding, outlet groups. Meant for an emulator with the manual clock (nothing moves on
+    between the calls), 4 outlets on the primary, a link unit and at least one outlet group."""
+    agent = make_agent(url, user, password)
+    PS = pdumodel.Outlet.PowerState
+    pdu = pdumodel.Pdu("/model/pdu/0", agent)
+    outlets = exact(pdu.getOutlets)
+    link_outlets = exact(pdumodel.Pdu("/model/pdu/2", agent).getOutlets)
+    out: dict[str, Any] = {}
+
+    # Pdu.Settings and Outlet.Settings: persisted, validated
+    settings = exact(pdu.getSettings)
+    settings.startupState = pdumodel.Pdu.StartupState.SS_OFF
+    settings.powerOnDelay = 4
+    settings.inRushGuardDelay = 400
+    settings.outletPowerStateSequence = [1, 0, 2, 3]
+    out["pdu_set"] = exact(pdu.setSettings, settings)
+    after = exact(pdu.getSettings)
+    out["pdu_settings"] = [
+        val(after.startupState),
+        after.powerOnDelay,
+        after.inRushGuardDelay,
+        after.outletPowerStateSequence,
+    ]
+    settings.inRushGuardDelay = 5
+    out["pdu_set_invalid"] = exact(pdu.setSettings, settings)
+    oset = exact(outlets[1].getSettings)
+    oset.startupState = pdumodel.Outlet.StartupState.SS_PDUDEF
+    oset.sequenceDelay = 1500
+    out["outlet_set"] = exact(outlets[1].setSettings, oset)
+    oafter = exact(outlets[1].getSettings)
+    out["outlet_settings"] = [val(oafter.startupState), oafter.sequenceDelay]
+    oset.cycleDelay = 99999
+    out["outlet_set_invalid"] = exact(outlets[1].setSettings, oset)
+
+    # sequences (the manual clock stands still: the sequence stays where it is)
+    exact(pdu.setAllOutletPowerStates, PS.PS_OFF)
+    out["set_all_on"] = exact(pdu.setAllOutletPowerStates, PS.PS_ON)
+    seq = exact(pdu.getOutletSequenceState)
+    out["sequence"] = [seq.sequenceRunning, seq.nextOutletToSwitch, seq.timeUntilNextSwitch]
+    out["sequence"] += [seq.outletsRemaining, seq.cancelableOutletsRemaining]
+    exact(pdu.cancelOutletSequence)
+    out["after_cancel"] = exact(pdu.getOutletSequenceState).sequenceRunning
+    out["set_multiple"] = exact(pdu.setMultipleOutletPowerStates, [2, 3], PS.PS_ON, False)
+    out["cycle_multiple"] = exact(pdu.cycleMultipleOutletPowerStates, [3], True)
+    out["cycle_all"] = exact(pdu.cycleAllOutletPowerStates)
+    seq = exact(pdu.getOutletSequenceState)
+    out["cycle_sequence"] = [seq.outletsRemaining, seq.cancelableOutletsRemaining]
+    out["cycling"] = exact(outlets[0].getState).cycleInProgress
+
+    # load shedding
+    shed_settings = exact(outlets[2].getSettings)
+    shed_settings.nonCritical = True
+    exact(outlets[2].setSettings, shed_settings)
+    exact(pdu.setLoadSheddingActive, True)
+    out["shedding"] = exact(pdu.isLoadSheddingActive)
+    shed = exact(outlets[2].getState)
+    out["shed_state"] = [val(shed.powerState), shed.isLoadShed]
+    out["shed_switch_on"] = exact(outlets[2].setPowerState, PS.PS_ON)
+    exact(pdu.setLoadSheddingActive, False)
+
+    # outlet groups
+    mgr = pdumodel.OutletGroupManager("/model/outletgroup", agent)
+    groups = exact(mgr.getAllGroups)
+    first = groups[min(groups)]
+    meta = exact(first.getMetaData)
+    gset = exact(first.getSettings)
+    sensors = exact(first.getSensors)
+    power = exact(sensors.activePower.getReading)
+    exact(sensors.activePower.getMetaData)
+    exact(sensors.activeEnergy.getReading)
+    out["group"] = {
+        "ids": sorted(groups),
+        "type": first.idlType,
+        "groupId": meta.groupId,
+        "name": gset.name,
+        "members": [m.target for m in gset.members],
+        "power_valid": power.valid,
+        "sensor_fields": list(sensors.elements),
+        "energy_type": sensors.activeEnergy.idlType,
+    }
+    if getattr(sensors, "apparentEnergy", None) is not None:
+        exact(sensors.apparentPower.getReading)
+        exact(sensors.apparentEnergy.getReading)
+    rc, created = exact(mgr.createGroup, "SDK group", [outlets[3], link_outlets[1]])
+    cset = exact(created.getSettings)
+    cset.name = "SDK renamed"
+    out["created"] = {
+        "ret": rc,
+        "members": [m.target for m in cset.members],
+        "set": exact(created.setSettings, cset),
+        "name": exact(created.getSettings).name,
+        "id": exact(created.getMetaData).groupId,
+    }
+    out["created"]["get"] = exact(mgr.getGroup, out["created"]["id"])[1].target
+    out["created"]["get_missing"] = list(exact(mgr.getGroup, 99))
+    out["created"]["invalid"] = list(exact(mgr.createGroup, " ", [outlets[0]]))
+    out["created"]["switch_off"] = exact(created.setAllOutletPowerStates, PS.PS_OFF)
+    out["created"]["cycle"] = exact(created.cycleAllOutletPowerStates)
+    out["created"]["delete"] = exact(mgr.deleteGroup, out["created"]["id"])
+    out["created"]["delete_again"] = exact(mgr.deleteGroup, out["created"]["id"])
+    out["calls"] = len(CALLS)
+    return out
+
+
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "elements":
         print(json.dumps(struct_elements(json.loads(sys.argv[2]))))
         sys.exit(0)
+    if "power" in sys.argv[4:]:
+        result = run_power(*sys.argv[1:4], accept_gzip="gzip" in sys.argv[4:])
+        print(json.dumps(result))
+        sys.exit(0)
     options = sys.argv[4:]
-    main = sweep if "sweep" in options else run
+    main = sweep if "sweep" in options else slot_sweep if "slots" in options else run
     result = main(sys.argv[1], sys.argv[2], sys.argv[3], accept_gzip="gzip" in options)
     print(json.dumps(result))

@@ -27,6 +27,7 @@ PREFIXES = {
     "HistoryEntry": "session.HistoryEntry",
     "CascadeManager": "cascading.CascadeManager",
     "Firmware": "firmware.Firmware",
+    "OutletGroup": "pdumodel.OutletGroup",
 }
 # value objects have no ``elements`` list in the bindings (their layout is checked by the scenario)
 NOT_STRUCTS = {"Device"}
@@ -53,6 +54,8 @@ INTERFACES = {
     "Unit": "pdumodel.Unit",
     "AlertedSensorManager": "sensors.AlertedSensorManager",
     "EDevice": "pdumodel.EDevice",
+    "OutletGroupManager": "pdumodel.OutletGroupManager",
+    "OutletGroup": "pdumodel.OutletGroup",
 }
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from tests.sdk.conftest import EmulatorThread
+from tests.sdk.power_checks import assert_power_scenario
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -119,6 +120,21 @@ def test_full_scenario_3_6(threaded_emulator: Callable[..., EmulatorThread]) -> 
     assert out["actuator"]["state"] == 1
 
 
+def test_power_features_3_6(threaded_emulator: Callable[..., EmulatorThread]) -> None:
+    """The same power scenario with the 3.6.0 bindings: OutletGroup 1.0.1 (activePower and
+    activeEnergy only), and switching a shed outlet on answers ERR_LOAD_SHEDDING_ACTIVE."""
+    emu = threaded_emulator(
+        outlets=4, link_units=1, outlet_groups=2, peripherals=0, clock="manual", firmware="3.6"
+    )
+    out = run_sdk36(emu.url, "power", "gzip")
+    assert out["wire"]["gzip"] == 0
+    assert out["wire"]["connection_close"] == out["wire"]["responses"] >= 46
+    assert_power_scenario(out, emu, "1.0.1")
+    assert out["shed_switch_on"] == 2
+    assert out["group"]["sensor_fields"] == ["activePower", "activeEnergy"]
+    assert out["group"]["energy_type"] == "sensors.AccumulatingNumericSensor:2.0.3"
+
+
 def test_3_6_bindings_reject_nothing_of_4_4_but_roundtrip_catches_extra_fields(
     threaded_emulator: Callable[..., EmulatorThread],
 ) -> None:
@@ -145,12 +161,15 @@ def test_every_parameterless_getter_roundtrips_3_6(
     threaded_emulator: Callable[..., EmulatorThread],
 ) -> None:
     """Same sweep as in test_sdk_44 with the 3.6.0 bindings (Pdu 4.1.6, Outlet 2.1.5, ...)."""
-    emu = threaded_emulator(outlets=8, link_units=1, peripherals=11, firmware="3.6")
+    emu = threaded_emulator(
+        outlets=8, link_units=1, peripherals=11, outlet_groups=1, firmware="3.6"
+    )
     result = run_sdk36(emu.url, "sweep")
     assert result["failures"] == {}
     assert result["unimplemented"] == []
     assert len(result["checked"]) >= 70
     assert "pdumodel.Pdu.getStatistic" in result["checked"]  # CtrlStatistic with master*/slave*
+    assert "pdumodel.OutletGroup.getSettings" in result["checked"]
 
 
 def test_missing_sdk36_skips_locally_and_fails_on_ci(monkeypatch, tmp_path) -> None:
@@ -217,3 +236,15 @@ def test_profile_typecodes_equal_binding_idl_types_3_6() -> None:
     assert proc.returncode == 0, proc.stderr
     found = json.loads(proc.stdout)
     assert {k: found[INTERFACES[k]] for k in types} == types
+
+
+def test_every_slot_filled_decodes_3_6(threaded_emulator: Callable[..., EmulatorThread]) -> None:
+    """32 peripherals fill the 32 slots of 3.6 (positions with hub ports decode with the 3.6
+    PortType names); a 33rd does not fit."""
+    emu = threaded_emulator(outlets=1, peripherals=32, firmware="3.6")
+    out = run_sdk36(emu.url, "slots")
+    assert (out["slots"], out["discovered"], len(out["devices"])) == (32, 32, 32)
+    assert out["packages"] == len({d["serial"] for d in out["devices"]}) == 27
+    assert out["devices"][31]["position"] == [[1, "1"], [2, "2"], [3, "9"]]  # vibration
+    with pytest.raises(ValueError, match="32 slots"):
+        EmulatorThread(outlets=1, peripherals=33, firmware="3.6")

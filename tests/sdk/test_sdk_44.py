@@ -9,7 +9,6 @@ sends, and unpacks it below the bindings.
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urlparse
 
 import pytest
 import raritan.rpc
@@ -17,6 +16,7 @@ from raritan.rpc import Agent, cascading, pdumodel
 
 from tests.sdk import scenario
 from tests.sdk.conftest import EmulatorThread
+from tests.sdk.power_checks import assert_power_scenario
 
 pytestmark = [
     pytest.mark.usefixtures("socket_enabled"),
@@ -26,15 +26,7 @@ pytestmark = [
 
 
 def _agent(url: str, user: str = "admin", password: str = "raritan") -> Agent:
-    parsed = urlparse(url)
-    return Agent(
-        parsed.scheme,
-        parsed.netloc,
-        user,
-        password,
-        disable_certificate_verification=True,
-        timeout=20,
-    )
+    return scenario.make_agent(url, user, password)
 
 
 def test_bindings_are_4_4_1() -> None:
@@ -164,6 +156,25 @@ def test_full_scenario_4_4(threaded_emulator: Callable[..., EmulatorThread]) -> 
     assert stats["bulk_subrequests"] == 7
 
 
+def test_power_features_4_4(threaded_emulator: Callable[..., EmulatorThread]) -> None:
+    """Settings, sequences, load shedding and outlet groups decode exactly with the 4.4.1
+    bindings; OutletGroup 1.1.11 has the apparent power and energy sensors."""
+    emu = threaded_emulator(
+        outlets=4, link_units=1, outlet_groups=2, peripherals=0, clock="manual", firmware="4.4"
+    )
+    out = scenario.run_power(emu.url, "admin", "raritan", accept_gzip=True)
+    assert out["wire"]["gzip"] == out["wire"]["responses"] >= 46
+    assert_power_scenario(out, emu, "1.1.11")
+    assert out["shed_switch_on"] == 0  # ERR_LOAD_SHEDDING_ACTIVE is deprecated in 4.4
+    assert out["group"]["sensor_fields"] == [
+        "activePower",
+        "apparentPower",
+        "activeEnergy",
+        "apparentEnergy",
+    ]
+    assert out["group"]["energy_type"] == "sensors.AccumulatingNumericSensor:2.0.10"
+
+
 def test_plain_sdk_calls_and_link_outlets(threaded_emulator: Callable[..., EmulatorThread]) -> None:
     """The SDK used the normal way (proxy methods), including a link unit via /model/pdu/2."""
     emu = threaded_emulator(outlets=4, link_units=1, link_unit_outlets=6, peripherals=0)
@@ -266,7 +277,9 @@ def test_every_parameterless_getter_roundtrips_4_4(
 ) -> None:
     """Every get*/is* method without parameters of every proxy class the emulator serves decodes
     and re-encodes exactly with the 4.4.1 bindings, and none answers "method not found"."""
-    emu = threaded_emulator(outlets=8, link_units=1, peripherals=11, firmware="4.4")
+    emu = threaded_emulator(
+        outlets=8, link_units=1, peripherals=11, outlet_groups=1, firmware="4.4"
+    )
     result = scenario.sweep(emu.url, "admin", "raritan", accept_gzip=True)
     assert result["wire"]["gzip"] == result["wire"]["responses"] > 100
     assert result["failures"] == {}
@@ -274,6 +287,9 @@ def test_every_parameterless_getter_roundtrips_4_4(
     assert len(result["checked"]) >= 100
     assert "pdumodel.Pdu.getStatistic" in result["checked"]
     assert "sensors.NumericSensor.getMinMax" in result["checked"]
+    assert "pdumodel.OutletGroupManager.getAllGroups" in result["checked"]
+    assert "pdumodel.OutletGroup.getSensors" in result["checked"]
+    assert "sensors.AccumulatingNumericSensor.getLastResetTime" in result["checked"]
 
 
 def test_profile_field_lists_equal_binding_elements_4_4() -> None:
@@ -299,3 +315,15 @@ def test_profile_typecodes_equal_binding_idl_types_4_4() -> None:
     types = PROFILES["4.4"].types
     found = scenario.struct_elements([INTERFACES[k] for k in types])
     assert {k: found[INTERFACES[k]] for k in types} == types
+
+
+def test_every_slot_filled_decodes_4_4(threaded_emulator: Callable[..., EmulatorThread]) -> None:
+    """64 peripherals (the 4.4 slot count) on one unit: the catalogue's kinds again as new
+    packages behind hub ports, every one decoded strictly by the bindings."""
+    emu = threaded_emulator(outlets=1, peripherals=64, firmware="4.4")
+    out = scenario.slot_sweep(emu.url, "admin", "raritan", accept_gzip=True)
+    assert (out["slots"], out["discovered"], len(out["devices"])) == (64, 64, 64)
+    assert out["packages"] == len({d["serial"] for d in out["devices"]}) == 53
+    assert out["devices"][0]["position"] == [[1, "1"], [3, "1"]]
+    assert out["devices"][63]["position"] == [[1, "1"], [2, "5"], [3, "8"]]  # 6th round, hub 5
+    assert [d["type"] for d in out["devices"][11:22]] == [d["type"] for d in out["devices"][:11]]

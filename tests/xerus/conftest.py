@@ -6,7 +6,10 @@
 
 from __future__ import annotations
 
+import ssl
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
@@ -42,11 +45,26 @@ async def client_factory() -> AsyncIterator[ClientFactory]:
         await client.close()
 
 
-class TinyServer:
-    """A plain aiohttp server; ``handler`` answers every request, ``requests`` records them."""
+def server_ssl_context(cert_pem: bytes, key_pem: bytes) -> ssl.SSLContext:
+    """A TLS server context for a certificate (``tests.emulator.server.make_certificate``)."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    with tempfile.TemporaryDirectory() as tmp:
+        cert_file, key_file = Path(tmp) / "cert.pem", Path(tmp) / "key.pem"
+        cert_file.write_bytes(cert_pem)
+        key_file.write_bytes(key_pem)
+        context.load_cert_chain(str(cert_file), str(key_file))
+    return context
 
-    def __init__(self, handler: Handler) -> None:
+
+class TinyServer:
+    """A plain aiohttp server; ``handler`` answers every request, ``requests`` records them.
+
+    With ``ssl_context`` it speaks HTTPS.
+    """
+
+    def __init__(self, handler: Handler, ssl_context: ssl.SSLContext | None = None) -> None:
         self.handler = handler
+        self.ssl_context = ssl_context
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
         self.port = 0
         self._runner: web.AppRunner | None = None
@@ -61,7 +79,7 @@ class TinyServer:
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self.ssl_context)
         await site.start()
         server = site._server
         assert server is not None
@@ -75,12 +93,13 @@ class TinyServer:
 @pytest_asyncio.fixture
 async def tiny_server(
     socket_enabled: None,
-) -> AsyncIterator[Callable[[Handler], Awaitable[TinyServer]]]:
-    """``await tiny_server(handler) -> TinyServer`` (started on 127.0.0.1, stopped at teardown)."""
+) -> AsyncIterator[Callable[..., Awaitable[TinyServer]]]:
+    """``await tiny_server(handler, ssl_context=None) -> TinyServer`` (started on 127.0.0.1,
+    stopped at teardown)."""
     servers: list[TinyServer] = []
 
-    async def make(handler: Handler) -> TinyServer:
-        server = TinyServer(handler)
+    async def make(handler: Handler, ssl_context: ssl.SSLContext | None = None) -> TinyServer:
+        server = TinyServer(handler, ssl_context)
         await server.start()
         servers.append(server)
         return server

@@ -19,6 +19,8 @@ import aiohttp.abc
 import pytest
 
 from custom_components.raritan_pdu.xerus import (
+    BulkCall,
+    ReadingPlan,
     XerusCertificateMismatchError,
     XerusClient,
     XerusConnectionError,
@@ -216,3 +218,70 @@ def test_low_level_errors_in_words(error: OSError, words: str) -> None:
     text = describe_os_error(error)
     assert text == words
     assert not UNREADABLE.search(text)
+
+
+async def test_no_secret_in_any_message_or_log_over_every_fault(
+    emulator_factory: Any, client_factory: ClientFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every fault of issue #12 at DEBUG: no password, Basic header or token anywhere."""
+    caplog.set_level(logging.DEBUG, logger="custom_components.raritan_pdu.xerus")
+    emu = await emulator_factory(outlets=12, link_units=1, peripherals=8, password=PASSWORD)
+    client = client_factory(emu, password=PASSWORD, timeout=0.5)
+    tokens: set[str] = set()
+    errors: list[BaseException] = []
+
+    async def step(action: Any) -> None:
+        try:
+            await action()
+        except XerusError as err:
+            errors.append(err)
+        tokens.update(emu.sessions)
+
+    topology = await client.discover()
+    tokens.update(emu.sessions)
+    plan = ReadingPlan.for_topology(topology)
+    outlet = topology.primary.outlets[0]
+    poll = lambda: client.poll(plan)  # noqa: E731
+    faults = [
+        emu.faults.expire_sessions,
+        lambda: (
+            emu.faults.expire_sessions(),
+            emu.faults.fail_call(rid="/session", method="newSession", count=1),
+        ),
+        lambda: emu.faults.http_error(503, count=3),
+        emu.faults.truncate_json,
+        emu.faults.html_response,
+        lambda: emu.faults.drop_connection(count=2, reset=True),
+        lambda: emu.faults.fail_call(method="getReading", count=5),
+        lambda: emu.faults.link_unreachable(2),
+        emu.faults.reboot,
+    ]
+    for fault in faults:
+        fault()
+        await step(poll)
+        emu.faults.clear()
+    await step(lambda: client.poll(plan, check=topology))
+    emu.faults.delay_responses(3.0)
+    await step(lambda: client.bulk([BulkCall(outlet.rid, "getState")] * 3))
+    emu.faults.delay_responses(3.0, after_processing=True)
+    await step(lambda: client.cycle_outlet(outlet))
+    emu.faults.fail_call(method="getState", count=1)
+    await step(lambda: client.set_outlet_power(outlet, on=True))
+    emu.faults.change_password("another one")
+    emu.faults.expire_sessions()
+    await step(poll)
+    await step(poll)
+    assert len(tokens) >= 2
+    assert {type(e).__name__ for e in errors} >= {
+        "XerusTimeoutError",
+        "XerusProtocolError",
+        "XerusOutcomeUnknownError",
+        "XerusAuthenticationError",
+    }
+    for error in errors:
+        assert_readable(error, secrets=tuple(tokens))
+        assert_readable(error.__cause__ or error, secrets=tuple(tokens))
+    logged = caplog.text  # every record at DEBUG, tracebacks included
+    assert "rejected" in logged and "the topology changed" in logged
+    for secret in (PASSWORD, BASIC, *tokens):
+        assert secret not in logged

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from custom_components.raritan_pdu.xerus import (
@@ -288,9 +290,15 @@ def test_outlet_sensor_refs_null_and_kinds() -> None:
     assert sensors["activeEnergy"].kind is SensorKind.ACCUMULATING
     assert sensors["outletState"].kind is SensorKind.STATE
     assert sensors["outletState"].rid.endswith("O0OutletState")
-    # metadata not read yet: unspecified TypeSpec, never None
-    assert sensors["voltage"].type_spec.type is SensorType.UNSPECIFIED
-    assert sensors["outletState"].type_spec.readingtype is ReadingType.DISCRETE_MULTI
+    # metadata not read: what the field catalogue says (section 13.5: voltage 0 digits)
+    assert sensors["voltage"].type_spec == TypeSpec(
+        ReadingType.NUMERIC, SensorType.VOLTAGE, SensorUnit.VOLT
+    )
+    assert sensors["voltage"].decdigits == 0 and not sensors["voltage"].device_metadata
+    assert sensors["outletState"].type_spec.readingtype is ReadingType.DISCRETE_ON_OFF
+    # a field the catalogue does not know keeps an unspecified TypeSpec (never None)
+    unknown = decode_sensor_refs({"brandNewField": OUTLET_SENSORS["voltage"]})["brandNewField"]
+    assert unknown.type_spec.type is SensorType.UNSPECIFIED and not unknown.catalogued
 
 
 def test_vector_sensor_fields() -> None:
@@ -658,3 +666,91 @@ def test_normalize_fingerprint_rejects(text: str) -> None:
 def test_certificate_fingerprint() -> None:
     fp = certificate_fingerprint(b"der")
     assert len(fp) == 95 and fp == fp.upper()
+
+
+# --- bad values (issue #12) --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw", [float("nan"), float("inf"), float("-inf"), 10**400, -(10**309), "5", True, None]
+)
+def test_non_finite_or_huge_readings_are_not_valid(raw: object) -> None:
+    """NaN, ±Infinity, ``1e400`` (parses to inf) and 309+ digit integers: unknown, not valid."""
+    for reading in (
+        NumericReading.from_json({**READING, "value": raw}),
+        NumericReading.from_json({"available": True, "valid": True, "value": raw}),  # no status
+    ):
+        assert reading.value is None
+        assert not reading.valid
+        assert reading.available
+    assert NumericReading.from_json({**READING, "value": 10**300}).value == float(10**300)
+
+
+def test_huge_metadata_numbers_cost_only_that_field() -> None:
+    """A range bound or resolution above ~1e308 (OverflowError before) is just unknown."""
+    ref = Ref("/s", NS)
+    info = SensorInfo.from_ref("activePower", ref).with_numeric_metadata(
+        {
+            **VOLTAGE_META,
+            "range": {"lower": float("-inf"), "upper": 10**400},
+            "resolution": float("nan"),
+            "decdigits": 10**400,
+        }
+    )
+    assert (info.range_lower, info.range_upper, info.resolution) == (None, None, None)
+    assert info.decdigits == 0  # the catalogue's, not an absurd one
+    assert info.type_spec.type is SensorType.VOLTAGE and info.device_metadata
+    assert Rating.from_json({"decimalCurrent": 10**400, "current": 16}).current == 16.0
+
+
+def test_malformed_peripheral_fields_cost_only_those_fields() -> None:
+    """``"position": 1`` raised TypeError; now the peripheral stays, without a position."""
+    value = {**DEVICE_40["value"], "position": 1, "packageClass": 5}
+    info = PeripheralInfo.from_json(3, "/slot/3", {"type": "x", "value": value}, {"name": 7})
+    assert info is not None
+    assert info.position == () and info.package_class == "" and info.name == ""
+    assert info.unique_key == "1JX9803775:8:0"
+    # A device without a device id cannot be identified (discovery leaves it out and tells).
+    for device in ({"value": {"position": []}}, {"value": {"deviceID": 5}}, {"value": 3}):
+        assert PeripheralInfo.from_json(0, "/slot/0", device, None) is None
+
+
+def test_unknown_states_are_not_definite_states() -> None:
+    """powerState 2 is neither on nor off; trip 7, door 9, smoke 2 are no known states."""
+    state = OutletState.from_json({"available": True, "powerState": 2})
+    assert state.power_state == 2 and state.is_on is None
+    assert OutletState.from_json({"available": True, "powerState": 0}).is_on is False
+    assert OutletState.from_json({"available": False, "powerState": 1}).is_on is None
+
+    trip = SensorInfo.from_ref(
+        "trip", Ref("/t", "pdumodel.OverCurrentProtectorTripSensor:1.1.14")
+    )
+    assert trip.known_state(0) and trip.known_state(1) and not trip.known_state(7)
+    assert not trip.known_state(None)
+    door = PeripheralInfo.from_json(
+        0,
+        "/slot/0",
+        {
+            "value": {
+                "deviceID": {"serial": "D", "type": {"readingtype": 1, "type": 42, "unit": 0}},
+                "device": {"rid": "/d", "type": "sensors.StateSensor:4.0.8"},
+            }
+        },
+        None,
+    )
+    assert door is not None and door.sensor is not None
+    assert door.sensor.known_state(1) and not door.sensor.known_state(9)
+    smoke = replace(door.sensor, type_spec=TypeSpec(1, SensorType.SMOKE_DETECTOR, 0))
+    assert not smoke.known_state(2)
+    lock = replace(door.sensor, type_spec=TypeSpec(1, SensorType.DOOR_LOCK_STATE, 0))
+    assert not lock.known_state(5)
+    # No table: DISCRETE_ON_OFF knows 0 and 1, DISCRETE_MULTI any value; numeric sensors none.
+    on_off = replace(door.sensor, type_spec=TypeSpec(1, 99, 0))
+    assert on_off.known_state(1) and not on_off.known_state(2)
+    multi = replace(door.sensor, type_spec=TypeSpec(2, 99, 0))
+    assert multi.known_state(17)
+    assert not SensorInfo.from_ref("voltage", Ref("/v", NS)).known_state(0)
+    rcm = SensorInfo.from_ref(
+        "residualCurrentStatus", Ref("/r", "pdumodel.ResidualCurrentStateSensor:2.0.8")
+    )
+    assert rcm.known_state(4) and not rcm.known_state(5)

@@ -13,10 +13,15 @@ Example::
         polled = await pdu.poll(plan, with_cascade=True)  # + link unit status, same request
         outlet = topology.primary.outlets[0]
         state = await pdu.set_outlet_power(outlet, on=False)
+
+        stored = topology.to_json()                  # keep it; at the next start:
+        result = await pdu.poll(plan, check=Topology.from_json(stored))
+        result.topology_changed                      # False: entities from storage are right
 """
 
 from __future__ import annotations
 
+from .bulk import BulkTiming
 from .client import XerusClient
 from .const import (
     CascadeRole,
@@ -46,18 +51,23 @@ from .exceptions import (
     XerusAuthenticationError,
     XerusCertificateMismatchError,
     XerusConnectionError,
+    XerusConnectionLostError,
     XerusDeviceError,
     XerusError,
     XerusHttpError,
     XerusNotFoundError,
+    XerusOutcomeUnknownError,
     XerusPrivilegeError,
     XerusProtocolError,
     XerusRpcError,
+    XerusStorageError,
     XerusTimeoutError,
     XerusTlsError,
 )
 from .models import (
+    FIELD_CATALOGUE,
     CascadeStatus,
+    FieldInfo,
     InletInfo,
     LinkUnit,
     Nameplate,
@@ -83,16 +93,20 @@ from .models import (
     Topology,
     TypeSpec,
     UnitTopology,
+    field_info,
 )
 from .plan import ReadingPlan, ReadKind, ReadTarget
 from .rpc import BulkCall, BulkResult
 from .tls import fetch_certificate_fingerprint, normalize_fingerprint
 
 __all__ = [
+    "FIELD_CATALOGUE",
     "BulkCall",
     "BulkResult",
+    "BulkTiming",
     "CascadeRole",
     "CascadeStatus",
+    "FieldInfo",
     "InletInfo",
     "LinkUnit",
     "LinkUnitStatus",
@@ -143,16 +157,20 @@ __all__ = [
     "XerusCertificateMismatchError",
     "XerusClient",
     "XerusConnectionError",
+    "XerusConnectionLostError",
     "XerusDeviceError",
     "XerusError",
     "XerusHttpError",
     "XerusNotFoundError",
+    "XerusOutcomeUnknownError",
     "XerusPrivilegeError",
     "XerusProtocolError",
     "XerusRpcError",
+    "XerusStorageError",
     "XerusTimeoutError",
     "XerusTlsError",
     "fetch_certificate_fingerprint",
+    "field_info",
     "normalize_fingerprint",
     "sensor_type_info",
     "state_mapping",

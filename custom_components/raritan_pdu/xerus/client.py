@@ -7,15 +7,24 @@ JSON-RPC envelope), :mod:`.bulk` (adaptive ``/bulk`` splitting), :mod:`.discover
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any, Literal, overload
 
 import aiohttp
 
-from .bulk import BulkSender, BulkSizeLimit, BulkTimeBudget
-from .const import RID_CASCADE, RID_UNIT, pdu_rid
+from .bulk import BulkSender, BulkSizeLimit, BulkTimeBudget, BulkTiming
+from .check import TopologyCheck
+from .const import RID_CASCADE, RID_UNIT, PowerState, pdu_rid
 from .discovery import discover_topology
-from .exceptions import XerusDeviceError, XerusError, XerusProtocolError
+from .exceptions import (
+    XerusConnectionLostError,
+    XerusDeviceError,
+    XerusError,
+    XerusOutcomeUnknownError,
+    XerusProtocolError,
+    XerusTimeoutError,
+)
 from .models import (
     CascadeStatus,
     OutletInfo,
@@ -25,6 +34,7 @@ from .models import (
     PollResult,
     Readings,
     SensorInfo,
+    SensorKind,
     StateReading,
     Topology,
 )
@@ -38,6 +48,15 @@ from .rpc import (
     unwrap_result,
 )
 from .transport import Transport
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def _answer_lost(err: XerusError) -> bool:
+    """The request may have been carried out, but its answer did not arrive (intact)."""
+    if isinstance(err, XerusTimeoutError | XerusConnectionLostError):
+        return True
+    return isinstance(err, XerusProtocolError) and err.answered
 
 
 def _cascade_status(response: object) -> CascadeStatus | XerusError:
@@ -84,6 +103,8 @@ class XerusClient:
         self._bulk = BulkSender(
             self._transport, BulkSizeLimit(max_bulk_size), BulkTimeBudget(timeout)
         )
+        #: Malformed objects already logged at warning level (once per client).
+        self._warned: set[str] = set()
 
     # ----------------------------------------------------------------------------- properties
 
@@ -143,6 +164,16 @@ class XerusClient:
     def max_bulk_size(self, value: int | None) -> None:
         self._bulk.limit.value = value
 
+    @property
+    def timing(self) -> BulkTiming:
+        """What the client learned about the device's speed (diagnostics, benchmark).
+
+        ``per_call_s`` (seconds per sub-request), ``overhead_s`` (per HTTP request),
+        ``samples`` (answered bulks it was fitted from; 0: still the conservative guess),
+        ``timeouts``; ``expected(n)`` is the time a bulk of ``n`` is expected to take.
+        """
+        return self._bulk.budget.timing
+
     # -------------------------------------------------------------------------------- session
 
     async def close(self) -> None:
@@ -158,8 +189,12 @@ class XerusClient:
     # ---------------------------------------------------------------------------------- calls
 
     async def call(self, rid: str, method: str, params: dict[str, Any] | None = None) -> Any:
-        """One JSON-RPC call; returns ``result._ret_`` (or the whole result with out-params)."""
-        return unwrap_result(await self._transport.call(rid, method, params))
+        """One JSON-RPC call; returns ``result._ret_`` (or the whole result with out-params).
+
+        Its timeout counts the bulks of this client the device is still working on.
+        """
+        timeout = self._bulk.budget.call_timeout()
+        return unwrap_result(await self._transport.call(rid, method, params, timeout=timeout))
 
     async def bulk(self, calls: Sequence[BulkCall]) -> list[BulkResult]:
         """Many calls in one ``/bulk`` request; per-call value or error, in call order."""
@@ -201,50 +236,136 @@ class XerusClient:
 
     async def discover(self) -> Topology:
         """Discover the primary unit and every link unit with status OK (fixed number of bulks)."""
-        return await discover_topology(self)
+        return await discover_topology(self, self._warned)
+
+    async def read_sensor_metadata(self, topology: Topology) -> Topology:
+        """The topology with every numeric sensor's own metadata (ONE bulk).
+
+        Discovery takes type specs and digits from the field catalogue and the peripheral type
+        defaults; this reads ``getMetaData`` of every numeric sensor (decdigits, range,
+        resolution as this device reports them: ``SensorInfo.device_metadata``). Meant to run
+        once, in the background, with the result kept in storage (``Topology.to_json``). A
+        sensor whose call fails keeps what it had. It is one long request (about as long as a
+        poll of every sensor): polls wait behind it on the device.
+        """
+        sensors = {
+            sensor.rid: sensor
+            for unit in topology.units
+            for sensor in unit.iter_sensors()
+            if sensor.kind is not SensorKind.STATE
+        }
+        results = await self.bulk([BulkCall(rid, "getMetaData") for rid in sensors])
+        read = {
+            rid: sensor.with_numeric_metadata(result.value)
+            for (rid, sensor), result in zip(sensors.items(), results, strict=True)
+            if result.ok
+        }
+        _LOGGER.debug("read the metadata of %d of %d sensors", len(read), len(sensors))
+        return topology.map_sensors(lambda info: read.get(info.rid, info))
 
     @overload
     async def poll(
-        self, plan: ReadingPlan, *, with_cascade: Literal[False] = False
+        self, plan: ReadingPlan, *, with_cascade: Literal[False] = False, check: None = None
     ) -> Readings: ...
 
     @overload
-    async def poll(self, plan: ReadingPlan, *, with_cascade: Literal[True]) -> PollResult: ...
+    async def poll(
+        self, plan: ReadingPlan, *, with_cascade: bool = False, check: Topology
+    ) -> PollResult: ...
 
-    async def poll(self, plan: ReadingPlan, *, with_cascade: bool = False) -> Readings | PollResult:
+    @overload
+    async def poll(
+        self, plan: ReadingPlan, *, with_cascade: Literal[True], check: Topology | None = None
+    ) -> PollResult: ...
+
+    async def poll(
+        self, plan: ReadingPlan, *, with_cascade: bool = False, check: Topology | None = None
+    ) -> Readings | PollResult:
         """Read ``plan`` with ONE HTTP request (unless the device rejected that bulk size).
 
         ``with_cascade``: the same request also reads ``/cascade getStatus``; the result is a
         :class:`PollResult` with the readings and the link unit status (or its error).
+        ``check``: the same request also checks whether that (stored) topology still matches
+        the device (:mod:`.check`, about 5 sub-requests per unit and one per external sensor):
+        ``PollResult.changes`` / ``topology_changed``; the cascade status comes with it.
         """
-        if not with_cascade:
+        if not with_cascade and check is None:
             return plan.decode(await self.bulk_raw(plan.fragments))
-        cascade = encode_sub_request(RID_CASCADE, "getStatus", len(plan))
-        raw = await self.bulk_raw([*plan.fragments, cascade])
-        return PollResult(plan.decode(raw[:-1]), _cascade_status(raw[-1]))
+        checker = TopologyCheck(check) if check is not None else None
+        extra = checker.fragments(len(plan)) if checker is not None else []
+        if not extra:
+            extra = [encode_sub_request(RID_CASCADE, "getStatus", len(plan))]
+        raw = await self.bulk_raw([*plan.fragments, *extra])
+        readings = plan.decode(raw[: len(plan)])
+        cascade = _cascade_status(raw[len(plan)])
+        if checker is None:
+            return PollResult(readings, cascade)
+        results = [BulkResult.from_sub_response(item) for item in raw[len(plan) + 1 :]]
+        changes = checker.changes(cascade, results)
+        if changes:
+            _LOGGER.debug("the topology changed: %s", "; ".join(changes))
+        return PollResult(readings, cascade, changes)
 
     # ------------------------------------------------------------------------------- commands
 
     async def _command(
         self, rid: str, method: str, params: dict[str, Any] | None, read: str
-    ) -> Any:
-        command, state = await self.bulk([BulkCall(rid, method, params), BulkCall(rid, read)])
+    ) -> BulkResult:
+        """The command and its confirming read in one bulk, sent exactly once.
+
+        Returns the read's result (its ``error`` set if only the read failed: the command was
+        carried out). Raises what made the command fail (``XerusDeviceError`` for a non-zero
+        return code), or ``XerusOutcomeUnknownError`` when the answer was lost.
+        """
+        calls = [BulkCall(rid, method, params), BulkCall(rid, read)]
+        try:
+            raw = await self._bulk.send(encode_calls(calls), idempotent=False)
+        except XerusError as err:
+            if not _answer_lost(err):
+                raise
+            raise XerusOutcomeUnknownError(
+                f"the answer to {method} was lost ({err}): the device may have carried it out",
+                method,
+            ) from err
+        command, state = (BulkResult.from_sub_response(item) for item in raw)
         ret = command.unwrap()
         if isinstance(ret, int) and not isinstance(ret, bool) and ret != 0:
             raise XerusDeviceError(ret, method)
-        return state.unwrap()
+        if state.error is not None:
+            _LOGGER.debug(
+                "%s %s was carried out; its confirming %s failed: %s",
+                rid,
+                method,
+                read,
+                state.error,
+            )
+        return state
 
     async def set_outlet_power(self, outlet: OutletInfo | str, on: bool = True) -> OutletState:
-        """Switch an outlet; ``setPowerState`` and ``getState`` go out in the same bulk."""
+        """Switch an outlet; ``setPowerState`` and ``getState`` go out in the same bulk.
+
+        Returns the outlet's state after the command; if only that read failed, the state the
+        accepted command implies (available, ``power_state`` as commanded). Raises
+        ``XerusOutcomeUnknownError`` when the answer was lost (re-read, do not repeat blindly).
+        """
         rid = outlet.rid if isinstance(outlet, OutletInfo) else outlet
-        value = await self._command(rid, "setPowerState", {"pstate": 1 if on else 0}, "getState")
-        return OutletState.from_json(value)
+        state = await self._command(rid, "setPowerState", {"pstate": 1 if on else 0}, "getState")
+        if state.error is not None:
+            return OutletState(True, PowerState.ON if on else PowerState.OFF)
+        return OutletState.from_json(state.value)
 
     async def cycle_outlet(self, outlet: OutletInfo | str) -> OutletState:
-        """Power-cycle an outlet; ``cyclePowerState`` and ``getState`` in the same bulk."""
+        """Power-cycle an outlet; ``cyclePowerState`` and ``getState`` in the same bulk.
+
+        If only the read failed: the state a started cycle implies (relay off,
+        ``cycle_in_progress``). A lost answer raises ``XerusOutcomeUnknownError``: do not
+        cycle again blindly, the outlet may already be cycling.
+        """
         rid = outlet.rid if isinstance(outlet, OutletInfo) else outlet
-        value = await self._command(rid, "cyclePowerState", None, "getState")
-        return OutletState.from_json(value)
+        state = await self._command(rid, "cyclePowerState", None, "getState")
+        if state.error is not None:
+            return OutletState(True, PowerState.OFF, cycle_in_progress=True)
+        return OutletState.from_json(state.value)
 
     async def set_actuator(
         self, actuator: PeripheralInfo | SensorInfo | str, on: bool = True
@@ -258,8 +379,11 @@ class XerusClient:
             rid = actuator.rid
         else:
             rid = actuator
-        value = await self._command(rid, "setState", {"newState": 1 if on else 0}, "getState")
-        return StateReading.from_json(value)
+        new_state = 1 if on else 0
+        state = await self._command(rid, "setState", {"newState": new_state}, "getState")
+        if state.error is not None:
+            return StateReading(new_state, True)
+        return StateReading.from_json(state.value)
 
     async def identify(self, pdu_id: int = 0, seconds: int = 10) -> None:
         """Flash the unit's display (``/model/unit identify``; link units via ``/link/<id>``)."""

@@ -25,11 +25,35 @@ class XerusTimeoutError(XerusConnectionError):
     """The device did not answer within the timeout."""
 
 
+class XerusConnectionLostError(XerusConnectionError):
+    """The connection broke after the request was sent: the device may have processed it.
+
+    (A request that could not be sent at all, e.g. connection refused, is a plain
+    :class:`XerusConnectionError`.)
+    """
+
+
+class XerusOutcomeUnknownError(XerusConnectionError):
+    """A command was sent but its answer was lost (timeout, broken connection, garbled body).
+
+    The device may or may not have carried it out: re-read the state instead of reporting a
+    failure, and do not repeat the command blindly (a second power cycle). ``method`` is the
+    command; the lost answer's error is ``__cause__``.
+    """
+
+    def __init__(self, message: str, method: str) -> None:
+        super().__init__(message)
+        self.method = method
+
+
 class XerusTlsError(XerusConnectionError):
     """TLS handshake or certificate verification failed.
 
     ``fingerprint`` is the SHA-256 fingerprint (``"AB:CD:..."``) of the certificate the
-    device presented, when it could be read.
+    device presented, set only when the certificate is the problem (it failed verification, or
+    it is not the pinned one). A handshake that failed for another reason (and, with pinning,
+    while the device still presents the pinned certificate) has ``fingerprint`` ``None``: a
+    connection problem, not a certificate change.
     """
 
     def __init__(self, message: str, fingerprint: str | None = None) -> None:
@@ -48,13 +72,36 @@ class XerusCertificateMismatchError(XerusTlsError):
 
 
 class XerusAuthenticationError(XerusError):
-    """The device rejected the credentials (HTTP 401)."""
+    """The device rejected the credentials (HTTP 401).
+
+    ``consecutive``: requests in a row (within this call and the calls before it) whose user
+    name and password were rejected since the client's last successful request. One 401 may be a
+    blip (an authentication backend that is briefly unavailable); the caller decides how many
+    make a confirmed rejection. ``credentials_rejected`` is False when only a session token was
+    rejected (nothing says the password is wrong).
+    """
 
     status: int = 401
 
+    def __init__(
+        self, message: str, *, consecutive: int = 1, credentials_rejected: bool = True
+    ) -> None:
+        super().__init__(message)
+        self.consecutive = consecutive
+        self.credentials_rejected = credentials_rejected
+
 
 class XerusProtocolError(XerusError):
-    """The answer is not a valid JSON-RPC response (HTML, truncated, wrong id, ...)."""
+    """The answer is not a valid JSON-RPC response (HTML, truncated, wrong id, ...).
+
+    ``answered`` is False when the device's JSON-RPC service cannot have seen the request (an
+    HTML page came instead of JSON, a redirect was refused): nothing was carried out. True
+    for a garbled, truncated or mismatching answer: the request may have been carried out.
+    """
+
+    def __init__(self, message: str, *, answered: bool = True) -> None:
+        super().__init__(message)
+        self.answered = answered
 
 
 class XerusHttpError(XerusError):
@@ -83,6 +130,10 @@ class XerusRpcError(XerusError):
 
 class XerusPrivilegeError(XerusRpcError):
     """The user lacks the privilege for the call (JSON-RPC -32001 or HTTP 403)."""
+
+
+class XerusStorageError(XerusError):
+    """A stored document (``Topology.from_json``) is malformed or of an unknown version."""
 
 
 class XerusDeviceError(XerusError):
@@ -153,13 +204,16 @@ __all__ = [
     "XerusAuthenticationError",
     "XerusCertificateMismatchError",
     "XerusConnectionError",
+    "XerusConnectionLostError",
     "XerusDeviceError",
     "XerusError",
     "XerusHttpError",
     "XerusNotFoundError",
+    "XerusOutcomeUnknownError",
     "XerusPrivilegeError",
     "XerusProtocolError",
     "XerusRpcError",
+    "XerusStorageError",
     "XerusTimeoutError",
     "XerusTlsError",
     "describe_os_error",

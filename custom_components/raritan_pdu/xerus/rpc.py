@@ -15,6 +15,7 @@ else.
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
@@ -33,6 +34,13 @@ from .exceptions import (
 
 #: JSON-RPC "internal error" (also used for an error object without a usable code).
 RPC_ERR_INTERNAL: Final = -32603
+#: The largest response body read or decompressed (bytes). The largest real answers (a poll or
+#: a discovery round of a primary with 7 link units x 48 outlets) are 1-3 MB of JSON; 16 MiB
+#: leaves room for bigger stacks and still bounds what a broken or hostile peer costs.
+MAX_BODY_BYTES: Final = 16 * 1024 * 1024
+#: ``Accept-Encoding`` the client sends: exactly the encodings :func:`decompress_body` reads.
+ACCEPT_ENCODING: Final = "gzip, deflate"
+_GZIP_WBITS: Final = 16 + zlib.MAX_WBITS
 
 _compact = json.JSONEncoder(separators=(",", ":")).encode
 
@@ -115,20 +123,63 @@ def encode_calls(calls: Sequence[BulkCall]) -> list[str]:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
-    """The JSON object of a response body; HTML, garbage or a truncated body raise."""
+def _too_large() -> XerusProtocolError:
+    return XerusProtocolError(f"the response is larger than {MAX_BODY_BYTES // 2**20} MiB")
+
+
+def decompress_body(raw: bytes, content_encoding: str) -> bytes:
+    """The body without its ``Content-Encoding`` (gzip, deflate), never above the size cap."""
+    encoding = content_encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return raw
+    if encoding in ("gzip", "x-gzip"):
+        wbits = _GZIP_WBITS
+    elif encoding == "deflate":
+        # RFC 9110 "deflate" is zlib-wrapped; some servers send raw deflate.
+        wbits = zlib.MAX_WBITS if raw[:1] and raw[0] & 0x0F == 8 else -zlib.MAX_WBITS
+    else:
+        raise XerusProtocolError(f"unsupported content encoding {encoding[:20]!r}")
+    decompressor = zlib.decompressobj(wbits)
+    try:
+        data = decompressor.decompress(raw, MAX_BODY_BYTES + 1)
+    except zlib.error as err:
+        raise XerusProtocolError(f"the {encoding} response body is corrupt") from err
+    if len(data) > MAX_BODY_BYTES or decompressor.unconsumed_tail:
+        raise _too_large()
+    if not decompressor.eof:
+        raise XerusProtocolError(f"the {encoding} response body is truncated")
+    return data
+
+
+def parse_body(raw: bytes, content_type: str, content_encoding: str = "") -> dict[str, Any]:
+    """The JSON object of a response body; HTML, garbage, a truncated or huge body raise.
+
+    ``NaN``/``Infinity`` literals parse (to non-finite floats): a reading decoder treats such a
+    value as invalid, so one bad reading does not fail the whole answer.
+    """
+    if len(raw) > MAX_BODY_BYTES:
+        raise _too_large()
+    raw = decompress_body(raw, content_encoding)
     text = raw.lstrip()
     if not text:
         raise XerusProtocolError("empty response body")
     if text[:1] == b"<" or "html" in content_type.lower():
-        raise XerusProtocolError("the device answered with HTML instead of JSON")
+        raise XerusProtocolError("the device answered with HTML instead of JSON", answered=False)
     try:
         data = json.loads(raw)
-    except ValueError as err:
-        raise XerusProtocolError(f"malformed or truncated JSON: {err}") from err
+    except ValueError as err:  # also UnicodeDecodeError and integers of over 4300 digits
+        raise XerusProtocolError(f"malformed or truncated JSON: {_short(err)}") from err
+    except RecursionError as err:
+        raise XerusProtocolError("malformed JSON: nested too deeply") from err
     if not isinstance(data, dict):
         raise XerusProtocolError("the JSON-RPC response is not an object")
     return data
+
+
+def _short(err: ValueError) -> str:
+    """The first line of a decoding error, at most 120 characters (it may quote the body)."""
+    text = str(err).split("\n", 1)[0]
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def response_result(msg: Mapping[str, Any], request_id: int) -> Any:
@@ -208,7 +259,7 @@ def _message_result(msg: object) -> Any:
     if isinstance(msg, str):  # old performRequest style: JSON in a string
         try:
             msg = json.loads(msg)
-        except ValueError:
+        except (ValueError, RecursionError):
             return XerusProtocolError("malformed JSON in bulk sub-response")
     if not isinstance(msg, dict):
         return XerusProtocolError("bulk sub-response without JSON-RPC object")
@@ -261,12 +312,15 @@ class BulkResult:
 
 
 __all__ = [
+    "ACCEPT_ENCODING",
+    "MAX_BODY_BYTES",
     "MISSING",
     "RPC_ERR_INTERNAL",
     "BulkCall",
     "BulkResult",
     "bulk_responses",
     "decode_sub_response",
+    "decompress_body",
     "encode_bulk",
     "encode_calls",
     "encode_request",

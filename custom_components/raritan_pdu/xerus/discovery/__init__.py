@@ -10,15 +10,21 @@ units. Per unit, two chains (``unit.StructureStep``, ``peripherals.PeripheralSte
   ``/model/peripheraldevicemanager``, ``/link/<id>/...`` for link units): getDeviceSlots,
   getDeviceTypeInfos. Round 1 also carries ``/cascade getStatus``.
 * step 2 - per outlet/inlet/OCP: getMetaData, getSettings, getSensors (+ inlet getPoles);
-  metadata of the unit-total sensors; every slot's getDevice + getSettings
-* step 3 - getMetaData (numeric) / getTypeSpec (state) of every outlet/inlet/pole/OCP sensor and
-  getMetaData of the numeric peripheral sensors
+  every slot's getDevice + getSettings
+* step 3 - only for sensor fields the catalogue (``models.catalogue``) does not know:
+  getMetaData (numeric) / getTypeSpec (state); and getMetaData of numeric peripheral sensors
+  whose type infos gave no digits. Usually nothing: the step then costs no request.
 
-The primary runs in rounds 1-3, link units (known after round 1) in rounds 2-4: 4 HTTP requests
-(plus ``newSession`` when a session token is used), more only if the device rejects a bulk size
-or the well-known device manager RID (then the returned reference is used, one more round).
-A link unit whose sub-requests fail is dropped from the topology and reported in
-``Topology.unavailable``.
+What each sensor measures comes from its IDL field name (the catalogue) and, for peripherals,
+from ``getDevice`` and ``getDeviceTypeInfos``; the device's own sensor metadata can be read
+later (``XerusClient.read_sensor_metadata``). The primary runs in rounds 1-2, link units (known
+after round 1) in rounds 2-3: 2 HTTP requests for a standalone unit, 3 with link units (plus
+``newSession`` when a session token is used, plus one round if a sensor field is unknown), more
+only if the device rejects a bulk size or the well-known device manager RID (then the returned
+reference is used, one more round). A link unit whose sub-requests fail is dropped from the
+topology and reported in ``Topology.unavailable``. A malformed object (an entry of a list that is
+no reference, metadata that is no object, a peripheral without a device id) is left out and
+logged once at warning level; one malformed field only costs that field.
 
 Discovery needs only :class:`SupportsBulk` (``XerusClient`` is one): it does not know the client.
 """
@@ -32,7 +38,7 @@ from ..const import RID_CASCADE, CascadeRole, LinkUnitStatus
 from ..exceptions import XerusError
 from ..models import CascadeStatus, Topology, UnitTopology
 from .peripherals import PeripheralStep
-from .rounds import Round, SupportsBulk
+from .rounds import Round, SupportsBulk, Warnings
 from .unit import StructureStep, UnitDiscovery
 
 _LOGGER = logging.getLogger(__name__)
@@ -71,15 +77,22 @@ async def _first_round(sender: SupportsBulk, primary: UnitDiscovery) -> CascadeS
     return cascade
 
 
-async def discover_topology(sender: SupportsBulk) -> Topology:
-    """Discover the primary and its link units; see the module docstring for the round trips."""
-    primary = UnitDiscovery(0, CascadeRole.STANDALONE, None)
+async def discover_topology(sender: SupportsBulk, warned: set[str] | None = None) -> Topology:
+    """Discover the primary and its link units; see the module docstring for the round trips.
+
+    ``warned``: the malformed objects already told (kept by the caller across discoveries).
+    """
+    warnings = Warnings(warned)
+    primary = UnitDiscovery(0, CascadeRole.STANDALONE, None, warnings)
     cascade = await _first_round(sender, primary)
     primary.role = cascade.role
     primary.primary_host = cascade.primary_host
 
     link_ok, link_status = _link_ids(cascade)
-    links = {link_id: UnitDiscovery(link_id, CascadeRole.LINK_UNIT, None) for link_id in link_ok}
+    links = {
+        link_id: UnitDiscovery(link_id, CascadeRole.LINK_UNIT, None, warnings)
+        for link_id in link_ok
+    }
     units = [primary, *links.values()]
     while any(unit.has_pending_work for unit in units):
         rnd = Round()

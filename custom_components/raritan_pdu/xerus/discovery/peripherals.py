@@ -1,4 +1,8 @@
-"""The peripheral chain of a unit's discovery: device slots, their devices, sensor metadata."""
+"""The peripheral chain of a unit's discovery: device slots and their devices.
+
+A peripheral's type spec comes with its device (``getDevice``), its usual digits and range with
+``getDeviceTypeInfos``: its own metadata is read only when the type infos did not give digits.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,15 @@ from typing import Any
 
 from ..const import RID_PERIPHERAL_MANAGER
 from ..exceptions import XerusError
-from ..models import PeripheralInfo, Ref, SensorInfo, decode_device_type_infos, decode_refs
-from .rounds import Round, add_sensor_metadata, optional
+from ..models import (
+    DeviceTypeDefaults,
+    PeripheralInfo,
+    Ref,
+    SensorInfo,
+    SensorKind,
+    decode_device_type_defaults,
+)
+from .rounds import Round, Warnings, add_sensor_metadata, optional
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -26,7 +37,7 @@ class PeripheralStep(Enum):
     WAITING = auto()
     #: getDevice + getSettings of every slot.
     DEVICES = auto()
-    #: getMetaData of the numeric peripheral sensors.
+    #: getMetaData of the numeric peripheral sensors whose type infos gave no digits.
     METADATA = auto()
     DONE = auto()
 
@@ -34,15 +45,17 @@ class PeripheralStep(Enum):
 class PeripheralDiscovery:
     """Device slots of one unit, one step per round trip."""
 
-    def __init__(self, pdu_id: int) -> None:
+    def __init__(self, pdu_id: int, warnings: Warnings | None = None) -> None:
         self.pdu_id = pdu_id
         self.step = PeripheralStep.SLOTS
         #: The device manager reference of ``Pdu.getPeripheralDeviceManager`` (fallback RID).
         self.manager: Ref | None = None
-        self._slots: list[Ref] = []
+        self._warnings = warnings or Warnings()
+        #: ``(slot index, slot reference)``: the index is the position in getDeviceSlots.
+        self._slots: list[tuple[int, Ref]] = []
         self._devices: dict[int, Any] = {}
         self._settings: dict[int, Any] = {}
-        self._type_names: dict[tuple[int, int, int, bool], str] = {}
+        self._type_defaults: dict[tuple[int, int, int, bool], DeviceTypeDefaults] = {}
         self._peripherals: list[PeripheralInfo] | None = None
         self._sensors: dict[str, SensorInfo] = {}
 
@@ -63,7 +76,7 @@ class PeripheralDiscovery:
         if step is PeripheralStep.DEVICES:
             return bool(self._slots)
         if step is PeripheralStep.METADATA:
-            return any(not s.is_state for s in self._build().values())
+            return any(_needs_metadata(s) for s in self._build().values())
         return False
 
     def add_step(self, rnd: Round) -> None:
@@ -73,7 +86,7 @@ class PeripheralDiscovery:
         elif self.step is PeripheralStep.DEVICES:
             self._add_devices(rnd)
         elif self.step is PeripheralStep.METADATA:
-            add_sensor_metadata(rnd, self._sensors, numeric_only=True)
+            add_sensor_metadata(rnd, self._sensors, numeric_only=True, wanted=_needs_metadata)
             self.step = PeripheralStep.DONE
         else:
             self._add_slots(rnd)
@@ -88,7 +101,7 @@ class PeripheralDiscovery:
                 _LOGGER.debug("unit %s: getDeviceSlots (%s): %s", self.pdu_id, what, value)
                 self.step = PeripheralStep.DONE if fallback else PeripheralStep.SLOTS_FALLBACK
                 return
-            self._slots = decode_refs(value)
+            self._slots = self._slot_refs(value)
             self.step = PeripheralStep.DEVICES
 
         self.step = PeripheralStep.WAITING
@@ -96,14 +109,28 @@ class PeripheralDiscovery:
         rnd.add(
             rid,
             "getDeviceTypeInfos",
-            optional(self.pdu_id, "getDeviceTypeInfos", self._store_type_names),
+            optional(self.pdu_id, "getDeviceTypeInfos", self._store_type_infos),
         )
 
-    def _store_type_names(self, value: Any) -> None:
-        self._type_names.update(decode_device_type_infos(value))
+    def _slot_refs(self, value: Any) -> list[tuple[int, Ref]]:
+        """The slot references by slot index; a malformed entry is left out (and told)."""
+        if not isinstance(value, list):
+            self._warnings.warn(self.pdu_id, "the list of peripheral device slots", value)
+            return []
+        slots: list[tuple[int, Ref]] = []
+        for index, item in enumerate(value):
+            ref = Ref.from_json(item)
+            if ref is None:
+                self._warnings.warn(self.pdu_id, f"peripheral device slot {index + 1}", item)
+            else:
+                slots.append((index, ref))
+        return slots
+
+    def _store_type_infos(self, value: Any) -> None:
+        self._type_defaults.update(decode_device_type_defaults(value))
 
     def _add_devices(self, rnd: Round) -> None:
-        for index, slot in enumerate(self._slots):
+        for index, slot in self._slots:
 
             def store_device(value: Any, index: int = index) -> None:
                 self._devices[index] = value
@@ -121,16 +148,21 @@ class PeripheralDiscovery:
         """Decode the assigned slots (once); their sensors keyed by slot index."""
         if self._peripherals is None:
             self._peripherals = []
-            for index, slot in enumerate(self._slots):
+            for index, slot in self._slots:
+                device = self._devices.get(index)
                 info = PeripheralInfo.from_json(
                     index,
                     slot.rid,
-                    self._devices.get(index),
+                    device,
                     self._settings.get(index),
                     pdu_id=self.pdu_id,
-                    type_names=self._type_names,
+                    type_defaults=self._type_defaults,
                 )
                 if info is None:
+                    if device is not None:  # assigned, but not a device this client can read
+                        self._warnings.warn(
+                            self.pdu_id, f"the device in peripheral slot {index + 1}", device
+                        )
                     continue
                 self._peripherals.append(info)
                 if info.sensor is not None:
@@ -143,6 +175,11 @@ class PeripheralDiscovery:
             return []
         sensors = self._build()
         return [_with_sensor(p, sensors.get(str(p.slot_index))) for p in self._peripherals or ()]
+
+
+def _needs_metadata(info: SensorInfo) -> bool:
+    """A numeric peripheral sensor without digits from its type infos."""
+    return info.kind is not SensorKind.STATE and info.decdigits is None and not info.device_metadata
 
 
 def _with_sensor(info: PeripheralInfo, sensor: SensorInfo | None) -> PeripheralInfo:

@@ -23,6 +23,30 @@ class SupportsBulk(Protocol):
         """Per-call value or error, in call order."""
 
 
+class Warnings:
+    """Warnings about malformed objects, each logged once (at debug level afterwards).
+
+    ``seen`` is kept by the caller (the client) across discoveries, so that a device that keeps
+    sending one bad object does not log it again at every topology refresh.
+    """
+
+    def __init__(self, seen: set[str] | None = None) -> None:
+        self.seen: set[str] = set() if seen is None else seen
+
+    def warn(self, pdu_id: int, what: str, value: object) -> None:
+        """``what`` of unit ``pdu_id`` was malformed (``value``, shortened) and is left out."""
+        text = repr(value)
+        if len(text) > 80:
+            text = text[:77] + "..."
+        message = f"unit {pdu_id}: {what} is malformed ({text}), left out"
+        if message in self.seen:
+            _LOGGER.debug("%s", message)
+            return
+        if len(self.seen) < 1000:
+            self.seen.add(message)
+        _LOGGER.warning("%s", message)
+
+
 class Round:
     """The calls of one round trip and the handlers of their results."""
 
@@ -54,11 +78,25 @@ def optional(pdu_id: int, what: str, store: Callable[[Any], None]) -> Handler:
     return handler
 
 
+def needs_metadata(info: SensorInfo) -> bool:
+    """A struct field the catalogue does not know (its type spec must be read)."""
+    return not info.catalogued and not info.device_metadata
+
+
 def add_sensor_metadata(
-    rnd: Round, sensors: dict[str, SensorInfo], *, numeric_only: bool = False
+    rnd: Round,
+    sensors: dict[str, SensorInfo],
+    *,
+    numeric_only: bool = False,
+    wanted: Callable[[SensorInfo], bool] = needs_metadata,
 ) -> None:
-    """getMetaData (numeric) / getTypeSpec (state) for every sensor; failures keep defaults."""
+    """getMetaData (numeric) / getTypeSpec (state) for the ``wanted`` sensors.
+
+    Failures keep what the sensor has (catalogue values or an UNSPECIFIED type spec).
+    """
     for key, info in sensors.items():
+        if not wanted(info):
+            continue
         if info.kind is SensorKind.STATE:
             if numeric_only:
                 continue
@@ -77,4 +115,12 @@ def add_sensor_metadata(
             rnd.add(info.rid, "getMetaData", on_meta)
 
 
-__all__ = ["Handler", "Round", "SupportsBulk", "add_sensor_metadata", "optional"]
+__all__ = [
+    "Handler",
+    "Round",
+    "SupportsBulk",
+    "Warnings",
+    "add_sensor_metadata",
+    "needs_metadata",
+    "optional",
+]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import Enum, auto
 from typing import Any
 
@@ -17,11 +17,10 @@ from ..models import (
     Ref,
     SensorInfo,
     UnitTopology,
-    decode_refs,
     decode_sensor_refs,
 )
 from .peripherals import PeripheralDiscovery
-from .rounds import Handler, Round, add_sensor_metadata, optional
+from .rounds import Handler, Round, Warnings, add_sensor_metadata, needs_metadata, optional
 
 
 class StructureStep(Enum):
@@ -31,7 +30,7 @@ class StructureStep(Enum):
     PDU = auto()
     #: Per outlet/inlet/OCP: getMetaData, getSettings, getSensors (+ inlet getPoles).
     COMPONENTS = auto()
-    #: getMetaData / getTypeSpec of every outlet, inlet, pole and OCP sensor.
+    #: getMetaData / getTypeSpec of the sensors whose field the catalogue does not know.
     SENSOR_METADATA = auto()
     DONE = auto()
 
@@ -47,15 +46,20 @@ _NEXT_STEP = {
 class _Component:
     """Mutable discovery state of one outlet / inlet / OCP."""
 
-    __slots__ = ("index", "meta", "poles", "ref", "sensors", "settings")
+    __slots__ = ("index", "kind", "meta", "poles", "ref", "sensors", "settings")
 
-    def __init__(self, index: int, ref: Ref) -> None:
+    def __init__(self, kind: str, index: int, ref: Ref) -> None:
+        self.kind = kind
         self.index = index
         self.ref = ref
         self.meta: Any = None
         self.settings: Any = None
         self.sensors: dict[str, SensorInfo] = {}
         self.poles: list[PoleInfo] = []
+
+    @property
+    def what(self) -> str:
+        return f"{self.kind} {self.index + 1}"
 
 
 class UnitDiscovery:
@@ -64,16 +68,25 @@ class UnitDiscovery:
     Two chains advance in parallel, one step per round trip: the structure chain
     (:class:`StructureStep`) and the peripheral chain (:class:`PeripheralStep`). A failure of an
     essential call (Pdu metadata, outlets, inlets, a component's metadata or sensors) stops the
-    unit and is kept in ``error``.
+    unit and is kept in ``error``. A malformed answer is not a failure: an object that cannot
+    be identified (a list entry that is no reference, metadata that is no object) is left out
+    and told once at warning level (``warnings``), everything else is kept.
     """
 
-    def __init__(self, pdu_id: int, role: CascadeRole | int, primary_host: str | None) -> None:
+    def __init__(
+        self,
+        pdu_id: int,
+        role: CascadeRole | int,
+        primary_host: str | None,
+        warnings: Warnings | None = None,
+    ) -> None:
         self.pdu_id = pdu_id
         self.rid = pdu_rid(pdu_id)
         self.role = role
         self.primary_host = primary_host
         self.step = StructureStep.PDU
-        self.peripherals = PeripheralDiscovery(pdu_id)
+        self.warnings = warnings or Warnings()
+        self.peripherals = PeripheralDiscovery(pdu_id, self.warnings)
         self.error: XerusError | None = None
         self._metadata: Any = None
         self._settings: Any = None
@@ -103,7 +116,12 @@ class UnitDiscovery:
         """True while a next round trip would send calls for this unit."""
         if self.error is not None:
             return False
+        if self.step is StructureStep.SENSOR_METADATA and not self._unknown_sensors():
+            self.step = StructureStep.DONE
         return self.step is not StructureStep.DONE or self.peripherals.pending
+
+    def _unknown_sensors(self) -> bool:
+        return any(needs_metadata(info) for info in self._component_sensors())
 
     def add_step(self, rnd: Round) -> None:
         """Add this unit's next step(s) to the round."""
@@ -125,12 +143,14 @@ class UnitDiscovery:
         rid = self.rid
         rnd.add(rid, "getMetaData", self._essential(self._store_metadata))
         rnd.add(rid, "getSettings", self._optional("getSettings", self._store_settings))
-        rnd.add(rid, "getOutlets", self._essential(_components_store(self._outlets)))
-        rnd.add(rid, "getInlets", self._essential(_components_store(self._inlets)))
+        rnd.add(rid, "getOutlets", self._essential(self._components_store("outlet", self._outlets)))
+        rnd.add(rid, "getInlets", self._essential(self._components_store("inlet", self._inlets)))
         rnd.add(
             rid,
             "getOverCurrentProtectors",
-            self._optional("getOverCurrentProtectors", _components_store(self._ocps)),
+            self._optional(
+                "getOverCurrentProtectors", self._components_store("breaker", self._ocps)
+            ),
         )
         rnd.add(rid, "getSensors", self._optional("getSensors", self._store_sensors))
         rnd.add(
@@ -146,7 +166,25 @@ class UnitDiscovery:
         self._settings = value
 
     def _store_sensors(self, value: Any) -> None:
+        if not isinstance(value, dict):
+            self.warnings.warn(self.pdu_id, "the unit's sensors", value)
         self._sensors.update(decode_sensor_refs(value))
+
+    def _components_store(self, kind: str, target: list[_Component]) -> Callable[[Any], None]:
+        """Store a vector of component references; the index is the position in the vector."""
+
+        def store(value: Any) -> None:
+            if not isinstance(value, list):
+                self.warnings.warn(self.pdu_id, f"the list of {kind}s", value)
+                return
+            for index, item in enumerate(value):
+                ref = Ref.from_json(item)
+                if ref is None:
+                    self.warnings.warn(self.pdu_id, f"{kind} {index + 1}", item)
+                else:
+                    target.append(_Component(kind, index, ref))
+
+        return store
 
     def _store_manager(self, value: Any) -> None:
         self.peripherals.manager = Ref.from_json(value)
@@ -168,6 +206,8 @@ class UnitDiscovery:
             comp.settings = value
 
         def store_sensors(value: Any) -> None:
+            if not isinstance(value, dict):
+                self.warnings.warn(self.pdu_id, f"the sensors of {comp.what}", value)
             comp.sensors = decode_sensor_refs(value)
 
         rnd.add(rid, "getMetaData", self._essential(store_meta))
@@ -179,6 +219,22 @@ class UnitDiscovery:
             add_sensor_metadata(rnd, comp.sensors)
             for pole in comp.poles:
                 add_sensor_metadata(rnd, pole.sensors)
+
+    def _component_sensors(self) -> Iterator[SensorInfo]:
+        for comp in (*self._outlets, *self._inlets, *self._ocps):
+            yield from comp.sensors.values()
+            for pole in comp.poles:
+                yield from pole.sensors.values()
+
+    def _identified(self, components: list[_Component]) -> list[_Component]:
+        """The components whose metadata is an object (else: left out, told once)."""
+        kept = []
+        for comp in components:
+            if isinstance(comp.meta, dict):
+                kept.append(comp)
+            else:
+                self.warnings.warn(self.pdu_id, f"the metadata of {comp.what}", comp.meta)
+        return kept
 
     # -- result
 
@@ -197,7 +253,7 @@ class UnitDiscovery:
             OutletInfo.from_json(
                 c.index, c.ref.rid, c.meta, c.settings, sensors=c.sensors, pdu_id=pdu_id
             )
-            for c in self._outlets
+            for c in self._identified(self._outlets)
         ]
         inlets = [
             InletInfo.from_json(
@@ -209,23 +265,16 @@ class UnitDiscovery:
                 poles=c.poles,
                 pdu_id=pdu_id,
             )
-            for c in self._inlets
+            for c in self._identified(self._inlets)
         ]
         ocps = [
             OcpInfo.from_json(
                 c.index, c.ref.rid, c.meta, c.settings, sensors=c.sensors, pdu_id=pdu_id
             )
-            for c in self._ocps
+            for c in self._identified(self._ocps)
         ]
         peripherals = self.peripherals.result()
         return UnitTopology(identity, outlets, inlets, ocps, peripherals, dict(self._sensors))
-
-
-def _components_store(target: list[_Component]) -> Callable[[Any], None]:
-    def store(value: Any) -> None:
-        target.extend(_Component(i, ref) for i, ref in enumerate(decode_refs(value)))
-
-    return store
 
 
 def _poles_store(comp: _Component) -> Callable[[Any], None]:

@@ -6,7 +6,8 @@ missing values become defaults (``""``, ``False``, ``None``), unknown enum ints 
 One module per concern; every name is re-exported here (``from xerus.models import X``):
 
 * ``fields``: the tolerant accessors every decoder uses (the only place that checks JSON types)
-* ``refs``: interface references; ``sensors``: sensor kinds, type specs, sensor info
+* ``refs``: interface references; ``sensors``: sensor kinds, type specs, sensor info;
+  ``catalogue``: what each sensor field measures (type spec, usual digits) by its IDL name
 * ``readings``: what a poll returns; ``identity``: nameplate, identity, cascade status
 * ``components``: inlets, poles, over-current protectors, outlets; ``peripherals``: external
   sensors and actuators; ``topology``: a unit and the whole stack
@@ -14,6 +15,7 @@ One module per concern; every name is re-exported here (``from xerus.models impo
 
 from __future__ import annotations
 
+from .catalogue import FIELD_CATALOGUE, FieldInfo, field_info
 from .components import (
     InletInfo,
     OcpInfo,
@@ -32,8 +34,21 @@ from .identity import (
     PduMetaData,
     PduSettings,
 )
-from .peripherals import PeripheralInfo, PosElement, decode_device_type_infos
-from .readings import NumericReading, OutletState, PollResult, Readings, StateReading
+from .peripherals import (
+    DeviceTypeDefaults,
+    PeripheralInfo,
+    PosElement,
+    decode_device_type_defaults,
+    decode_device_type_infos,
+)
+from .readings import (
+    NumericReading,
+    OutletState,
+    PollResult,
+    Readings,
+    StateReading,
+    finite_number,
+)
 from .refs import Ref, base_type_name, decode_refs
 from .sensors import (
     STATE_SENSOR_KEYS,
@@ -48,10 +63,13 @@ from .sensors import (
 from .topology import Topology, UnitTopology
 
 __all__ = [
+    "FIELD_CATALOGUE",
     "STATE_SENSOR_KEYS",
     "UNSPECIFIED_NUMERIC",
     "UNSPECIFIED_STATE",
     "CascadeStatus",
+    "DeviceTypeDefaults",
+    "FieldInfo",
     "InletInfo",
     "JsonDict",
     "LinkUnit",
@@ -79,10 +97,13 @@ __all__ = [
     "TypeSpec",
     "UnitTopology",
     "base_type_name",
+    "decode_device_type_defaults",
     "decode_device_type_infos",
     "decode_map",
     "decode_refs",
     "decode_sensor_refs",
+    "field_info",
+    "finite_number",
     "is_void_result",
     "sensor_kind",
 ]

@@ -6,6 +6,7 @@ a number belongs or an unknown field never makes decoding raise: a wrong type gi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -46,11 +47,15 @@ def get_int(data: Mapping[str, Any], key: str, default: int | None = None) -> in
 
 
 def get_float(data: Mapping[str, Any], key: str) -> float | None:
-    """A number field as float, ``None`` if missing or not a number."""
+    """A number field as a finite float, ``None`` if missing, not a number or not finite."""
     value = data.get(key)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of 309 digits or more
+        return None
+    return number if math.isfinite(number) else None
 
 
 def decode_map(value: object) -> dict[Any, Any]:

@@ -6,9 +6,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..const import CHANNEL_INVALID, PortType, to_enum
-from .fields import as_dict, get_bool, get_int, get_str
+from .fields import as_dict, get_bool, get_float, get_int, get_str
 from .refs import Ref
 from .sensors import SensorInfo, SensorKind, TypeSpec, kind_of_type
+
+#: ``(readingtype, type, unit, isActuator)``: how ``getDeviceTypeInfos`` keys a peripheral type.
+type DeviceTypeKey = tuple[int, int, int, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceTypeDefaults:
+    """``DeviceManager.DeviceTypeInfo`` of one peripheral type: name, digits and range."""
+
+    name: str
+    decdigits: int | None = None
+    range_lower: float | None = None
+    range_upper: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,18 +76,26 @@ class PeripheralInfo:
         settings: object,
         *,
         pdu_id: int = 0,
-        type_names: Mapping[tuple[int, int, int, bool], str] | None = None,
+        type_names: Mapping[DeviceTypeKey, str] | None = None,
+        type_defaults: Mapping[DeviceTypeKey, DeviceTypeDefaults] | None = None,
     ) -> PeripheralInfo | None:
-        """Decode ``DeviceSlot.getDevice`` (valueobject) + ``getSettings``; None if unassigned."""
+        """Decode ``DeviceSlot.getDevice`` (valueobject) + ``getSettings``.
+
+        ``None`` if the slot is unassigned (``null``) or its device cannot be identified (no
+        ``deviceID`` object). The sensor's digits and range are the defaults of its type
+        (``getDeviceTypeInfos``: ``type_defaults``) until its own metadata is read.
+        """
         if not isinstance(device, dict):
             return None
         value = device.get("value") if "value" in device else device
         data = as_dict(value)
-        if not data:
+        devid = data.get("deviceID")
+        if not isinstance(devid, dict):
             return None
-        devid = as_dict(data.get("deviceID"))
         spec = TypeSpec.from_json(devid.get("type"))
         is_actuator = get_bool(devid, "isActuator")
+        key = (int(spec.readingtype), int(spec.type), int(spec.unit), is_actuator)
+        defaults = type_defaults.get(key) if type_defaults else None
         ref = Ref.from_json(data.get("device"))
         sensor: SensorInfo | None = None
         if ref is not None:
@@ -82,18 +103,27 @@ class PeripheralInfo:
             if kind is None:
                 kind = SensorKind.NUMERIC if spec.is_numeric else SensorKind.STATE
             sensor = SensorInfo("device", ref, kind, spec)
+            if defaults is not None and kind is not SensorKind.STATE:
+                sensor = SensorInfo(
+                    "device",
+                    ref,
+                    kind,
+                    spec,
+                    defaults.decdigits,
+                    defaults.range_lower,
+                    defaults.range_upper,
+                )
+        positions = data.get("position")
         position = tuple(
-            PosElement(to_enum(PortType, as_dict(p).get("portType")), get_str(as_dict(p), "port"))
-            for p in data.get("position") or []
+            PosElement(to_enum(PortType, p.get("portType")), get_str(p, "port"))
+            for p in (positions if isinstance(positions, list) else ())
             if isinstance(p, dict)
         )
         sett = as_dict(settings)
         loc = as_dict(sett.get("location"))
-        type_name = None
-        if type_names:
-            type_name = type_names.get(
-                (int(spec.readingtype), int(spec.type), int(spec.unit), is_actuator)
-            )
+        type_name = type_names.get(key) if type_names else None
+        if type_name is None and defaults is not None:
+            type_name = defaults.name or None
         channel = get_int(devid, "channel")
         return cls(
             slot_index=slot_index,
@@ -113,20 +143,43 @@ class PeripheralInfo:
         )
 
 
-def decode_device_type_infos(value: object) -> dict[tuple[int, int, int, bool], str]:
-    """``DeviceManager.getDeviceTypeInfos`` → ``{(readingtype, type, unit, isActuator): name}``."""
-    names: dict[tuple[int, int, int, bool], str] = {}
+def decode_device_type_defaults(value: object) -> dict[DeviceTypeKey, DeviceTypeDefaults]:
+    """``DeviceManager.getDeviceTypeInfos`` → ``{(readingtype, type, unit, isActuator): info}``."""
+    infos: dict[DeviceTypeKey, DeviceTypeDefaults] = {}
     if not isinstance(value, list):
-        return names
+        return infos
     for item in value:
         data = as_dict(item)
-        name = get_str(data, "name")
-        if not name:
+        if not isinstance(data.get("type"), dict):
             continue
         spec = TypeSpec.from_json(data.get("type"))
         key = (int(spec.readingtype), int(spec.type), int(spec.unit), get_bool(data, "isActuator"))
-        names.setdefault(key, name)
-    return names
+        decdigits = get_int(data, "defaultDecDigits")
+        rng = as_dict(data.get("defaultRange"))
+        infos.setdefault(
+            key,
+            DeviceTypeDefaults(
+                get_str(data, "name"),
+                decdigits if decdigits is not None and 0 <= decdigits <= 15 else None,
+                get_float(rng, "lower"),
+                get_float(rng, "upper"),
+            ),
+        )
+    return infos
 
 
-__all__ = ["PeripheralInfo", "PosElement", "decode_device_type_infos"]
+def decode_device_type_infos(value: object) -> dict[DeviceTypeKey, str]:
+    """``DeviceManager.getDeviceTypeInfos`` → ``{(readingtype, type, unit, isActuator): name}``."""
+    return {
+        key: info.name for key, info in decode_device_type_defaults(value).items() if info.name
+    }
+
+
+__all__ = [
+    "DeviceTypeDefaults",
+    "DeviceTypeKey",
+    "PeripheralInfo",
+    "PosElement",
+    "decode_device_type_defaults",
+    "decode_device_type_infos",
+]

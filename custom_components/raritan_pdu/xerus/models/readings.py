@@ -6,6 +6,7 @@ large stack): each has a fast path for well-formed readings and a tolerant fallb
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -13,6 +14,21 @@ from ..const import PowerState, to_enum
 from ..exceptions import XerusError
 from .fields import get_int
 from .identity import CascadeStatus
+
+#: Integers beyond this do not fit a float (``float(10**309)`` raises ``OverflowError``).
+_FLOAT_MAX_INT = int(sys.float_info.max)
+
+
+def finite_number(raw: object) -> float | None:
+    """``raw`` as a finite float; ``None`` for NaN, ±Infinity, huge integers and non-numbers.
+
+    (JSON ``NaN``/``Infinity`` literals and ``1e400`` parse to non-finite floats.)
+    """
+    if type(raw) is float:
+        return raw if raw - raw == 0.0 else None
+    if type(raw) is int and -_FLOAT_MAX_INT <= raw <= _FLOAT_MAX_INT:
+        return float(raw)
+    return None
 
 _READING_FIELDS = itemgetter("available", "valid", "value", "timestamp", "status")
 _STATUS_FIELDS = itemgetter(
@@ -23,7 +39,11 @@ _STATE_FIELDS = itemgetter("available", "value", "timestamp")
 
 @dataclass(frozen=True, slots=True)
 class NumericReading:
-    """``NumericSensor.Reading``; ``value`` is ``None`` unless ``available and valid``."""
+    """``NumericSensor.Reading``; ``value`` is ``None`` unless ``available and valid``.
+
+    ``valid`` is True only for a finite number: a reading of ``NaN``, ±Infinity or a number
+    beyond the range of a float is not valid (``value`` ``None``), whatever the device says.
+    """
 
     value: float | None
     available: bool
@@ -42,15 +62,11 @@ class NumericReading:
             upper_crit, upper_warn, lower_warn, lower_crit = _STATUS_FIELDS(status)
         except (KeyError, TypeError):
             return cls._from_json_tolerant(value)
-        raw_type = type(raw)
-        if available is True and valid is True and (raw_type is float or raw_type is int):
-            number: float | None = float(raw)
-        else:
-            number = None
+        number = finite_number(raw) if available is True and valid is True else None
         return cls(
             number,
             available is True,
-            valid is True,
+            number is not None,
             ts if type(ts) is int else None,
             upper_crit is True,
             upper_warn is True,
@@ -63,13 +79,10 @@ class NumericReading:
         if not isinstance(value, dict):
             return cls(None, False, False)
         available = value.get("available") is True
-        valid = value.get("valid") is True
-        raw = value.get("value")
-        number = (
-            float(raw)
-            if available and valid and isinstance(raw, int | float) and not isinstance(raw, bool)
-            else None
-        )
+        number = finite_number(value.get("value")) if available else None
+        if value.get("valid") is not True:
+            number = None
+        valid = number is not None
         status = value.get("status")
         ts = value.get("timestamp")
         if isinstance(status, dict):
@@ -135,10 +148,18 @@ class OutletState:
 
     @property
     def is_on(self) -> bool | None:
-        """``True``/``False`` for a known power state, ``None`` if not available."""
-        if not self.available or self.power_state is None:
+        """``True`` (on) / ``False`` (off); ``None`` if not available or an unknown power state.
+
+        An unknown ``powerState`` (a newer firmware's value, garbage) stays an ``int`` in
+        ``power_state`` and is neither on nor off.
+        """
+        if not self.available:
             return None
-        return self.power_state == PowerState.ON
+        if self.power_state is PowerState.ON:
+            return True
+        if self.power_state is PowerState.OFF:
+            return False
+        return None
 
     @classmethod
     def from_json(cls, value: object) -> OutletState:
@@ -172,11 +193,26 @@ class PollResult:
     """A poll that also read the cascade status (``client.poll(plan, with_cascade=True)``).
 
     ``cascade`` is the link unit status the primary reported in the same request, or the error of
-    that sub-request (a malformed answer is a ``XerusProtocolError``).
+    that sub-request (a malformed answer is a ``XerusProtocolError``). ``changes``: with
+    ``client.poll(plan, check=topology)``, what of that topology no longer matches the device
+    (empty: it still does); ``None`` when nothing was checked.
     """
 
     readings: Readings
     cascade: CascadeStatus | XerusError
+    changes: tuple[str, ...] | None = None
+
+    @property
+    def topology_changed(self) -> bool | None:
+        """Whether the checked topology differs from the device (``None``: not checked)."""
+        return None if self.changes is None else bool(self.changes)
 
 
-__all__ = ["NumericReading", "OutletState", "PollResult", "Readings", "StateReading"]
+__all__ = [
+    "NumericReading",
+    "OutletState",
+    "PollResult",
+    "Readings",
+    "StateReading",
+    "finite_number",
+]

@@ -7,6 +7,7 @@ from enum import IntEnum, StrEnum
 from functools import lru_cache
 
 from ..const import ReadingType, SensorType, SensorUnit, state_mapping, to_enum, unit_symbol
+from .catalogue import FIELD_CATALOGUE
 from .fields import as_dict, get_float, get_int
 from .refs import Ref, base_type_name
 
@@ -115,6 +116,11 @@ class TypeSpec:
 
 UNSPECIFIED_NUMERIC = TypeSpec(ReadingType.NUMERIC, SensorType.UNSPECIFIED, SensorUnit.NONE)
 UNSPECIFIED_STATE = TypeSpec(ReadingType.DISCRETE_MULTI, SensorType.UNSPECIFIED, SensorUnit.NONE)
+#: The catalogue's type specs, shared by every sensor of the field (thousands on a stack).
+_CATALOGUE: dict[str, tuple[TypeSpec, int | None]] = {
+    key: (TypeSpec(info.readingtype, info.type, info.unit), info.decdigits)
+    for key, info in FIELD_CATALOGUE.items()
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,10 +139,20 @@ class SensorInfo:
     range_lower: float | None = None
     range_upper: float | None = None
     resolution: float | None = None
+    #: True when ``type_spec``/``decdigits``/range were read from the sensor itself
+    #: (``getMetaData``/``getTypeSpec``); False when they come from the field catalogue, the
+    #: peripheral type defaults (``getDeviceTypeInfos``) or are unknown.
+    device_metadata: bool = False
 
     @property
     def rid(self) -> str:
         return self.ref.rid
+
+    @property
+    def catalogued(self) -> bool:
+        """True when the field catalogue knows what this sensor measures (no metadata needed)."""
+        info = _CATALOGUE.get(self.key)
+        return info is not None and info[0].is_numeric is (self.kind is not SensorKind.STATE)
 
     @property
     def is_state(self) -> bool:
@@ -153,30 +169,65 @@ class SensorInfo:
             return None
         return state_mapping(self.type_spec.type, self.type_spec.readingtype, self.ref.base_type)
 
+    def known_state(self, value: int | None) -> bool:
+        """Whether ``value`` is a state this sensor defines (``StateReading.value``).
+
+        False for ``None``, for numeric sensors and for a value outside the sensor's state table
+        (a breaker ``trip`` of 7, a door state of 9: a newer firmware's value or garbage, which
+        must not be shown as a definite state). A DISCRETE_ON_OFF sensor without a table knows
+        0 and 1; a DISCRETE_MULTI sensor of a type without a table accepts any value.
+        """
+        if value is None or not self.is_state:
+            return False
+        mapping = self.state_mapping
+        if mapping is not None:
+            return value in mapping
+        if self.type_spec.readingtype == ReadingType.DISCRETE_ON_OFF:
+            return value in (0, 1)
+        return True
+
     @classmethod
     def from_ref(cls, key: str, ref: Ref) -> SensorInfo:
-        """A sensor whose metadata was not read (yet)."""
+        """A sensor found in a ``*.Sensors`` struct: type spec and digits from the catalogue.
+
+        A field the catalogue does not know (or whose reference is of another kind than the
+        catalogue expects) keeps an UNSPECIFIED type spec until its metadata is read.
+        """
         kind = sensor_kind(ref, key)
+        catalogued = _CATALOGUE.get(key)
+        if catalogued is not None and catalogued[0].is_numeric is (kind is not SensorKind.STATE):
+            return cls(key, ref, kind, catalogued[0], catalogued[1])
         spec = UNSPECIFIED_STATE if kind is SensorKind.STATE else UNSPECIFIED_NUMERIC
         return cls(key, ref, kind, spec)
 
     def with_numeric_metadata(self, value: object) -> SensorInfo:
-        """Apply a ``NumericSensor.getMetaData`` result."""
+        """Apply a ``NumericSensor.getMetaData`` result (what is missing in it stays)."""
         data = as_dict(value)
+        if not data:
+            return self
         rng = as_dict(data.get("range"))
+        spec = (
+            TypeSpec.from_json(data["type"], ReadingType.NUMERIC)
+            if isinstance(data.get("type"), dict)
+            else self.type_spec
+        )
+        decdigits = get_int(data, "decdigits")
         return SensorInfo(
             self.key,
             self.ref,
             self.kind,
-            TypeSpec.from_json(data.get("type"), ReadingType.NUMERIC),
-            get_int(data, "decdigits"),
+            spec,
+            self.decdigits if decdigits is None or not 0 <= decdigits <= 15 else decdigits,
             get_float(rng, "lower"),
             get_float(rng, "upper"),
             get_float(data, "resolution"),
+            device_metadata=True,
         )
 
     def with_type_spec(self, value: object) -> SensorInfo:
-        """Apply a ``Sensor.getTypeSpec`` result."""
+        """Apply a ``Sensor.getTypeSpec`` result (garbage leaves the sensor as it is)."""
+        if not isinstance(value, dict):
+            return self
         return SensorInfo(
             self.key,
             self.ref,
@@ -186,6 +237,7 @@ class SensorInfo:
             self.range_lower,
             self.range_upper,
             self.resolution,
+            device_metadata=True,
         )
 
 

@@ -1,16 +1,28 @@
-"""Everything discovered on a primary unit and its link units."""
+"""Everything discovered on a primary unit and its link units, and its stored form."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any, Final
 
 from ..const import LinkUnitStatus
-from ..exceptions import XerusError
+from ..exceptions import XerusError, XerusStorageError
+from .codec import decoder, encode
 from .components import InletInfo, OcpInfo, OutletInfo
 from .identity import CascadeStatus, PduIdentity
 from .peripherals import PeripheralInfo
 from .sensors import SensorInfo
+
+#: ``Topology.to_json()["format"]`` and the version this library writes and reads.
+TOPOLOGY_FORMAT: Final = "xerus-topology"
+TOPOLOGY_VERSION: Final = 1
+
+type SensorMap = Callable[[SensorInfo], SensorInfo]
+
+
+def _mapped(sensors: dict[str, SensorInfo], fn: SensorMap) -> dict[str, SensorInfo]:
+    return {key: fn(info) for key, info in sensors.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +58,27 @@ class UnitTopology:
             if peripheral.sensor is not None:
                 yield peripheral.sensor
 
+    def map_sensors(self, fn: SensorMap) -> UnitTopology:
+        """The same unit with every sensor replaced by ``fn(sensor)``."""
+        return replace(
+            self,
+            outlets=[replace(o, sensors=_mapped(o.sensors, fn)) for o in self.outlets],
+            inlets=[
+                replace(
+                    i,
+                    sensors=_mapped(i.sensors, fn),
+                    poles=[replace(p, sensors=_mapped(p.sensors, fn)) for p in i.poles],
+                )
+                for i in self.inlets
+            ],
+            ocps=[replace(c, sensors=_mapped(c.sensors, fn)) for c in self.ocps],
+            peripherals=[
+                p if p.sensor is None else replace(p, sensor=fn(p.sensor))
+                for p in self.peripherals
+            ],
+            sensors=_mapped(self.sensors, fn),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Topology:
@@ -73,5 +106,33 @@ class Topology:
             return self.primary
         return self.link_units.get(pdu_id)
 
+    def map_sensors(self, fn: SensorMap) -> Topology:
+        """The same topology with every sensor replaced by ``fn(sensor)``."""
+        return replace(
+            self,
+            primary=self.primary.map_sensors(fn),
+            link_units={pdu_id: u.map_sensors(fn) for pdu_id, u in self.link_units.items()},
+        )
 
-__all__ = ["Topology", "UnitTopology"]
+    def to_json(self) -> dict[str, Any]:
+        """The lossless, versioned JSON form (to keep in storage), see :meth:`from_json`."""
+        return {"format": TOPOLOGY_FORMAT, "version": TOPOLOGY_VERSION, "topology": encode(self)}
+
+    @classmethod
+    def from_json(cls, data: object) -> Topology:
+        """Read what :meth:`to_json` wrote (by this or an older version of the library).
+
+        An unknown format or version, or a document that does not fit the models, raises
+        ``XerusStorageError`` (then discover the topology again). The errors of
+        ``link_errors`` come back as the same classes with the same messages.
+        """
+        if not isinstance(data, dict) or data.get("format") != TOPOLOGY_FORMAT:
+            raise XerusStorageError("stored topology: not a topology document")
+        version = data.get("version")
+        if version != TOPOLOGY_VERSION:
+            raise XerusStorageError(f"stored topology: unknown version {version!r}")
+        topology: Topology = decoder(cls)(data.get("topology"))
+        return topology
+
+
+__all__ = ["TOPOLOGY_FORMAT", "TOPOLOGY_VERSION", "Topology", "UnitTopology"]
