@@ -630,7 +630,13 @@ class EventHub:
                 self.destroy(channel, drop=drop)
 
     def filters_changed(self) -> None:
+        """A channel's filters changed: newly selected ReadingChangedEvent sources report
+        changes from their reading now on."""
         self._reading_demand = None
+        if self._channels:
+            for sensor in self.reading_demand():
+                if sensor not in self._readings:
+                    self._readings[sensor] = _reading_key(sensor, sensor.reading())
 
     # --- reported state ------------------------------------------------------------------------
     def _clear_reported(self) -> None:
@@ -825,11 +831,7 @@ class EventHub:
         """``ReadingChangedEvent`` when the value changed in a displayed digit (``decdigits``) or
         available, valid or the status changed (IDL)."""
         reading = sensor.reading()
-        assert sensor.numeric is not None
-        key = (
-            round(reading["value"], sensor.numeric.decdigits),
-            *_numeric_state(reading),
-        )
+        key = _reading_key(sensor, reading)
         old = self._readings.get(sensor)
         self._readings[sensor] = key
         if old is not None and old != key:
@@ -861,3 +863,9 @@ class EventHub:
 
 def _numeric_state(reading: dict[str, Any]) -> tuple[Any, ...]:
     return (reading["available"], reading["valid"], tuple(reading["status"].values()))
+
+
+def _reading_key(sensor: Sensor, reading: dict[str, Any]) -> tuple[Any, ...]:
+    """What a ReadingChangedEvent compares: the value as displayed, and the state."""
+    assert sensor.numeric is not None
+    return (round(reading["value"], sensor.numeric.decdigits), *_numeric_state(reading))
