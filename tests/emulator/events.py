@@ -812,10 +812,11 @@ class EventHub:
         """Numeric sensors whose ``ReadingChangedEvent`` some channel selects."""
         if self._reading_demand is None:
             chain = event_chain(self._emu.profile, "NumericSensor.ReadingChangedEvent")
-            everything = any(
-                any(compatible(c, code) for c in chain for code in ch.types)
+            units = {  # units with a channel that selects them from every source
+                id(ch.unit)
                 for ch in self._channels
-            )
+                if any(compatible(c, code) for c in chain for code in ch.types)
+            }
             wanted = {
                 id(obj)
                 for ch in self._channels
@@ -823,7 +824,9 @@ class EventHub:
                 if any(compatible(c, code) for c in chain)
             }
             self._reading_demand = [
-                s for s in self._emu.sampler.numeric_sensors() if everything or id(s) in wanted
+                s
+                for s in self._emu.sampler.numeric_sensors()
+                if id(s.unit) in units or id(s) in wanted
             ]
         return self._reading_demand
 

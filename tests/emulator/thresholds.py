@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 THRESHOLD_OUT_OF_RANGE, THRESHOLD_INVALID, THRESHOLD_NOT_SUPPORTED = 1, 2, 3
 MAX_ASSERTION_TIMEOUT = 100
 """[assumed] the largest ``assertionTimeout`` (samples) ``setThresholds`` accepts."""
-MAX_CATCH_UP = 300
+MAX_CATCH_UP = 120
 """Samples evaluated at most when the sampler catches up after a long unobserved gap."""
 SAMPLE_EPSILON = 1e-6
 """A clock reading this close below a whole second counts as that second (float rounding)."""

@@ -364,3 +364,52 @@ async def test_each_unit_has_its_own_service(emulator_factory, raw_client: RawFa
     assert await primary.drain() == []
     (event,) = await link.drain()
     assert event["value"]["source"]["rid"] == emu.unit(2).outlet(1).rid
+
+
+READING = "sensors.NumericSensor_4_0_9.ReadingChangedEvent:1.0.0"
+
+
+async def test_reading_changed_when_a_displayed_digit_changes(emulator_factory, raw_client):
+    """IDL: sent when the value changed enough to affect a digit shown with ``decdigits``, or
+    available/status/valid changed; evaluated once per sample."""
+    emu = await emulator_factory(outlets=2, clock="manual", noise=False)
+    raw = await raw_client(emu)
+    outlet = emu.unit(0).outlet(0)
+    outlet.base_power = 100.0
+    sensor = outlet.sensors["activePower"]
+    channel = await Channel.create(raw)
+    await channel.demand(READING, sensor.ref())
+    emu.advance(5)
+    assert await channel.drain() == []  # a constant reading is not reported
+    outlet.base_power = 100.4
+    emu.advance(1)
+    assert await channel.drain() == []  # still shown as 100 W (decdigits 0)
+    outlet.base_power = 101.0
+    emu.advance(1)
+    (event,) = await channel.drain()
+    assert event["value"]["source"] == sensor.ref()
+    reading = event["value"]["newReading"]
+    assert (reading["value"], reading["timestamp"]) == (101.0, int(emu.clock.time()))
+    outlet.power_state = 0
+    assert await channel.drain() == []  # the next sample reports it
+    emu.advance(1)
+    (event,) = await channel.drain()
+    assert event["value"]["newReading"]["value"] == 0.0
+
+
+async def test_reading_changed_rate_is_counted(emulator_factory, raw_client: RawFactory):
+    """With noise every loaded meter changes a digit almost every second: the stats show the
+    rate a client subscribing to all ReadingChangedEvents would face; idle outlets are silent."""
+    emu = await emulator_factory(outlets=8, peripherals=3, clock="manual")
+    raw = await raw_client(emu)
+    await Channel.create(raw, READING)
+    idle = await Channel.create(raw)
+    await idle.demand(READING, emu.unit(0).outlet(3).sensors["activePower"].ref())  # index 3 idles
+    emu.reset_stats()
+    emu.advance(60)
+    stats = emu.stats()["events"]
+    count = stats["emitted"]["sensors.NumericSensor.ReadingChangedEvent"]
+    numeric = len(list(emu.sampler.numeric_sensors()))
+    assert 60 <= count <= 60 * numeric  # at most one per sensor and second
+    assert stats["samples"] >= 60
+    assert await idle.drain() == []
