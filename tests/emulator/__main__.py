@@ -106,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-noise", action="store_true", help="exact readings (230 V, 50 Hz, ...)")
     p.add_argument(
+        "--no-event-service",
+        action="store_true",
+        help="no /eventservice (HTTP 404, like firmware without pushed events)",
+    )
+    p.add_argument(
         "--keep-alive",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -253,6 +258,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         pdu_name=args.pdu_name,
         outlet_groups=args.outlet_groups,
         noise=not args.no_noise,
+        event_service=not args.no_event_service,
         keep_alive=args.keep_alive,
         gzip=args.gzip,
     )

@@ -112,6 +112,9 @@ class EmulatorConfig:
     outlet_groups: int = 0
     """Outlet groups at start ("Group 1" ...): group k holds outlet k-1 of the primary and outlet
     k-1 of the first link unit (without link units: outlets k-1 and k of the primary)."""
+    event_service: bool = True
+    """``/eventservice`` (``event.Service``, pushed events). False: like firmware without it, the
+    RID answers HTTP 404 (so a client can prove it works by polling alone)."""
 
     def __post_init__(self) -> None:
         if self.firmware not in ("3.6", "4.4"):

@@ -126,8 +126,10 @@ class Faults(AnswerFaults, ReliabilityFaults, RandomFaults):
 
     # --- sessions / credentials ------------------------------------------------------------------
     def expire_sessions(self) -> None:
-        """Invalidate every session token now (next token request gets HTTP 401)."""
+        """Invalidate every session token now (next token request gets HTTP 401); their event
+        channels die with them."""
         self._emu.sessions.clear()
+        self._emu.events.prune()
 
     def session_expiry(self, seconds: float | None) -> None:
         """Sessions die ``seconds`` after creation regardless of activity (None = only idle

@@ -71,8 +71,7 @@ class GroupEnergySensor(Sensor):
         )
         self.group = group
 
-    def rpc_resetValue(self, ctx: CallContext, p: dict[str, Any]) -> Any:
-        self.reset_time = int(self.emu.clock.time())
+    def reset_counter(self) -> None:
         self.group.reset_energy()
 
 
@@ -118,8 +117,23 @@ class OutletGroup(RpcObject):
 
     @members.setter
     def members(self, outlets: Iterable[Outlet]) -> None:
+        """New members (test API on a group that exists: a SettingsChangedEvent)."""
+        old = self.settings()
+        self._set_members(outlets)
+        if self.emu.groups.groups.get(self.group_id) is self:
+            self.settings_changed(old)
+
+    def _set_members(self, outlets: Iterable[Outlet]) -> None:
         self._fold()
         self._entries = [(o, o.throughput_wh, o.throughput_vah) for o in dict.fromkeys(outlets)]
+
+    def settings_changed(self, old: dict[str, Any]) -> None:
+        self.emu.events.emit(
+            "OutletGroup.SettingsChangedEvent", self, oldSettings=old, newSettings=self.settings()
+        )
+
+    def power_control(self, state: int, *, cycle: bool = False) -> None:
+        self.emu.events.emit("OutletGroup.PowerControlEvent", self, state=state, cycle=cycle)
 
     def available(self) -> bool:
         return not any(o.unit.offline for o in self.members)
@@ -199,8 +213,10 @@ class OutletGroup(RpcObject):
         members = self.emu.groups.resolve_members(s["members"])
         if members is None or not valid_name(name):
             return ret(ERR_INVALID_ARGUMENT)
+        old = self.settings()
         self.name = name
-        self.members = members
+        self._set_members(members)
+        self.settings_changed(old)
         return ret(0)
 
     def rpc_getSensors(self, ctx: CallContext, p: dict[str, Any]) -> Any:
@@ -213,10 +229,12 @@ class OutletGroup(RpcObject):
         pstate = arg(p, "pstate", int)
         if pstate not in (0, 1):
             raise invalid_params("pstate must be 0 (PS_OFF) or 1 (PS_ON)")
+        self.power_control(pstate)
         self.switch(pstate)
         return ret(0)
 
     def rpc_cycleAllOutletPowerStates(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        self.power_control(1, cycle=True)
         self.cycle()
         return ret(0)
 
@@ -254,15 +272,33 @@ class OutletGroupManager(RpcObject):
         group.members = members
         self.groups[group_id] = group
         self.emu.rebuild_registry()
+        self.emu.events.emit(
+            "OutletGroupManager.GroupCreatedEvent",
+            self,
+            id=group_id,
+            uniqueId=unique_id,
+            group=group.ref(),
+            settings=group.settings(),
+        )
         return group
 
     def delete(self, group_id: int) -> None:
         """Delete group ``group_id`` (its RIDs answer 404, its id may be reused)."""
-        del self.groups[group_id]
+        group = self.groups.pop(group_id)
         self.emu.rebuild_registry()
+        self.emu.events.emit(
+            "OutletGroupManager.GroupDeletedEvent",
+            self,
+            id=group_id,
+            uniqueId=group.unique_id,
+            settings=group.settings(),
+        )
 
     def rename(self, group_id: int, name: str) -> None:
-        self.groups[group_id].name = name
+        group = self.groups[group_id]
+        old = group.settings()
+        group.name = name
+        group.settings_changed(old)
 
     def group(self, group_id: int) -> OutletGroup:
         return self.groups[group_id]

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import power
 from .errors import invalid_params, method_not_found, privilege_error
+from .thresholds import STATUS_FIELDS, ThresholdState, any_active
+from .thresholds import check as check_thresholds
 
 if TYPE_CHECKING:
     from .profiles import Profile
@@ -125,7 +127,9 @@ class NumericSpec:
         None,
         None,
         None,
-    )  # lowerCritical, lowerWarning, upperWarning, upperCritical
+    )  # lowerCritical, lowerWarning, upperWarning, upperCritical (None: no such threshold)
+    enabled: bool = True
+    """Whether the default thresholds are active (False: settable, but off by default)."""
 
 
 THRESHOLD_DOUBLES = frozenset(
@@ -209,6 +213,8 @@ class Sensor(RpcObject):
         self._write = write
         self._available = available or (lambda: True)
         self.thresholds = self._default_thresholds()
+        self.alarm = ThresholdState()
+        """The threshold comparators (``thresholds.py``), stepped once per sample."""
         now = int(unit.emu.clock.time())
         self.reset_time = now - 86400 * 30
         self.min_max: tuple[float, int, float, int] | None = None
@@ -240,20 +246,53 @@ class Sensor(RpcObject):
         """Current value (None = invalid), for tests."""
         return self._read() if self._available() else None
 
+    def is_available(self) -> bool:
+        return self._available()
+
     def _default_thresholds(self) -> dict[str, Any]:
         lc, lw, uw, uc = self.numeric.thresholds if self.numeric else (None, None, None, None)
+        on = self.numeric is not None and self.numeric.enabled
         return {
-            "upperCriticalActive": uc is not None,
+            "upperCriticalActive": on and uc is not None,
             "upperCritical": float(uc or 0.0),
-            "upperWarningActive": uw is not None,
+            "upperWarningActive": on and uw is not None,
             "upperWarning": float(uw or 0.0),
-            "lowerWarningActive": lw is not None,
+            "lowerWarningActive": on and lw is not None,
             "lowerWarning": float(lw or 0.0),
-            "lowerCriticalActive": lc is not None,
+            "lowerCriticalActive": on and lc is not None,
             "lowerCritical": float(lc or 0.0),
             "assertionTimeout": 0,
             "deassertionHysteresis": 0.0,
         }
+
+    @property
+    def alarm_tracked(self) -> bool:
+        """Whether the sampler steps this sensor's comparators (an active threshold, or a flag
+        still asserted that the next sample clears)."""
+        return self.numeric is not None and (
+            any_active(self.thresholds) or any(self.alarm.asserted)
+        )
+
+    def sample(self) -> bool:
+        """One sample of the comparators (the sampler sets the instant); True: a flag changed."""
+        assert self.numeric is not None
+        value = self._read() if self._available() else None
+        return self.alarm.step(value, self.thresholds, self.numeric.decdigits)
+
+    def set_thresholds(self, thresholds: dict[str, Any]) -> None:
+        """New thresholds (checked by the caller), effective from the next sample."""
+        self.unit.tick()  # the samples up to now ran with the old ones
+        events = self.emu.events
+        with events.change(self):
+            old, self.thresholds = self.thresholds, dict(thresholds)
+            self.alarm.restart_timeouts()
+            self.emu.sampler.invalidate()
+            events.emit(
+                "NumericSensor.ThresholdsChangedEvent",
+                self,
+                oldThresholds=old,
+                newThresholds=dict(thresholds),
+            )
 
     # -- Sensor
     def rpc_getTypeSpec(self, ctx: CallContext, p: dict[str, Any]) -> Any:
@@ -279,13 +318,8 @@ class Sensor(RpcObject):
         value = self._read() if available else None
         valid = available and value is not None
         val = float(value) if valid and value is not None else 0.0
-        th = self.thresholds
-        status = {
-            "aboveUpperCritical": valid and th["upperCriticalActive"] and val > th["upperCritical"],
-            "aboveUpperWarning": valid and th["upperWarningActive"] and val > th["upperWarning"],
-            "belowLowerWarning": valid and th["lowerWarningActive"] and val < th["lowerWarning"],
-            "belowLowerCritical": valid and th["lowerCriticalActive"] and val < th["lowerCritical"],
-        }
+        # the flags of the last sample (thresholds.py): hysteresis and assertion timeout
+        status = self.alarm.status() if valid else dict.fromkeys(STATUS_FIELDS, False)
         if valid:
             self._track_min_max(val, ts)
         return {
@@ -351,10 +385,13 @@ class Sensor(RpcObject):
             raise invalid_params("thresh must be a complete NumericSensor.Thresholds")
         for key in THRESHOLD_DOUBLES & set(fields):
             arg(thresh, key, float)
+        for key in set(fields) - THRESHOLD_DOUBLES:
+            arg(thresh, key, int if key == "assertionTimeout" else bool)
         # the device stores doubles: an integer sent for one reads back as a double
-        self.thresholds = {
-            k: float(thresh[k]) if k in THRESHOLD_DOUBLES else thresh[k] for k in fields
-        }
+        new = {k: float(thresh[k]) if k in THRESHOLD_DOUBLES else thresh[k] for k in fields}
+        if err := check_thresholds(new, self.metadata()):
+            return ret(err)
+        self.set_thresholds(new)
         return ret(0)
 
     def rpc_getMinMax(self, ctx: CallContext, p: dict[str, Any]) -> Any:
@@ -391,7 +428,15 @@ class Sensor(RpcObject):
     def rpc_resetValue(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         if self.iface != "AccumulatingNumericSensor":
             raise method_not_found("resetValue")
+        old = self.reading()
         self.reset_time = int(self.emu.clock.time())
+        self.reset_counter()
+        self.emu.events.emit(
+            "AccumulatingNumericSensor.ResetEvent", self, oldReading=old, newReading=self.reading()
+        )
+
+    def reset_counter(self) -> None:
+        """``resetValue`` of an energy counter: the counted energy starts from 0."""
         self.unit.reset_energy(self)
 
     def rpc_getLastResetTime(self, ctx: CallContext, p: dict[str, Any]) -> Any:
@@ -422,6 +467,7 @@ class Sensor(RpcObject):
             return ret(2)  # ERR_NOT_AVAILABLE
         if new_state not in (0, 1):
             return ret(1)  # ERR_INVALID_PARAMETER
+        self.emu.events.emit("Switch.SwitchEvent", self, targetState=new_state)
         return ret(self._write(new_state))
 
     def rpc_getTripCause(self, ctx: CallContext, p: dict[str, Any]) -> Any:
@@ -429,14 +475,17 @@ class Sensor(RpcObject):
             raise method_not_found("getTripCause")
         return ret(None)
 
+    def trip_information(self) -> dict[str, Any]:
+        """``TripEventInformation`` of a breaker's trip sensor (the cause is not determined)."""
+        ocp = self.unit.ocp_of_trip_sensor(self)
+        if ocp is not None and ocp.tripped:
+            return {"cause": None, "timestamp": ocp.trip_time, "current": ocp.trip_current}
+        return {"cause": None, "timestamp": 0, "current": 0.0}
+
     def rpc_getTripEventInformation(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         if self.iface != "TripSensor":
             raise method_not_found("getTripEventInformation")
-        ocp = self.unit.ocp_of_trip_sensor(self)
-        info = {"cause": None, "timestamp": 0, "current": 0.0}
-        if ocp is not None and ocp.tripped:
-            info = {"cause": None, "timestamp": ocp.trip_time, "current": ocp.trip_current}
-        return ret(info)
+        return ret(self.trip_information())
 
     def rpc_getTripWaveform(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         if self.iface != "TripSensor":
@@ -493,7 +542,7 @@ class Outlet(EDevice):
         self.rating_current = 16 if self.receptacle.endswith("C19") else 10
         # outlet index 0 always carries a load, indexes 3, 8, 13 ... are always idle, others random
         idle = index != 0 and (index % 5 == 3 or rng.random() < 0.2)
-        self.base_power = 0.0 if idle else round(rng.uniform(25.0, 420.0), 1)
+        self._base_power = 0.0 if idle else round(rng.uniform(25.0, 420.0), 1)
         self.power_factor = round(rng.uniform(0.85, 0.99), 3)
         self.phase_key = rng.uniform(0, 100)
         self.energy_wh = 0.0 if idle else rng.uniform(1e3, 4e5)
@@ -514,7 +563,24 @@ class Outlet(EDevice):
 
     @power_state.setter
     def power_state(self, value: int) -> None:
-        self.set_power(int(value))
+        """Switched at the PDU (test API): a PowerControlEvent, then the state events."""
+        with self.emu.events.batch():
+            self.power_control(int(value))
+            self.set_power(int(value))
+
+    def power_control(self, state: int, *, cycle: bool = False) -> None:
+        """``PowerControlEvent``: someone switched (``state``) or cycled the outlet."""
+        self.emu.events.emit("Outlet.PowerControlEvent", self, state=state, cycle=cycle)
+
+    @property
+    def base_power(self) -> float:
+        """W drawn while energized (before noise)."""
+        return self._base_power
+
+    @base_power.setter
+    def base_power(self, value: float) -> None:
+        self.unit.tick()  # energy and samples up to now with the old load
+        self._base_power = float(value)
 
     @property
     def name(self) -> str:
@@ -522,18 +588,28 @@ class Outlet(EDevice):
 
     @name.setter
     def name(self, value: str) -> None:
+        """Renamed at the PDU (test API): an Outlet.SettingsChangedEvent."""
+        old = self.settings()
         self.name_setting = value
+        self.settings_changed(old)
+
+    def settings_changed(self, old: dict[str, Any]) -> None:
+        self.emu.events.emit(
+            "Outlet.SettingsChangedEvent", self, oldSettings=old, newSettings=self.settings()
+        )
 
     def set_power(self, value: int) -> None:
-        self.unit.tick()
-        self._cancel_cycle()
-        self._cancel_pending_on()
-        if value != self._power_state:
-            self._power_state = value
-            self.last_power_state_change = int(self.emu.clock.time())
-            self.relay_cycles += 1
+        with self.emu.events.change(self):
+            self.unit.tick()
+            self._cancel_cycle()
+            self._cancel_pending_on()
+            if value != self._power_state:
+                self._power_state = value
+                self.last_power_state_change = int(self.emu.clock.time())
+                self.relay_cycles += 1
 
     def _cancel_cycle(self) -> None:
+        self.emu.events.touch(self)
         if self._cycle_handle is not None:
             self._cycle_handle.cancel()
             self._cycle_handle = None
@@ -541,6 +617,7 @@ class Outlet(EDevice):
         self.sequence_due = None
 
     def _cancel_pending_on(self) -> None:
+        self.emu.events.touch(self)
         if self._pending_on is not None:
             self._pending_on.cancel()
             self._pending_on = None
@@ -555,12 +632,13 @@ class Outlet(EDevice):
         if delay <= 0:
             self.set_power(1)
             return
-        self.set_power(self._power_state)  # cancels a cycle / earlier pending switch-on
-        self.switch_on_in_progress = True
-        self.switch_on_at = self.emu.clock.monotonic() + delay
-        if sequence:
-            self.sequence_due, self.sequence_cancelable = self.switch_on_at, cancelable
-        self._pending_on = self.emu.call_later(delay, self._finish_pending_on)
+        with self.emu.events.change(self):
+            self.set_power(self._power_state)  # cancels a cycle / earlier pending switch-on
+            self.switch_on_in_progress = True
+            self.switch_on_at = self.emu.clock.monotonic() + delay
+            if sequence:
+                self.sequence_due, self.sequence_cancelable = self.switch_on_at, cancelable
+            self._pending_on = self.emu.call_later(delay, self._finish_pending_on)
 
     def _finish_pending_on(self) -> None:
         self._pending_on = None
@@ -571,22 +649,24 @@ class Outlet(EDevice):
 
     def start_cycle(self, delay: float | None = None, *, sequence: bool = False) -> None:
         """Relay off, back on after ``delay`` s (default: the effective cycle delay)."""
-        self.set_power(0)
-        self.cycle_in_progress = True
-        seconds = self.effective_cycle_delay() if delay is None else delay
-        if sequence:  # a cycle end in a sequence cannot be canceled
-            self.sequence_due = self.emu.clock.monotonic() + seconds
-            self.sequence_cancelable = False
-        self._cycle_handle = self.emu.call_later(seconds, self._finish_cycle)
+        with self.emu.events.change(self):
+            self.set_power(0)
+            self.cycle_in_progress = True
+            seconds = self.effective_cycle_delay() if delay is None else delay
+            if sequence:  # a cycle end in a sequence cannot be canceled
+                self.sequence_due = self.emu.clock.monotonic() + seconds
+                self.sequence_cancelable = False
+            self._cycle_handle = self.emu.call_later(seconds, self._finish_cycle)
 
     def _finish_cycle(self) -> None:
-        self._cycle_handle = None
-        self.sequence_due = None
-        self.unit.tick()
-        self.cycle_in_progress = False
-        self._power_state = 1
-        self.last_power_state_change = int(self.emu.clock.time())
-        self.relay_cycles += 1
+        with self.emu.events.change(self):
+            self._cycle_handle = None
+            self.sequence_due = None
+            self.unit.tick()
+            self.cycle_in_progress = False
+            self._power_state = 1
+            self.last_power_state_change = int(self.emu.clock.time())
+            self.relay_cycles += 1
 
     @property
     def powered(self) -> bool:
@@ -787,12 +867,13 @@ class Ocp(EDevice):
 
     @tripped.setter
     def tripped(self, value: bool) -> None:
-        self.unit.tick()
-        if value and not self._tripped:
-            self.trip_count += 1
-            self.trip_time = int(self.emu.clock.time())
-            self.trip_current = round(self.rating_current * 1.3, 2)
-        self._tripped = bool(value)
+        with self.emu.events.change(self):
+            self.unit.tick()
+            if value and not self._tripped:
+                self.trip_count += 1
+                self.trip_time = int(self.emu.clock.time())
+                self.trip_current = round(self.rating_current * 1.3, 2)
+            self._tripped = bool(value)
 
     @property
     def name(self) -> str:
@@ -800,7 +881,14 @@ class Ocp(EDevice):
 
     @name.setter
     def name(self, value: str) -> None:
+        old = {"name": self.name_setting}
         self.name_setting = value
+        self.emu.events.emit(
+            "OverCurrentProtector.SettingsChangedEvent",
+            self,
+            oldSettings=old,
+            newSettings={"name": value},
+        )
 
     def current(self, t: float) -> float:
         return sum(o.current(t) for o in self.outlets)
@@ -828,7 +916,7 @@ class Ocp(EDevice):
         s = arg(p, "settings", dict)
         if not isinstance(s.get("name"), str):
             raise invalid_params("settings.name must be a string")
-        self.name_setting = s["name"]
+        self.name = s["name"]
         return ret(0)
 
     def rpc_getSensors(self, ctx: CallContext, p: dict[str, Any]) -> Any:
@@ -872,6 +960,7 @@ class Inlet(EDevice):
         super().__init__(unit, f"inlet.{index}")
         self.index = index
         self.label = f"I{index + 1}"
+        self.rating_current = 32 if unit.phases == 3 else 16
         self.name_setting = ""
         self.sensors: dict[str, Sensor] = {}
         self.pole_sensors: list[dict[str, Sensor]] = []
@@ -883,7 +972,11 @@ class Inlet(EDevice):
 
     @name.setter
     def name(self, value: str) -> None:
+        old = {"name": self.name_setting}
         self.name_setting = value
+        self.emu.events.emit(
+            "Inlet.SettingsChangedEvent", self, oldSettings=old, newSettings={"name": value}
+        )
 
     def rpc_getMetaData(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         three = self.unit.phases == 3
@@ -892,8 +985,8 @@ class Inlet(EDevice):
             "plugType": "IEC 60309 3P+N+E 6h 32A" if three else "IEC 60309 2P+E 6h 16A",
             "namePlate": EMPTY_NAMEPLATE,
             "rating": {
-                "current": 32 if three else 16,
-                "decimalCurrent": 32.0 if three else 16.0,
+                "current": self.rating_current,
+                "decimalCurrent": float(self.rating_current),
                 "minVoltage": 380 if three else 200,
                 "maxVoltage": 415 if three else 240,
             },
@@ -909,7 +1002,7 @@ class Inlet(EDevice):
         s = arg(p, "settings", dict)
         if not isinstance(s.get("name"), str):
             raise invalid_params("settings.name must be a string")
-        self.name_setting = s["name"]
+        self.name = s["name"]
         return ret(0)
 
     def rpc_getSensors(self, ctx: CallContext, p: dict[str, Any]) -> Any:
@@ -939,8 +1032,10 @@ class Inlet(EDevice):
         return ret(self.unit.inlet_enabled)
 
     def rpc_setEnabled(self, ctx: CallContext, p: dict[str, Any]) -> Any:
+        enabled = arg(p, "enabled", bool)
         self.unit.tick()
-        self.unit.inlet_enabled = arg(p, "enabled", bool)
+        self.unit.inlet_enabled = enabled
+        self.emu.events.emit("Inlet.EnableStateChangedEvent", self, enabled=enabled)
 
     def rpc_getParents(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         return ret([])
@@ -1071,8 +1166,8 @@ class Peripheral:
         self.entry = entry
         self.serial = serial
         self.hub_port = hub_port  # 0: on the sensor port's chain; n: behind port n of a hub
-        self.connected = True
-        self.value: float = entry.initial
+        self._connected = True
+        self._value: float = entry.initial
         self.noise_key = index * 5.7 + unit.seed_key
         iface = {"numeric": "NumericSensor", "state": "StateSensor", "actuator": "Switch"}[
             entry.kind
@@ -1087,9 +1182,31 @@ class Peripheral:
             state_type=None if entry.spec else state_rt,
             read=self._read,
             write=self._write if entry.kind == "actuator" else None,
-            available=lambda: self.connected,
+            available=lambda: self._connected,
         )
         self.slot_name = "Front top" if index == 0 else ""
+
+    @property
+    def connected(self) -> bool:
+        """False: the device does not answer (readings available=false)."""
+        return self._connected
+
+    @connected.setter
+    def connected(self, value: bool) -> None:
+        with self.unit.emu.events.change(self):
+            self.unit.tick()
+            self._connected = bool(value)
+
+    @property
+    def value(self) -> float:
+        """The measured value (numeric, before noise) or the state (state sensors, actuators)."""
+        return self._value
+
+    @value.setter
+    def value(self, value: float) -> None:
+        with self.unit.emu.events.change(self):
+            self.unit.tick()
+            self._value = value
 
     @property
     def available(self) -> bool:
@@ -1145,11 +1262,40 @@ class DeviceSlot(RpcObject):
     def __init__(self, unit: Unit, index: int, device: Peripheral | None) -> None:
         super().__init__(unit, f"pDevSlot.{index}")
         self.index = index
-        self.peripheral = device
+        self._peripheral = device
         self.description = ""
         self.location = {"x": "", "y": "", "z": ""}
         self.use_default_thresholds = True
         self.properties: list[dict[str, str]] = []
+
+    @property
+    def peripheral(self) -> Peripheral | None:
+        """The device in this slot (None: unassigned)."""
+        return self._peripheral
+
+    @peripheral.setter
+    def peripheral(self, device: Peripheral | None) -> None:
+        """A device plugged in or out: DeviceSlot.DeviceChangedEvent and DeviceManager
+        DeviceAddedEvent / DeviceRemovedEvent."""
+        old = self._peripheral
+        if device is old:
+            return
+        events = self.emu.events
+        with events.change(self.unit):  # the monitored sensors change
+            self._peripheral = device
+            before = old.device() if old is not None else None
+            after = device.device() if device is not None else None
+            events.emit("DeviceSlot.DeviceChangedEvent", self, oldDevice=before, newDevice=after)
+            manager = self.unit.device_manager
+            every = [s.peripheral.device() for s in self.unit.slots if s.peripheral is not None]
+            if before is not None:
+                events.emit(
+                    "DeviceManager.DeviceRemovedEvent", manager, devices=[before], allDevices=every
+                )
+            if after is not None:
+                events.emit(
+                    "DeviceManager.DeviceAddedEvent", manager, devices=[after], allDevices=every
+                )
 
     def rpc_getDevice(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         return ret(self.peripheral.device() if self.peripheral else None)
@@ -1171,12 +1317,16 @@ class DeviceSlot(RpcObject):
         s = arg(p, "settings", dict)
         if set(s) != set(self.profile.fields["DeviceSlot.Settings"]):
             raise invalid_params("settings must be a complete DeviceSlot.Settings")
+        old = self.settings()
         if self.peripheral:
             self.peripheral.slot_name = str(s["name"])
         self.description = str(s["description"])
         self.location = dict(s["location"])
         self.use_default_thresholds = bool(s["useDefaultThresholds"])
         self.properties = list(s["properties"])
+        self.emu.events.emit(
+            "DeviceSlot.SettingsChangedEvent", self, oldSettings=old, newSettings=self.settings()
+        )
         return ret(0)
 
     def rpc_unassign(self, ctx: CallContext, p: dict[str, Any]) -> Any:
@@ -1483,13 +1633,17 @@ class Pdu(RpcObject):
             raise invalid_params("pstate must be 0 or 1")
         if err := self._relay_blocked():
             return ret(err)
-        power.switch(self.unit, self._switchable(), pstate)
+        outlets = self._switchable()
+        _power_control(outlets, pstate)
+        power.switch(self.unit, outlets, pstate)
         return ret(0)
 
     def rpc_cycleAllOutletPowerStates(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         if err := self._relay_blocked():
             return ret(err)
-        power.cycle(self.unit, self._switchable())
+        outlets = self._switchable()
+        _power_control(outlets, 1, cycle=True)
+        power.cycle(self.unit, outlets)
         return ret(0)
 
     def _selected(self, p: dict[str, Any]) -> list[Outlet] | int:
@@ -1511,6 +1665,7 @@ class Pdu(RpcObject):
         sel = self._selected(p)
         if isinstance(sel, int):
             return ret(sel)
+        _power_control(sel, state)
         power.switch(self.unit, sel, state, respect=p["respectSequence"])
         return ret(0)
 
@@ -1518,41 +1673,62 @@ class Pdu(RpcObject):
         sel = self._selected(p)
         if isinstance(sel, int):
             return ret(sel)
+        _power_control(sel, 1, cycle=True)
         power.cycle(self.unit, sel, respect=p["respectSequence"])
         return ret(0)
 
 
+def _power_control(outlets: list[Outlet], state: int, *, cycle: bool = False) -> None:
+    """A Pdu command switches several outlets: a PowerControlEvent for each."""
+    for outlet in outlets:
+        outlet.power_control(state, cycle=cycle)
+
+
 ALERT_UNAVAILABLE, ALERT_NORMAL, ALERT_CRITICAL, ALERT_WARNED = range(4)
-# state sensor types whose value 1 is an alarm (NormalAlarmedState) -> CRITICAL
+# state sensor types whose value 1 is an alarm (NormalAlarmedState, FAULT_STATE) -> CRITICAL
 _ALARM_TYPES = {T_CONTACT_CLOSURE, T_VIBRATION, T_WATER_LEAK, T_SMOKE, T_FAULT_STATE}
 
 
 class AlertedSensorManager(RpcObject):
-    """``sensors.AlertedSensorManager`` (``/model/alertedsensormanager``): health summary."""
+    """``sensors.AlertedSensorManager`` (``/model/alertedsensormanager``): health summary.
+
+    Monitored [assumed]: the numeric sensors with an active threshold and the state sensors
+    that can be in alarm (breaker trip sensors, NormalAlarmedState types such as water leak or
+    smoke, FAULT_STATE such as the power supply). UNAVAILABLE: the sensor is unavailable;
+    CRITICAL: a critical threshold flag (numeric), trip OPEN, alarmed, fault; WARNED: a warning
+    flag; else NORMAL. Numeric flags are those of the last sample (``thresholds.py``)."""
 
     iface = "AlertedSensorManager"
 
     def __init__(self, unit: Unit) -> None:
         super().__init__(unit, "alertedSensorMgr")
 
+    def alert_states(self) -> dict[Sensor, tuple[RpcObject, int]]:
+        """Every monitored sensor -> (its parent, its alert state)."""
+        return {
+            sensor: (parent, alert_state(sensor))
+            for sensor, parent in self.unit.sensor_parents()
+            if monitored(sensor)
+        }
+
+    @staticmethod
+    def counts(states: dict[Sensor, tuple[RpcObject, int]]) -> dict[str, int]:
+        values = [state for _, state in states.values()]
+        return {
+            "total": len(values),
+            "unavailable": values.count(ALERT_UNAVAILABLE),
+            "critical": values.count(ALERT_CRITICAL),
+            "warned": values.count(ALERT_WARNED),
+        }
+
     def _data(self) -> list[dict[str, Any]]:
-        out = []
-        for sensor, parent in self.unit.sensor_parents():
-            out.append(
-                {"sensor": sensor.ref(), "parent": parent.ref(), "alertState": alert_state(sensor)}
-            )
-        return out
+        return [
+            {"sensor": sensor.ref(), "parent": parent.ref(), "alertState": state}
+            for sensor, (parent, state) in self.alert_states().items()
+        ]
 
     def rpc_getSensorCounts(self, ctx: CallContext, p: dict[str, Any]) -> Any:
-        states = [d["alertState"] for d in self._data()]
-        return ret(
-            {
-                "total": len(states),
-                "unavailable": states.count(ALERT_UNAVAILABLE),
-                "critical": states.count(ALERT_CRITICAL),
-                "warned": states.count(ALERT_WARNED),
-            }
-        )
+        return ret(self.counts(self.alert_states()))
 
     def rpc_getAlertedSensors(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         return ret([d for d in self._data() if d["alertState"] != ALERT_NORMAL])
@@ -1561,22 +1737,27 @@ class AlertedSensorManager(RpcObject):
         return ret(self._data())
 
 
+def monitored(sensor: Sensor) -> bool:
+    """Whether the AlertedSensorManager watches ``sensor``."""
+    if sensor.numeric is not None:
+        return any_active(sensor.thresholds)
+    typ = sensor.type_spec()["type"]
+    return typ == T_TRIP or typ in _ALARM_TYPES
+
+
 def alert_state(sensor: Sensor) -> int:
-    if sensor.is_numeric:
-        reading = sensor.reading()
-        if not (reading["available"] and reading["valid"]):
-            return ALERT_UNAVAILABLE
-        status = reading["status"]
-        if status["aboveUpperCritical"] or status["belowLowerCritical"]:
+    if not sensor.is_available():
+        return ALERT_UNAVAILABLE
+    if sensor.numeric is not None:
+        upper_critical, upper_warning, lower_warning, lower_critical = sensor.alarm.asserted
+        if upper_critical or lower_critical:
             return ALERT_CRITICAL
-        if status["aboveUpperWarning"] or status["belowLowerWarning"]:
+        if upper_warning or lower_warning:
             return ALERT_WARNED
         return ALERT_NORMAL
-    state = sensor.state()
-    if not state["available"]:
-        return ALERT_UNAVAILABLE
+    value = sensor.state()["value"]
     typ = sensor.type_spec()["type"]
-    if (typ == T_TRIP and state["value"] == 0) or (typ in _ALARM_TYPES and state["value"] == 1):
+    if (typ == T_TRIP and value == 0) or (typ in _ALARM_TYPES and value == 1):
         return ALERT_CRITICAL
     return ALERT_NORMAL
 
@@ -1638,7 +1819,7 @@ class Unit:
             self.model = "PX3-1876V" if cfg.metered_only else "PX3-5876V"
         else:
             self.model = "PX3-1190R" if cfg.metered_only else "PX3-5190R"
-        self.name = cfg.name
+        self._name = cfg.name
         self.cycle_delay = cfg.cycle_delay
         self.noise = 1.0 if cfg.noise else 0.0  # 0: exact values (230 V, 50 Hz, base_power)
         self.inrush_guard_delay = 200  # ms, Pdu.Settings.inRushGuardDelay
@@ -1661,7 +1842,7 @@ class Unit:
         self.inlet_enabled = True
         self.identify_until = 0.0
         self.identify_count = 0
-        self.unreachable = False
+        self._unreachable = False
         self._last_tick = emu.clock.monotonic()
 
         self.pdu = Pdu(self)
@@ -1722,6 +1903,34 @@ class Unit:
     def offline(self) -> bool:
         """Unreachable (the fault) or without power: /cascade UNREACHABLE, routed calls 503."""
         return self.unreachable or self.power_lost
+
+    @property
+    def link_status(self) -> int:
+        """``CascadeManager.LinkUnitStatus`` of this (link) unit."""
+        return LINK_UNREACHABLE if self.offline else LINK_OK
+
+    @property
+    def unreachable(self) -> bool:
+        """``faults.link_unreachable``: the primary cannot reach this link unit."""
+        return self._unreachable
+
+    @unreachable.setter
+    def unreachable(self, value: bool) -> None:
+        with self.emu.events.link_change():
+            self._unreachable = bool(value)
+
+    @property
+    def name(self) -> str:
+        """``Pdu.Settings.name``; set here (test API): a Pdu.SettingsChangedEvent."""
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        old = self.pdu.settings()
+        self._name = value
+        self.emu.events.emit(
+            "Pdu.SettingsChangedEvent", self.pdu, oldSettings=old, newSettings=self.pdu.settings()
+        )
 
     @property
     def prefix(self) -> str:
@@ -1812,6 +2021,7 @@ class Unit:
                 o.apparent_energy_vah += vah
                 o.throughput_wh += wh
                 o.throughput_vah += vah
+        self.emu.sampler.catch_up()  # the seconds that passed, before anything changes
 
     def reset_energy(self, sensor: Sensor) -> None:
         self.tick()
@@ -1904,9 +2114,15 @@ class Unit:
         volt = NumericSpec(T_VOLTAGE, U_VOLT, 0, 1.0, 0.0, vmax, (194.0, 207.0, 247.0, 254.0))
         volt_ll = NumericSpec(T_VOLTAGE, U_VOLT, 0, 1.0, 0.0, vmax, (340.0, 360.0, 430.0, 440.0))
 
-        def amps(upper: float, warn: float | None = None) -> NumericSpec:
-            th = (None, None, warn, upper * 0.8 if warn else None)
+        def amps(upper: float, rating: float) -> NumericSpec:
+            """Current: warning at 80 % of the rating, critical at the rating."""
+            th = (None, None, round(rating * 0.8, 3), float(rating))
             return NumericSpec(T_CURRENT, U_AMPERE, 3, F32_0001, 0.0, upper, th)
+
+        def watts(rating: float) -> NumericSpec:
+            """Active power: upper thresholds at 80 % / 100 % of rating x 230 V, inactive."""
+            th = (None, None, round(rating * 230 * 0.8, 1), rating * 230.0)
+            return NumericSpec(T_POWER, U_WATT, 0, 1.0, 0.0, 30000.0, th, enabled=False)
 
         watt = NumericSpec(T_POWER, U_WATT, 0, 1.0, 0.0, 30000.0)
         var = NumericSpec(T_POWER, U_VAR, 0, 1.0, 0.0, 30000.0)
@@ -1936,11 +2152,11 @@ class Unit:
                     "voltage": self._numeric(f"{n}Voltage", volt, lambda o=o: o.voltage(t())),
                     "current": self._numeric(
                         f"{n}Current",
-                        amps(o.rating_current * 2.0, o.rating_current * 0.8),
+                        amps(o.rating_current * 2.0, o.rating_current),
                         lambda o=o: o.current(t()),
                     ),
                     "activePower": self._numeric(
-                        f"{n}ActivePower", watt, lambda o=o: o.active_power(t())
+                        f"{n}ActivePower", watts(o.rating_current), lambda o=o: o.active_power(t())
                     ),
                     "reactivePower": self._numeric(
                         f"{n}ReactivePower", var, lambda o=o: o.reactive_power(t())
@@ -1965,15 +2181,18 @@ class Unit:
         inlet = self.inlets[0]
         iv = self.inlet_values
         inlet_max = 40.0 if self.phases == 3 else 20.0
+        rating = inlet.rating_current
         inlet.sensors.update(
             {
                 "voltage": self._numeric(
                     "I0Voltage", volt_ll if self.phases == 3 else volt, lambda: iv(t())["voltage"]
                 ),
                 "current": self._numeric(
-                    "I0Current", amps(inlet_max, inlet_max * 0.65), lambda: iv(t())["current"]
+                    "I0Current", amps(inlet_max, rating), lambda: iv(t())["current"]
                 ),
-                "activePower": self._numeric("I0ActivePower", watt, lambda: iv(t())["p"]),
+                "activePower": self._numeric(
+                    "I0ActivePower", watts(rating * self.phases), lambda: iv(t())["p"]
+                ),
                 "reactivePower": self._numeric("I0ReactivePower", var, lambda: iv(t())["q"]),
                 "apparentPower": self._numeric("I0ApparentPower", va, lambda: iv(t())["s"]),
                 "powerFactor": self._numeric("I0PowerFactor", pf, lambda: iv(t())["pf"]),
@@ -1999,7 +2218,7 @@ class Unit:
             sensors: dict[str, Sensor] = {}
             if line == NEUTRAL:
                 sensors["current"] = self._numeric(
-                    f"{n}Current", amps(inlet_max), lambda: self.neutral_current(t())
+                    f"{n}Current", amps(inlet_max, rating), lambda: self.neutral_current(t())
                 )
             else:
                 nxt = lines[(idx + 1) % len(lines)]
@@ -2018,7 +2237,7 @@ class Unit:
                     {
                         "current": self._numeric(
                             f"{n}Current",
-                            amps(inlet_max),
+                            amps(inlet_max, rating),
                             lambda a=line: self.line_values(a, t())["i"],
                         ),
                         "activePower": self._numeric(
@@ -2058,11 +2277,11 @@ class Unit:
                         lambda c=c: 0.0 if c.tripped else self.v_ln(c.line, t()),
                     ),
                     "current": self._numeric(
-                        f"{n}Current", amps(20.0, 13.0), lambda c=c: c.current(t())
+                        f"{n}Current", amps(20.0, c.rating_current), lambda c=c: c.current(t())
                     ),
                     "activePower": self._numeric(
                         f"{n}ActivePower",
-                        watt,
+                        watts(c.rating_current),
                         lambda c=c: sum(o.active_power(t()) for o in c.outlets),
                     ),
                     "activeEnergy": self._numeric(

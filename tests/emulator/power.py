@@ -130,35 +130,45 @@ def shed_intent(outlet: Outlet, state: int) -> None:
 
 
 def shed(outlet: Outlet) -> None:
-    pending = outlet.switch_on_in_progress or outlet.cycle_in_progress
-    outlet._state_before_shed = 1 if pending else outlet.power_state
-    outlet.set_power(0)
-    outlet.is_load_shed = True
+    with outlet.emu.events.change(outlet):
+        pending = outlet.switch_on_in_progress or outlet.cycle_in_progress
+        outlet._state_before_shed = 1 if pending else outlet.power_state
+        outlet.set_power(0)
+        outlet.is_load_shed = True
+
+
+def unshed(outlet: Outlet) -> None:
+    with outlet.emu.events.change(outlet):
+        outlet.is_load_shed = False
 
 
 def set_load_shedding(unit: Unit, active: bool) -> None:
     """Non-critical outlets switch off (``isLoadShed``); leaving restores them in sequence."""
     if active == unit.load_shedding:
         return
-    unit.load_shedding = active
-    if active:
+    events = unit.emu.events
+    with events.batch():
+        unit.load_shedding = active
+        events.emit("Pdu.LoadSheddingModeChangedEvent", unit.pdu, enabled=active)
+        if active:
+            for o in unit.outlets:
+                if o.non_critical and o.is_switchable:
+                    shed(o)
+            return
+        back = []
         for o in unit.outlets:
-            if o.non_critical and o.is_switchable:
-                shed(o)
-        return
-    back = []
-    for o in unit.outlets:
-        if o.is_load_shed:
-            o.is_load_shed = False
-            if o._state_before_shed == 1:
-                back.append(o)
-    switch_on(unit, back)
+            if o.is_load_shed:
+                unshed(o)
+                if o._state_before_shed == 1:
+                    back.append(o)
+        switch_on(unit, back)
 
 
 def set_power_state(outlet: Outlet, pstate: int) -> int:
     """``Outlet.setPowerState``: the return code."""
     if err := outlet.switch_error():
         return err
+    outlet.power_control(pstate)
     if outlet.is_load_shed:
         if pstate == 1 and not outlet.profile.is_4x:
             return ERR_LOAD_SHEDDING_ACTIVE
@@ -175,8 +185,10 @@ def cycle_power_state(outlet: Outlet) -> int:
     if outlet.is_load_shed:
         if not outlet.profile.is_4x:
             return ERR_LOAD_SHEDDING_ACTIVE
+        outlet.power_control(1, cycle=True)
         shed_intent(outlet, 1)
         return 0
+    outlet.power_control(1, cycle=True)
     outlet.start_cycle()
     return 0
 
@@ -243,7 +255,7 @@ def check_settings(settings: dict[str, Any], rules: dict[str, Rule]) -> int:
 
 
 _PDU_ATTRIBUTES = {
-    "name": "name",
+    "name": "_name",  # the attribute itself: one SettingsChangedEvent for the whole struct
     "startupState": "startup_state",
     "cycleDelay": "cycle_delay",
     "inRushGuardDelay": "inrush_guard_delay",
@@ -263,11 +275,15 @@ def apply_pdu_settings(unit: Unit, settings: dict[str, Any]) -> int:
         raise invalid_params("settings must be a complete Pdu.Settings")
     if err := check_settings(settings, _pdu_rules(unit)):
         return err
+    old = unit.pdu.settings()
     for key, value in settings.items():
         if key in _PDU_ATTRIBUTES:
             setattr(unit, _PDU_ATTRIBUTES[key], list(value) if isinstance(value, list) else value)
         else:
             unit.settings_extra[key] = value
+    unit.emu.events.emit(
+        "Pdu.SettingsChangedEvent", unit.pdu, oldSettings=old, newSettings=unit.pdu.settings()
+    )
     return 0
 
 
@@ -277,17 +293,19 @@ def apply_outlet_settings(outlet: Outlet, settings: dict[str, Any]) -> int:
         raise invalid_params("settings must be a complete Outlet.Settings")
     if err := check_settings(settings, OUTLET_RULES):
         return err
+    old = outlet.settings()
     outlet.name_setting = settings["name"]
     outlet.startup_state = settings["startupState"]
     outlet.use_pdu_cycle_delay = settings["usePduCycleDelay"]
     outlet.cycle_delay = settings["cycleDelay"]
     outlet.sequence_delay = settings["sequenceDelay"]
     was, outlet.non_critical = outlet.non_critical, settings["nonCritical"]
+    outlet.settings_changed(old)
     if outlet.unit.load_shedding and was != outlet.non_critical and outlet.is_switchable:
         if outlet.non_critical:
             shed(outlet)  # becomes non-critical while shedding: switched off now
         elif outlet.is_load_shed:
-            outlet.is_load_shed = False
+            unshed(outlet)
             outlet.set_power(outlet._state_before_shed)
     return 0
 
@@ -320,9 +338,13 @@ class PowerSupply:
         ids = emu.unit_ids() if units is None else sorted(set(units))
         hit = [emu.unit(i) for i in ids if not emu.unit(i).power_lost]
         self.losses += 1
-        for unit in hit:
-            self._cut(unit)
-        if any(u.pdu_id == 0 for u in hit):
+        primary = any(u.pdu_id == 0 for u in hit)
+        # without power a unit's event channels die; without the primary every connection
+        emu.events.reset(drop=True, units=None if primary else hit)
+        with emu.events.link_change():
+            for unit in hit:
+                self._cut(unit)
+        if primary:
             self.down = True
             emu.sessions.clear()
         if duration is not None:
@@ -344,9 +366,10 @@ class PowerSupply:
         emu = self._emu
         live = [u for u in emu.units if u.power_lost]
         back = [u for u in (units if units is not None else live) if u in live]
-        for unit in back:
-            unit.power_lost = False
-            unit.inlet_enabled = unit.inlet_enabled_before_loss
+        with emu.events.link_change():
+            for unit in back:
+                unit.power_lost = False
+                unit.inlet_enabled = unit.inlet_enabled_before_loss
         if any(u.pdu_id == 0 for u in back):
             self.down = False
             emu.reboot()

@@ -38,6 +38,8 @@ _TYPES_36 = {
     "EDevice": "pdumodel.EDevice:1.0.0",
     "OutletGroupManager": "pdumodel.OutletGroupManager:1.0.1",
     "OutletGroup": "pdumodel.OutletGroup:1.0.1",
+    "EventService": "event.Service:1.0.1",
+    "EventChannel": "event.Channel:1.0.1",
 }
 _TYPES_44 = {
     "Pdu": "pdumodel.Pdu:6.5.7",
@@ -62,6 +64,8 @@ _TYPES_44 = {
     "EDevice": "pdumodel.EDevice:1.0.1",
     "OutletGroupManager": "pdumodel.OutletGroupManager:1.1.11",
     "OutletGroup": "pdumodel.OutletGroup:1.1.11",
+    "EventService": "event.Service:1.0.1",
+    "EventChannel": "event.Channel:1.0.1",
 }
 
 # Base interface chain (most derived first) for the implicit getTypeInfo and for stats keys.

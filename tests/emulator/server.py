@@ -15,7 +15,7 @@ import ssl
 import struct
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +32,10 @@ from .errors import (
     RpcError,
     invalid_params,
 )
+from .events import EventHub, EventService, LongPoll
 from .faults import Faults
 from .groups import OutletGroup, OutletGroupManager
 from .model import (
-    LINK_OK,
-    LINK_UNREACHABLE,
     ROLE_LINK,
     ROLE_PRIMARY,
     ROLE_STANDALONE,
@@ -49,6 +48,7 @@ from .model import (
 from .power import PowerSupply
 from .profiles import Profile, get_profile
 from .reliability import OTHER_HOST
+from .thresholds import Sampler
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -141,6 +141,7 @@ class CallContext:
     session: Session | None
     remote_ip: str
     client_type: str
+    in_bulk: bool = False
 
 
 # --- objects that live on the emulator rather than in the power model ----------------------------
@@ -198,11 +199,13 @@ class SessionManagerObject(RpcObject):
         for token, s in list(self.emu.sessions.items()):
             if s.session_id == sid:
                 del self.emu.sessions[token]
+        self.emu.events.prune()  # the session's event channels die with it
 
     def rpc_closeCurrentSession(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         arg(p, "reason", int)
         sess = self._current(ctx)
         self.emu.sessions.pop(sess.token, None)
+        self.emu.events.prune()
 
     def rpc_touchCurrentSession(self, ctx: CallContext, p: dict[str, Any]) -> Any:
         user_activity = arg(p, "userActivity", bool)
@@ -272,7 +275,7 @@ class CascadeObject(RpcObject):
                 "type": 0,
                 "host": u.link_host,
                 "fwVersion": prof.fw_version,
-                "status": LINK_UNREACHABLE if u.offline else LINK_OK,
+                "status": u.link_status,
             }
             links.append({"key": u.pdu_id, "value": prof.pick("CascadeManager.LinkUnit", lu)})
         full = {
@@ -492,6 +495,8 @@ class PduEmulator:
         self.clock: Clock = make_clock(config.clock, time_scale=config.time_scale)
         self.device_time = config.device_time()
         self.boot_monotonic = self.clock.monotonic() - 7 * 86400
+        self.events = EventHub(self)  # /eventservice channels; the model reports changes here
+        self.sampler = Sampler(self)  # threshold comparators, once per second of emulated time
         self._units: dict[int, Unit] = {}
         self._registry: dict[str, RpcObject] = {}
         self._site_objects: dict[int, dict[str, RpcObject]] = {}
@@ -574,10 +579,17 @@ class PduEmulator:
             out.append((item["rid"], sub))
         return out
 
+    def as_user(self, user: str, ip: str) -> contextlib.AbstractContextManager[None]:
+        """``with emu.as_user("admin", "192.0.2.7"):`` changes made through the test API inside
+        are made by that user from that address (their UserEvents say so); outside, changes come
+        from the PDU's front panel (user "", address "display")."""
+        return self.events.as_user(user, ip)
+
     def stats(self) -> dict[str, Any]:
         """Counters (same JSON as GET /_emulator/stats)."""
         out = json.loads(json.dumps(self._stats))
         out["sessions_active"] = len(self.live_sessions())
+        out["events"] = self.events.stats()
         out["boot_count"] = self.boot_count
         for key in ("device_busy_s", "device_busy_last_s", "device_busy_max_s"):
             out[key] = round(out[key], 9)
@@ -608,6 +620,8 @@ class PduEmulator:
             "cleartext_tokens": 0,
             "other_host_requests": 0,
         }
+        if hasattr(self, "events"):
+            self.events.reset_stats()
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         """Listen on ``host:port`` (0 = a free port); with ``redirect_http`` also a plain port;
@@ -730,11 +744,12 @@ class PduEmulator:
     def live_sessions(self) -> list[Session]:
         now = self.clock.monotonic()
         for token, s in list(self.sessions.items()):
-            if self._session_expired(s, now):
+            if self.session_expired(s, now):
                 del self.sessions[token]
         return list(self.sessions.values())
 
-    def _session_expired(self, s: Session, now: float) -> bool:
+    def session_expired(self, s: Session, now: float) -> bool:
+        """Whether session ``s`` is over at monotonic time ``now`` (idle timeout, lifetime)."""
         # to the microsecond, so that exactly ``timeout`` s of emulated idle time expire a token
         if round(now - s.last, 6) >= s.timeout:
             return True
@@ -755,6 +770,7 @@ class PduEmulator:
         armed[kind] = armed.get(kind, 0) + 1
 
     def reboot(self) -> None:
+        self.events.reset(drop=True)  # the connections of waiting polls die with the device
         self.boot_count += 1
         self.sessions.clear()
         self.boot_monotonic = self.clock.monotonic()
@@ -779,18 +795,48 @@ class PduEmulator:
             link_id = next(i for i in range(2, 9) if i not in self._units)
         if not 2 <= link_id <= 8 or link_id in self._units:
             raise ValueError(f"link id {link_id} is not free (2..8)")
-        self._units[link_id] = self._make_link_unit(link_id, outlets, peripherals, phases, seed)
+        unit = self._make_link_unit(link_id, outlets, peripherals, phases, seed)
+        self._units[link_id] = unit
         self._rebuild_registry()
+        events = self.events
+        with events.link_change():
+            if events.active:
+                events.baseline(unit)
+            fields = events.link_fields(unit)
+            events.emit("CascadeManager.LinkUnitAddedEvent", self.cascade, **fields)
         return link_id
 
     def remove_link_unit(self, link_id: int) -> None:
         if link_id == 0 or link_id not in self._units:
             raise ValueError(f"no link unit {link_id}")
-        unit = self._units.pop(link_id)
-        for o in unit.outlets:
-            o._cancel_cycle()
-            o._cancel_pending_on()
-        self._rebuild_registry()
+        unit = self._units[link_id]
+        events = self.events
+        with events.link_change():
+            fields = events.link_fields(unit)
+            events.reset(drop=False, units=[unit])  # its event channels die
+            del self._units[link_id]
+            for o in unit.outlets:
+                o._cancel_cycle()
+                o._cancel_pending_on()
+            self._rebuild_registry()
+            events.emit("CascadeManager.LinkUnitReleasedEvent", self.cascade, **fields)
+
+    @property
+    def cascade(self) -> RpcObject:
+        """The primary's ``/cascade`` object (source of the link unit events)."""
+        return self.site_object(0, "/cascade")
+
+    def site_object(self, pdu_id: int, rid: str) -> RpcObject:
+        """A unit's object at a top-level well-known RID (``/cascade``, ``/eventservice``...)."""
+        return self._site_objects[pdu_id][rid]
+
+    def register(self, obj: RpcObject) -> None:
+        """An object that appeared at runtime (an event channel) answers at its opaque RID."""
+        self._registry[obj.rid] = obj
+
+    def unregister(self, obj: Any) -> None:
+        """An event channel that died: its RID answers 404."""
+        self._registry.pop(getattr(obj, "registered_rid", obj.rid), None)
 
     def try_resolve(self, rid: str) -> RpcObject | None:
         try:
@@ -824,6 +870,8 @@ class PduEmulator:
         }
         if pdu_id == 0:
             site["/session"] = SessionManagerObject(unit, "session")
+        if cfg.event_service:  # firmware without it: the RID is unknown (404)
+            site["/eventservice"] = EventService(unit)
         self._site_objects[pdu_id] = site
         return unit
 
@@ -861,8 +909,14 @@ class PduEmulator:
         for unit in self._units.values():
             for obj in unit.objects():
                 self._registry[obj.rid] = obj
+            for site_obj in self._site_objects[unit.pdu_id].values():
+                if isinstance(site_obj, EventService):
+                    self._registry[site_obj.rid] = site_obj
         for obj in self.groups.objects():
             self._registry[obj.rid] = obj
+        for obj in self.events.objects():
+            self._registry[getattr(obj, "registered_rid", obj.rid)] = obj
+        self.sampler.invalidate()
 
     # --- RID resolution --------------------------------------------------------------------------
     def resolve(self, rid: str, base: Unit | None = None) -> RpcObject:
@@ -1007,17 +1061,32 @@ class PduEmulator:
         async with lock:  # the device handles one HTTP request at a time
             work = DeviceWork(self.clock)
             await work.spend(self.device_time.request_s + self.faults.take_slow())
-            response = await self._answer(request, body, work)
+            answer = await self._answer(request, body, work)
             await work.finish()
             stats = self._stats
             stats["device_busy_s"] += work.seconds
             stats["device_busy_last_s"] = work.seconds
             stats["device_busy_max_s"] = max(stats["device_busy_max_s"], work.seconds)
+        if isinstance(answer, LongPoll):  # pollEvents on an empty channel: waits unlocked
+            response = await self._finish_long_poll(request, answer)
+        else:
+            response = answer
         if delay and delay_after:
             await self.clock.wait(delay)
         return response
 
-    async def _answer(self, request: web.Request, body: bytes, work: DeviceWork) -> web.Response:
+    async def _finish_long_poll(self, request: web.Request, poll: LongPoll) -> web.Response:
+        """The answer of a waiting ``pollEvents``: once an event is queued or 30 s passed, while
+        the device serves other requests. A device going down meanwhile resets the connection."""
+        result = await poll.result()
+        if result is None:
+            self._drop(request, reset=True)
+            return web.Response(status=500)  # never reaches the client
+        return self._json_response(request, poll.respond(result))
+
+    async def _answer(
+        self, request: web.Request, body: bytes, work: DeviceWork
+    ) -> web.Response | LongPoll:
         if request.method == "GET" and request.path in ("/", "/index.html"):
             return web.Response(status=200, text=HTML_LOGIN_PAGE, content_type="text/html")
         if request.method != "POST":
@@ -1035,6 +1104,8 @@ class PduEmulator:
             self._stats["auth_failures"] += 1
             return web.Response(status=401, headers={"WWW-Authenticate": 'Basic realm="Xerus"'})
         status, payload = await self._dispatch(request.path, body, ctx, work)
+        if isinstance(payload, LongPoll):
+            return payload
         if status != 200:
             return web.Response(status=status, text=HTTP_REASONS.get(status, "Error"))
         if _normalize(request.path) == "/bulk":
@@ -1084,7 +1155,7 @@ class PduEmulator:
         now = self.clock.monotonic()
         if token is not None:
             sess = self.sessions.get(token)
-            if sess is None or self._session_expired(sess, now):
+            if sess is None or self.session_expired(sess, now):
                 self.sessions.pop(token, None)
                 return None
             if sess.username not in self.users and sess.username not in self.readonly_users:
@@ -1151,7 +1222,8 @@ class PduEmulator:
         if not isinstance(params, dict):
             return 200, _error(req_id, -32602, "Invalid params: params must be an object")
         try:
-            result = obj.call(ctx, method, params)
+            with self.events.calling(ctx):  # UserEvents name the caller; state events at the end
+                result = obj.call(ctx, method, params)
         except RpcError as err:
             return 200, _error(req_id, err.code, err.message)
         except HttpStatusError as err:
@@ -1159,6 +1231,11 @@ class PduEmulator:
         except Exception:  # an emulator bug: make it visible but keep serving
             _LOGGER.exception("emulator failed on %s %s", rid, method)
             return 200, _error(req_id, INTERNAL_ERROR, "Internal error")
+        if isinstance(result, LongPoll):  # answered when it is over (see _process)
+            result.respond = lambda res: self.faults.mutate_response(
+                rid, method, obj, {"jsonrpc": "2.0", "result": res, "id": req_id}
+            )
+            return 200, result
         response = {"jsonrpc": "2.0", "result": result, "id": req_id}
         return 200, self.faults.mutate_response(rid, method, obj, response)
 
@@ -1200,6 +1277,7 @@ class PduEmulator:
             )
         req_id = req.get("id")
         method = req["method"]
+        ctx = replace(ctx, in_bulk=True)  # a pollEvents in a bulk does not wait
         self._stats["bulk_requests"] += 1
         self._stats["rpc_calls"] += 1
         key = f"bulkrpc.BulkRequest.{method}"

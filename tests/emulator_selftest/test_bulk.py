@@ -101,4 +101,3 @@ async def test_bulk_validation_limits_and_nesting(emulator_factory, raw_client: 
     status, _ = await raw500.bulk([("/model/outlet/0", "setPowerState", {"pstate": 0})] * 2)
     assert status == 500
     assert emu500.unit(0).outlet(0).power_state == 1
-

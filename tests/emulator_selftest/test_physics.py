@@ -346,44 +346,6 @@ async def test_peripherals(emulator_factory, raw_client: RawFactory):
     assert (await raw.ret("/model/peripheraldeviceslot/0", "getSettings"))["name"] == "Cold aisle"
 
 
-async def test_thresholds_flag_readings(emulator_factory, raw_client: RawFactory):
-    emu = await emulator_factory(outlets=1, peripherals=1)
-    raw = await raw_client(emu)
-    rid = "/model/peripheraldeviceslot/0/device"
-    thresholds = await raw.ret(rid, "getThresholds")
-    assert thresholds["upperCriticalActive"] is True
-    thresholds.update(upperWarning=0.0, upperWarningActive=True)
-    assert await raw.ret(rid, "setThresholds", {"thresh": thresholds}) == 0
-    reading = await raw.ret(rid, "getReading")
-    assert reading["status"]["aboveUpperWarning"] is True
-    assert reading["status"]["aboveUpperCritical"] is False
-    minmax = await raw.ret(rid, "getMinMax")
-    assert minmax["valid"] is True
-
-
-async def test_alerted_sensor_manager(emulator_factory, raw_client: RawFactory):
-    emu = await emulator_factory(outlets=8, peripherals=6)
-    raw = await raw_client(emu)
-    counts = await raw.ret("/model/alertedsensormanager", "getSensorCounts")
-    assert counts["total"] == len(list(emu.unit(0).sensor_parents()))
-    assert (counts["critical"], counts["unavailable"]) == (0, 0)
-    assert await raw.ret("/model/alertedsensormanager", "getAlertedSensors") == []
-    emu.faults.trip_breaker(1)
-    emu.faults.disconnect_peripheral(0)
-    emu.unit(0).peripheral(5).value = 1  # water leak alarmed
-    alerted = await raw.ret("/model/alertedsensormanager", "getAlertedSensors")
-    by_rid = {a["sensor"]["rid"]: (a["parent"]["rid"], a["alertState"]) for a in alerted}
-    assert by_rid[emu.unit(0).ocp(1).sensors["trip"].rid] == (emu.unit(0).ocp(1).rid, 2)
-    assert by_rid[emu.unit(0).peripheral(0).sensor.rid] == (emu.unit(0).slot(0).rid, 0)
-    assert by_rid[emu.unit(0).peripheral(5).sensor.rid][1] == 2
-    ref = await raw.ret("/model/pdu/0", "getAlertedSensorManager")
-    assert ref["type"] == "sensors.AlertedSensorManager:1.0.6"
-    counts = await raw.ret(ref["rid"], "getSensorCounts")
-    # trip + water leak + 0 V (below lower critical) on the 4 outlets and the breaker behind it
-    assert (counts["critical"], counts["unavailable"]) == (7, 1)
-    assert counts["critical"] == sum(1 for a in alerted if a["alertState"] == 2)
-
-
 async def test_switch_all_on_is_sequenced(emulator_factory, raw_client: RawFactory):
     """setAllOutletPowerStates(on) switches one outlet per inRushGuardDelay (switchOnInProgress)."""
     emu = await emulator_factory(outlets=4, clock="manual")

@@ -227,6 +227,7 @@ def test_cli_flags_map_to_config_and_faults():
             "9",
             "--no-metered-outlets",
             "--no-noise",
+            "--no-event-service",
             "--no-keep-alive",
             "--fault-link-unreachable",
             "3",
@@ -253,11 +254,13 @@ def test_cli_flags_map_to_config_and_faults():
     assert config.metered_outlets is False
     assert (config.pdu_name, config.seed, config.tls) == ("Rack 1", 9, False)
     assert (config.noise, config.keep_alive, config.gzip) == (False, False, True)
+    assert config.event_service is False
     assert config.device_speed == "px3"
     assert config.device_time() == DeviceTime(0.005, 0.001, 0.003)  # explicit over the preset
     defaults = config_from_args(build_parser().parse_args(["--device-speed", "px3"]))
     assert defaults.device_time() == DeviceTime(0.04, 0.008, 0.008)
     assert (defaults.keep_alive, defaults.gzip, defaults.clock) == (None, None, "real")
+    assert defaults.event_service is True
     emu = PduEmulator(config)
     apply_faults(emu, args)
     assert emu.unit(3).unreachable and not emu.unit(2).unreachable

@@ -57,6 +57,7 @@ from custom_components.raritan_pdu.const import (
     CONF_TRUST,
     DOMAIN,
 )
+from custom_components.raritan_pdu.xerus import XerusClient
 from tests.emulator import EmulatorConfig, PduEmulator
 
 from .conftest import (
@@ -545,24 +546,46 @@ async def test_user_flow_insufficient_privileges(
     assert result["errors"] == {"base": "insufficient_privileges"}
 
 
-async def test_user_flow_unexpected_error(
-    hass: HomeAssistant, emulator: PduEmulator, caplog: pytest.LogCaptureFixture
+async def test_user_flow_unexpected_http_client_error_is_cannot_connect(
+    hass: HomeAssistant, emulator: PduEmulator
 ) -> None:
-    """An exception that is no Xerus error is logged with its traceback and shown as unknown.
+    """Whatever the HTTP client raises is a connection problem to the user, not "unknown".
 
-    The one used here is real: the test harness refuses connections to any host but 127.0.0.1
-    with a RuntimeError, which no HTTP client turns into a connection error.
+    The error used here is real: the test harness refuses connections to any host but
+    127.0.0.1 with a RuntimeError, as a broken resolver (aiodns/pycares) raises a TypeError.
     """
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input(emulator, **{CONF_HOST: f"127.0.0.2:{emulator.port}"})
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert suggested_values(result)[CONF_HOST] == f"127.0.0.2:{emulator.port}"
+
+
+async def test_user_flow_unexpected_error(
+    hass: HomeAssistant,
+    emulator: PduEmulator,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bug (an exception that is no Xerus error) is logged with its traceback, shown as
+    unknown, and the form keeps what the user typed."""
+
+    async def broken(self: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(XerusClient, "get_identity", broken)
     result = await start_user_flow(hass)
     with caplog.at_level(logging.ERROR):
         result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], user_input(emulator, **{CONF_HOST: f"127.0.0.2:{emulator.port}"})
+            result["flow_id"], user_input(emulator)
         )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "unknown"}
-    assert "Unexpected error reading the identity of 127.0.0.2" in caplog.text
+    assert "Unexpected error reading the identity of 127.0.0.1" in caplog.text
     assert "Traceback" in caplog.text
-    assert suggested_values(result)[CONF_HOST] == f"127.0.0.2:{emulator.port}"
+    assert suggested_values(result)[CONF_HOST] == f"127.0.0.1:{emulator.port}"
 
 
 # ---------------------------------------------------------------------------------- link units

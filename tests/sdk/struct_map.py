@@ -56,6 +56,8 @@ INTERFACES = {
     "EDevice": "pdumodel.EDevice",
     "OutletGroupManager": "pdumodel.OutletGroupManager",
     "OutletGroup": "pdumodel.OutletGroup",
+    "EventService": "event.Service",
+    "EventChannel": "event.Channel",
 }
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from tests.sdk.conftest import EmulatorThread
+from tests.sdk.event_checks import assert_events, events_emulator, trigger_test_api_events
 from tests.sdk.power_checks import assert_power_scenario
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -248,3 +249,77 @@ def test_every_slot_filled_decodes_3_6(threaded_emulator: Callable[..., Emulator
     assert out["devices"][31]["position"] == [[1, "1"], [2, "2"], [3, "9"]]  # vibration
     with pytest.raises(ValueError, match="32 slots"):
         EmulatorThread(outlets=1, peripherals=33, firmware="3.6")
+
+
+def run_sdk36_synced(url: str, on_sync: Callable[[str], None], *options: str) -> dict[str, Any]:
+    """``run_sdk36`` for a scenario that pauses: on ``SYNC <step>`` the test acts, then answers
+    ``GO`` (the test API cannot be reached from the subprocess)."""
+    _require_sdk36()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(SDK36)
+    proc = subprocess.Popen(
+        [sys.executable, str(SCENARIO), url, "admin", "raritan", *options],
+        env=env,
+        cwd=str(SDK36),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    lines = []
+    try:
+        for line in proc.stdout:
+            if line.startswith("SYNC "):
+                on_sync(line.split()[1])
+                proc.stdin.write("GO\n")
+                proc.stdin.flush()
+            else:
+                lines.append(line)
+        returncode = proc.wait(120)
+        errors = proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert returncode == 0, f"3.6 SDK scenario failed:\n{''.join(lines)}\n{errors}"
+    return json.loads(lines[-1])
+
+
+def test_events_3_6(threaded_emulator: Callable[..., EmulatorThread]) -> None:
+    """The event service and every event type with the 3.6.0 bindings: the 3.6 typecodes
+    (Outlet_2_1_5, DeviceManager_3_0_2 events 2.0.0, CascadeManager without a version) and
+    field sets (no tripInformation, no link unit type), strictly decoded."""
+    emu = events_emulator(threaded_emulator, "3.6")
+    out = run_sdk36_synced(emu.url, trigger_test_api_events(emu), "events", "gzip")
+    assert out["wire"]["gzip"] == 0
+    assert_events(out, emu)
+    assert "pdumodel.Outlet_2_1_5.StateChangedEvent:1.0.0" in out["types"]
+    assert "peripheral.DeviceManager_3_0_2.DeviceAddedEvent:2.0.0" in out["types"]
+    assert "cascading.CascadeManager.LinkUnitAddedEvent:1.0.0" in out["types"]
+
+
+def test_event_typecodes_equal_binding_idl_types_3_6() -> None:
+    from tests.emulator.events import EVENT_TYPES, event_typecode
+    from tests.emulator.profiles import PROFILES
+    from tests.sdk.struct_map import INTERFACES
+
+    _require_sdk36()
+    profile = PROFILES["3.6"]
+    paths = {key: f"{INTERFACES[t.iface]}.{t.name}" for key, t in EVENT_TYPES.items()}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(SDK36)
+    proc = subprocess.run(
+        [sys.executable, str(SCENARIO), "elements", json.dumps(list(paths.values()))],
+        env=env,
+        cwd=str(SDK36),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    found = json.loads(proc.stdout)
+    assert {k: found[p] for k, p in paths.items()} == {
+        k: event_typecode(profile, k) for k in EVENT_TYPES
+    }

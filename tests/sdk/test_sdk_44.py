@@ -16,6 +16,7 @@ from raritan.rpc import Agent, cascading, pdumodel
 
 from tests.sdk import scenario
 from tests.sdk.conftest import EmulatorThread
+from tests.sdk.event_checks import assert_events, events_emulator, trigger_test_api_events
 from tests.sdk.power_checks import assert_power_scenario
 
 pytestmark = [
@@ -327,3 +328,28 @@ def test_every_slot_filled_decodes_4_4(threaded_emulator: Callable[..., Emulator
     assert out["devices"][0]["position"] == [[1, "1"], [3, "1"]]
     assert out["devices"][63]["position"] == [[1, "1"], [2, "5"], [3, "8"]]  # 6th round, hub 5
     assert [d["type"] for d in out["devices"][11:22]] == [d["type"] for d in out["devices"][:11]]
+
+
+def test_events_4_4(threaded_emulator: Callable[..., EmulatorThread]) -> None:
+    """The event service and every event type through the 4.4.1 bindings, strictly decoded."""
+    emu = events_emulator(threaded_emulator, "4.4")
+    out = scenario.run_events(
+        emu.url, "admin", "raritan", trigger_test_api_events(emu), accept_gzip=True
+    )
+    assert out["wire"]["gzip"] == out["wire"]["responses"] - 1  # all but the 404
+    assert_events(out, emu)
+    trip = "pdumodel.OverCurrentProtectorTripSensor_1_1_14.TripStateChangedEvent:1.0.0"
+    assert trip in out["types"]  # with tripInformation (4.x)
+
+
+def test_event_typecodes_equal_binding_idl_types_4_4() -> None:
+    from tests.emulator.events import EVENT_TYPES, event_typecode
+    from tests.emulator.profiles import PROFILES
+    from tests.sdk.struct_map import INTERFACES
+
+    profile = PROFILES["4.4"]
+    paths = {key: f"{INTERFACES[t.iface]}.{t.name}" for key, t in EVENT_TYPES.items()}
+    found = scenario.struct_elements(list(paths.values()))
+    assert {k: found[p] for k, p in paths.items()} == {
+        k: event_typecode(profile, k) for k in EVENT_TYPES
+    }
