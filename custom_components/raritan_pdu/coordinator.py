@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import inspect
 import math
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import partial
-from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST
@@ -70,8 +68,6 @@ from .xerus import (
 
 type RaritanConfigEntry = ConfigEntry[RaritanCoordinator]
 
-#: Whether the library checks a stored topology in a poll's own request (``poll(check=...)``).
-POLL_CAN_CHECK: Final = "check" in inspect.signature(XerusClient.poll).parameters
 type Reading = NumericReading | StateReading | OutletState
 
 
@@ -162,7 +158,7 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
                 )
         topology = await self._async_discover()
         self._set_topology(topology, age=0.0, verified=True)
-        store.async_set_topology(topology, getattr(self.client, "timing", None))
+        store.async_set_topology(topology, self.client.timing)
 
     async def _async_check_device(self) -> None:
         """One small request: the device answers and accepts the credentials, and the topology
@@ -183,20 +179,18 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
     async def _async_poll(
         self, plan: ReadingPlan, check: Topology | None
     ) -> tuple[Readings, CascadeStatus | XerusError | None]:
-        """One request: the plan, the link status and, where the library can (``poll(check=)``),
-        the cheap check of ``check`` that notices a reboot, a sensor package plugged in or out
-        and link units added, released or swapped."""
-        if check is not None and POLL_CAN_CHECK:
-            poll: Any = self.client.poll  # the library's check (newer than this glue's typing)
-            result = await poll(plan, check=check)
-            if getattr(result, "topology_changed", False):
-                changes = "; ".join(getattr(result, "changes", ()))
-                self._start_topology_refresh(f"the topology changed: {changes}")
+        """One request: the plan, the link status and, with ``check``, the library's cheap check
+        (``poll(check=)``) of that topology, which notices a reboot, a sensor package plugged in
+        or out and link units added, released or swapped."""
+        if check is not None:
+            result = await self.client.poll(plan, check=check)
+            if result.changes:
+                self._start_topology_refresh(f"the topology changed: {'; '.join(result.changes)}")
             self._check_pending = False
             return result.readings, result.cascade
         if check is None and not self.topology.link_status:
             return await self.client.poll(plan), None
-        # A primary unit with link units (or a check without the library's): the same request
+        # A primary unit with link units: the same request
         # also asks for the link status, so a link unit that fails, comes back, is added or
         # is released is noticed at once.
         polled = await self.client.poll(plan, with_cascade=True)
@@ -306,7 +300,7 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         if kept:
             topology = dataclasses.replace(topology, link_units={**topology.link_units, **kept})
         self._set_topology(topology, age=0.0, verified=True)
-        self.store.async_set_topology(topology, getattr(self.client, "timing", None))
+        self.store.async_set_topology(topology, self.client.timing)
         for listener in list(self._topology_listeners):
             listener()
 
@@ -602,13 +596,11 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
                 translation_key="certificate_changed",
                 translation_placeholders={"host": host, "fingerprint": err.fingerprint or "?"},
             )
-        if isinstance(err, XerusAuthenticationError) and getattr(
-            err, "credentials_rejected", True
-        ):
+        if isinstance(err, XerusAuthenticationError) and err.credentials_rejected:
             # Confirmed after several rejections in a row: attempts counted here, or requests
             # the library counted (``consecutive``, within one call and those before it).
             self.store.auth_failures += 1
-            rejected = max(self.store.auth_failures, int(getattr(err, "consecutive", 1)))
+            rejected = max(self.store.auth_failures, err.consecutive)
             if rejected >= AUTH_FAILURES_TO_REAUTH:
                 return ConfigEntryAuthFailed(
                     translation_domain=DOMAIN,

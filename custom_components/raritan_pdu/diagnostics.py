@@ -153,7 +153,7 @@ def _coordinator(coordinator: RaritanCoordinator) -> dict[str, Any]:
             "max_bulk_size": client.max_bulk_size,
             "http_requests": client.request_count,
             "session_token": client.uses_session_token,
-            "timing": _plain(getattr(client, "timing", None)),
+            "timing": _plain(client.timing),
         },
         "readings": {
             "numeric": len(data.numeric),

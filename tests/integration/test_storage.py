@@ -48,12 +48,17 @@ from .conftest import (
 READ_METHODS = {"getReading", "getState", "getStatus", "performBulk", "newSession"}
 
 
+#: What the cheap check of a stored topology reads along with a poll (``xerus/check.py``).
+CHECK_METHODS = {"getMetaData", "getOutlets", "getInlets", "getOverCurrentProtectors", "getDevice"}
+
+
 def structure_calls(emu: PduEmulator) -> dict[str, int]:
-    """Discovery calls the device answered since its stats were reset."""
+    """Discovery-only calls the device answered since its stats were reset: a discovery reads
+    ``getDeviceSlots`` once per unit, the check of a stored topology never does."""
     return {
         name: count
         for name, count in emu.stats()["method_names"].items()
-        if name not in READ_METHODS and name != "closeCurrentSession"
+        if name not in READ_METHODS | CHECK_METHODS and name != "closeCurrentSession"
     }
 
 
@@ -92,7 +97,7 @@ async def test_restart_uses_the_stored_topology(
     await async_saved(hass)
     key = f"{STORAGE_KEY}.{mock_config_entry.entry_id}"
     assert hass_storage[key]["version"] == 1
-    assert hass_storage[key]["data"]["topology"]["codec"]
+    assert hass_storage[key]["data"]["topology"]["format"]
     power = entity_id(hass, "sensor", f"{emulator.unit(2).serial}_outlet_1_active_power")
 
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
@@ -123,7 +128,7 @@ async def test_restart_after_a_reboot_rediscovers_once(
     emulator.reset_stats()
     assert await hass.config_entries.async_setup(init_integration.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert structure_calls(emulator).get("getOutlets") == 3  # one discovery, three units
+    assert structure_calls(emulator).get("getDeviceSlots") == 3  # one discovery, three units
     emulator.reset_stats()
     await async_poll(hass, freezer)
     assert emulator.stats()["status_codes"] == {"200": 1}
@@ -141,11 +146,11 @@ async def test_unusable_stored_document_rediscovers(
         "version": 1,
         "minor_version": 1,
         "key": f"{STORAGE_KEY}.{mock_config_entry.entry_id}",
-        "data": {"topology": {"codec": "dataclasses-1", "data": {"primary": 7}}},
+        "data": {"topology": {"format": "xerus-topology", "version": 999, "topology": {}}},
     }
     await setup_integration(hass, mock_config_entry)
     assert mock_config_entry.state is ConfigEntryState.LOADED
-    assert structure_calls(emulator).get("getOutlets") == 3
+    assert structure_calls(emulator).get("getDeviceSlots") == 3
 
 
 async def test_unreachable_at_start_retries_without_discovery(
@@ -191,7 +196,7 @@ async def test_failed_discovery_backs_off(
     emulator.faults.fail_call(method="getOutlets", statcode=503)
     await setup_integration(hass, mock_config_entry)
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
-    assert structure_calls(emulator)["getOutlets"] == 1
+    assert structure_calls(emulator)["getDeviceSlots"] == 1
 
     # (Through the HTTP view in the test below: under ``freezer`` the view cannot import.)
     diagnostics = await async_get_config_entry_diagnostics(hass, mock_config_entry)
@@ -211,7 +216,7 @@ async def test_failed_discovery_backs_off(
         async_fire_time_changed(hass)
         await hass.async_block_till_done(wait_background_tasks=True)
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
-    assert structure_calls(emulator)["getOutlets"] == 1
+    assert structure_calls(emulator)["getDeviceSlots"] == 1
 
     freezer.tick(DISCOVERY_BACKOFF)
     async_fire_time_changed(hass)
@@ -220,7 +225,7 @@ async def test_failed_discovery_backs_off(
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert mock_config_entry.state is ConfigEntryState.LOADED
-    assert structure_calls(emulator)["getOutlets"] == 1 + 3
+    assert structure_calls(emulator)["getDeviceSlots"] == 1 + 3
 
 
 @pytest.mark.parametrize("emulator_config", [{"tls": True}])
