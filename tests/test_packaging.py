@@ -761,7 +761,8 @@ def test_exception_and_issue_translations_match_the_code(strings: dict[str, Any]
     }
     for keys, calls in ((exceptions, exception_classes), (issues, {"async_create_issue"})):
         used = keyword_values("translation_key", call_names=calls)
-        assert used, f"no {calls} translation key found: the parser is broken"
+        # The integration raises translated exceptions; it may create no repair issue at all.
+        assert used or calls != exception_classes, "no translation key found: the parser is broken"
         found: list[str | re.Pattern[str]] = []
         for module, line, values in used:
             assert values is not None, f"{module}.py:{line}: unresolvable translation key"
@@ -1025,7 +1026,6 @@ CLAIM_TESTS: dict[str, tuple[str, ...]] = {
         "integration/test_coordinator.py::test_authentication_failure_while_polling_starts_reauth",
         "integration/test_switch.py::test_rejected_credentials_during_a_command_start_reauth",
     ),
-    "repair-issues": ("integration/test_coordinator.py::test_certificate_change_while_polling",),
     "stale-devices": (
         "integration/test_devices.py::test_unplugged_package_is_removed",
         "integration/test_devices.py::test_released_link_unit_is_removed",

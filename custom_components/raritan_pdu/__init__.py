@@ -12,19 +12,21 @@ from homeassistant.const import (
     CONF_SSL,
     CONF_USERNAME,
     CONF_VERIFY_SSL,
+    EVENT_HOMEASSISTANT_STOP,
     Platform,
 )
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .card import async_setup_card
-from .const import CONF_FINGERPRINT, DEFAULT_TIMEOUT, DOMAIN, ISSUE_CERTIFICATE_CHANGED
+from .const import CONF_FINGERPRINT, DEFAULT_TIMEOUT, DOMAIN
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
 from .devices import async_sync_devices, is_current
+from .helpers import async_remove_redundant_entities
+from .storage import async_get_store, async_remove_store
 from .xerus import XerusClient
 
 PLATFORMS: list[Platform] = [
@@ -67,9 +69,13 @@ def async_create_client(hass: HomeAssistant, data: Mapping[str, Any]) -> XerusCl
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: RaritanConfigEntry) -> bool:
-    """Set up a PDU (primary unit and its link units) from a config entry."""
+    """Set up a PDU (primary unit and its link units) from a config entry.
+
+    The topology comes from the entry's store when it has one (a restart or a setup retry
+    creates the entities at once, without rediscovering the PDU), else from a discovery.
+    """
     client = async_create_client(hass, entry.data)
-    coordinator = RaritanCoordinator(hass, entry, client)
+    coordinator = RaritanCoordinator(hass, entry, client, async_get_store(hass, entry.entry_id))
     try:
         await coordinator.async_config_entry_first_refresh()
     except BaseException:
@@ -77,19 +83,25 @@ async def async_setup_entry(hass: HomeAssistant, entry: RaritanConfigEntry) -> b
         await client.close()
         raise
 
-    # Connected with the trusted certificate: a certificate issue is resolved.
-    ir.async_delete_issue(hass, DOMAIN, f"{ISSUE_CERTIFICATE_CHANGED}_{entry.entry_id}")
-
     entry.runtime_data = coordinator
 
     # Every device of the PDU, before the platforms link their entities to them; after each
     # topology refresh again, before the platforms add the entities of new objects.
     @callback
-    def _sync_devices() -> None:
+    def _sync_registry() -> None:
         async_sync_devices(hass, entry, coordinator.topology)
+        async_remove_redundant_entities(hass, entry, coordinator.topology)
 
-    _sync_devices()
-    entry.async_on_unload(coordinator.async_add_topology_listener(_sync_devices))
+    _sync_registry()
+    entry.async_on_unload(coordinator.async_add_topology_listener(_sync_registry))
+
+    async def _async_stop(_event: Event) -> None:
+        # Home Assistant stops without unloading: log out now, not at the device's idle
+        # timeout (the PDU allows only a few sessions per user).
+        await coordinator.async_shutdown()
+        await client.close()
+
+    entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, _async_stop))
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # The platforms registered the resource ids of their enabled entities: read them now,
@@ -107,6 +119,11 @@ async def async_unload_entry(hass: HomeAssistant, entry: RaritanConfigEntry) -> 
         await entry.runtime_data.async_shutdown()
         await entry.runtime_data.client.close()
     return unload_ok
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: RaritanConfigEntry) -> None:
+    """The entry was deleted: delete its stored topology too."""
+    await async_remove_store(hass, entry.entry_id)
 
 
 async def async_remove_config_entry_device(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
@@ -35,25 +36,43 @@ _INLET, _POLE, _OCP = ObjectKind.INLET, ObjectKind.POLE, ObjectKind.OCP
 _EXT = frozenset({ObjectKind.EXT})
 
 
-def _is(value: int) -> Callable[[int], bool]:
-    return lambda state: state == value
+def _states(on: Iterable[int], off: Iterable[int]) -> Callable[[int], bool | None]:
+    """Map the state values the sensor's enumeration defines; any other value is unknown (a
+    firmware newer than this integration, a broken probe): never shown as a definite state."""
+    on_values, off_values = frozenset(on), frozenset(off)
+
+    def is_on(state: int) -> bool | None:
+        if state in on_values:
+            return True
+        return False if state in off_values else None
+
+    return is_on
 
 
-def _is_not(value: int) -> Callable[[int], bool]:
-    return lambda state: state != value
+def _is(value: int) -> Callable[[int], bool | None]:
+    """On for ``value`` of a two-state enumeration (0/1), off for the other one."""
+    return _states({value}, {1 - value})
+
+
+def _is_not(value: int) -> Callable[[int], bool | None]:
+    """Off for ``value`` of a two-state enumeration (0/1), on for the other one."""
+    return _states({1 - value}, {value})
 
 
 # Residual current: WARNING (1), CRITICAL (2), FAILURE (4) are problems; NORMAL and SELFTEST not.
-_RESIDUAL_PROBLEM = frozenset({1, 2, 4})
+_RESIDUAL = _states({1, 2, 4}, {0, 3})
+# Power quality: WARNING (1) and CRITICAL (2) are problems.
+_POWER_QUALITY = _states({1, 2}, {0})
 
 
 @dataclass(frozen=True, kw_only=True)
 class RaritanBinarySensorEntityDescription(
     BinarySensorEntityDescription, RaritanFieldDescription
 ):
-    """A state sensor field (or external state sensor); ``is_on_fn`` maps the state value."""
+    """A state sensor field (or external state sensor); ``is_on_fn`` maps the state value
+    (``None``: a value the sensor's enumeration does not define)."""
 
-    is_on_fn: Callable[[int], bool]
+    is_on_fn: Callable[[int], bool | None]
 
 
 #: State sensor fields of Inlet/Pole/OverCurrentProtector/Pdu.Sensors (reference §5.4, §7), with
@@ -76,7 +95,7 @@ BINARY_SENSOR_DESCRIPTIONS: dict[str, RaritanBinarySensorEntityDescription] = {
             field="residualCurrentStatus",
             kinds=frozenset({_INLET, _POLE, _OCP}),
             device_class=_PROBLEM,
-            is_on_fn=lambda state: state in _RESIDUAL_PROBLEM,
+            is_on_fn=_RESIDUAL,
         ),
         RaritanBinarySensorEntityDescription(
             key="power_quality",
@@ -85,7 +104,7 @@ BINARY_SENSOR_DESCRIPTIONS: dict[str, RaritanBinarySensorEntityDescription] = {
             kinds=frozenset({_INLET}),
             device_class=_PROBLEM,
             entity_category=_DIAG,
-            is_on_fn=_is_not(0),
+            is_on_fn=_POWER_QUALITY,
         ),
         RaritanBinarySensorEntityDescription(
             key="surge_protector_status",
@@ -115,7 +134,7 @@ BINARY_SENSOR_DESCRIPTIONS: dict[str, RaritanBinarySensorEntityDescription] = {
 def _ext(
     sensor_type: SensorType,
     device_class: BinarySensorDeviceClass | None,
-    is_on_fn: Callable[[int], bool],
+    is_on_fn: Callable[[int], bool | None],
     translation_key: str | None = None,
 ) -> tuple[int, RaritanBinarySensorEntityDescription]:
     kind = sensor_type.name.lower()
@@ -145,7 +164,7 @@ EXT_BINARY_SENSOR_DESCRIPTIONS: dict[int, RaritanBinarySensorEntityDescription] 
         _ext(SensorType.MAGNETIC_FIELD_STRENGTH, None, _ALARMED),
         _ext(SensorType.FAULT_STATE, _PROBLEM, _is_not(0)),
         # The inlet's field of the same meaning names it.
-        _ext(SensorType.POWER_QUALITY, _PROBLEM, _is_not(0), "power_quality"),
+        _ext(SensorType.POWER_QUALITY, _PROBLEM, _POWER_QUALITY, "power_quality"),
         _ext(SensorType.MOTION, BinarySensorDeviceClass.MOTION, _ALARMED),
         _ext(SensorType.OCCUPANCY, BinarySensorDeviceClass.OCCUPANCY, _ALARMED),
         _ext(SensorType.TAMPER, BinarySensorDeviceClass.TAMPER, _ALARMED),
@@ -211,10 +230,10 @@ class RaritanBinarySensor(RaritanFieldEntity, BinarySensorEntity):
     def is_on(self) -> bool | None:
         """The mapped state; ``None`` (unknown) when the sensor reports no valid state."""
         rid = self.sensor_rid
-        data = self.coordinator.data
-        if rid is None or data is None:
-            return None
-        reading = data.states.get(rid)
+        reading = None if rid is None else self.coordinator.data.states.get(rid)
         if reading is None or reading.value is None:
             return None
         return self.entity_description.is_on_fn(reading.value)
+
+    def _shown(self) -> tuple[Any, ...]:
+        return (self.available, self.is_on)

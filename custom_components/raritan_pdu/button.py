@@ -15,9 +15,10 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
 from .entity import RaritanEntity
-from .helpers import async_setup_topology_entities, async_store_reading, raritan_command
+from .helpers import async_command, async_setup_topology_entities, raritan_command
 from .objects import MeteredObject, is_switchable, outlet_object, unit_object
-from .xerus.models import OutletInfo, Topology, UnitTopology
+from .xerus.models import OutletInfo, OutletState, Topology, UnitTopology
+from .xerus.plan import ReadTarget
 
 PARALLEL_UPDATES = 1
 
@@ -76,8 +77,16 @@ class RaritanCycleButton(RaritanButton):
     async def async_press(self) -> None:
         """Start the power cycle; the confirming read updates the outlet's switch at once."""
         outlet = self.command_object(OutletInfo)
-        state = await self.coordinator.client.cycle_outlet(outlet)
-        async_store_reading(self.coordinator, outlet.rid, state)
+
+        def confirms(state: OutletState) -> bool:
+            return state.cycle_in_progress
+
+        await async_command(
+            self.coordinator,
+            ReadTarget.for_outlet(outlet),
+            self.coordinator.client.cycle_outlet(outlet),
+            confirms,
+        )
 
 
 class RaritanIdentifyButton(RaritanButton):

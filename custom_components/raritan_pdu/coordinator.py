@@ -1,61 +1,89 @@
-"""Data update coordinator: topology discovery once, then one /bulk request per poll."""
+"""Data update coordinator: the topology and one /bulk request per poll, merged per resource id.
+
+* Topology: from Home Assistant's storage when the entry has one (checked with one small request
+  at setup), else discovered. It is rediscovered beside the polls (a background task, never inside
+  a poll): every ``TOPOLOGY_REFRESH_INTERVAL``, when the link status read with every poll changed,
+  when polled resource ids are unknown (a reboot) and while a link unit is unreachable, never
+  more often than a doubling backoff allows when discoveries fail.
+* Polling: the resource ids registered by entities, fast values in every poll and slow ones
+  (``SLOW_FIELDS``) every ``SLOW_POLL_EVERY``-th, in ONE HTTP request. ``coordinator.data`` is
+  the merged :class:`~.xerus.Readings` (a slow value keeps its last reading between its reads);
+  the listeners of a resource id are called only when its reading changed, so an unchanged
+  poll costs no state write. Polls never overlap, and a command's confirming read is never
+  overwritten by a poll that was already under way.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import math
 import time
-from collections import Counter
-from collections.abc import Iterable
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from functools import partial
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .const import (
+    AUTH_FAILURES_TO_REAUTH,
     DOMAIN,
-    ISSUE_CERTIFICATE_CHANGED,
     LOGGER,
+    POLL_BUSY_FRACTION,
+    POLL_INTERVAL_STEP,
     REGISTRATION_REFRESH_DELAY,
     SCAN_INTERVAL,
+    SLOW_FIELDS,
+    SLOW_POLL_EVERY,
     TOPOLOGY_MIN_AGE,
     TOPOLOGY_REFRESH_INTERVAL,
     TOPOLOGY_RETRY_INTERVAL,
+    TOPOLOGY_RETRY_MAX,
 )
+from .storage import RaritanStore
 from .xerus import (
     CascadeStatus,
     LinkUnitStatus,
+    NumericReading,
+    OutletState,
     ReadingPlan,
     Readings,
+    StateReading,
     Topology,
     XerusAuthenticationError,
     XerusCertificateMismatchError,
     XerusClient,
+    XerusConnectionError,
     XerusError,
     XerusNotFoundError,
+    XerusTimeoutError,
     XerusTlsError,
 )
 
 type RaritanConfigEntry = ConfigEntry[RaritanCoordinator]
 
+type Reading = NumericReading | StateReading | OutletState
+
 
 class RaritanCoordinator(DataUpdateCoordinator[Readings]):
-    """Keeps the topology of a primary unit (and its link units) and polls what entities need.
-
-    * Topology: discovered in ``_async_setup``, refreshed every ``TOPOLOGY_REFRESH_INTERVAL``
-      and at the next poll when a poll suggests it changed (unknown resource ids after a
-      reboot, a link unit failing, coming back, added or released).
-    * Polling: the resource ids registered by entities (``async_register_rids``), read with
-      ONE HTTP request for every unit (plus the link status when there are link units).
-    """
+    """Keeps the topology of a primary unit (and its link units) and polls what entities need."""
 
     config_entry: RaritanConfigEntry
     topology: Topology
 
-    def __init__(self, hass: HomeAssistant, entry: RaritanConfigEntry, client: XerusClient) -> None:
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: RaritanConfigEntry,
+        client: XerusClient,
+        store: RaritanStore,
+    ) -> None:
         """Initialise the coordinator (no I/O)."""
         super().__init__(
             hass,
@@ -63,16 +91,40 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
             config_entry=entry,
             name=f"{DOMAIN} {entry.data[CONF_HOST]}",
             update_interval=SCAN_INTERVAL,
+            # Listeners are called per resource id (``_async_refresh_finished``); all of them
+            # only when the success of the polls changes.
+            always_update=False,
         )
         self.client = client
+        self.store = store
+        #: The merged readings of every poll and command (changed in place, never replaced).
+        self.data = Readings()
+        # What the entities need.
         self._rid_refs: Counter[str] = Counter()
+        self._rid_listeners: dict[str, list[CALLBACK_TYPE]] = {}
+        self._missing: set[str] = set()
+        # Per cadence (full or fast): the plan and how many of its reads go to each unit.
+        self._plans: dict[bool, tuple[ReadingPlan, Counter[int]]] = {}
+        self._started = False
+        # The topology.
         self._rid_unit: dict[str, int] = {}
-        self._plan: ReadingPlan | None = None
+        self._slow: frozenset[str] = frozenset()
         self._topology_listeners: list[CALLBACK_TYPE] = []
         self._topology_time = 0.0
-        self._topology_stale = False
-        self._started = False
-        self._updating = False
+        self._topology_verified = False
+        self._check_pending = False
+        self._topology_task: asyncio.Task[None] | None = None
+        self._topology_failures = 0
+        self._topology_retry_at = 0.0
+        # Polls and commands.
+        self._lock = asyncio.Lock()
+        self._polls_since_slow = SLOW_POLL_EVERY
+        self._changed: set[str] = set()
+        self._seq = 0
+        self._commanded: dict[str, int] = {}
+        self._units_down: set[int] = set()
+        self._durations: deque[float] = deque(maxlen=SLOW_POLL_EVERY)
+        self._stretch_logged = False
         self._registration_debouncer = Debouncer(
             hass,
             LOGGER,
@@ -84,49 +136,171 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
     # ------------------------------------------------------------------ topology
 
     async def _async_setup(self) -> None:
-        """Discover the whole topology once, before the first poll."""
-        self._set_topology(await self._async_discover())
+        """The topology: the stored one (after one small request to the device), else discover.
+
+        A discovery that failed although the device answered is not repeated before the
+        backoff of the entry's store allows (Home Assistant retries a setup every few seconds).
+        """
+        store = self.store
+        await store.async_load()
+        if store.topology is not None:
+            age = time.time() - (store.discovered_at or 0.0)
+            self._set_topology(store.topology, age=age, verified=False)
+            await self._async_check_device()
+            return
+        if store.discovery_failures:
+            await self._async_check_device()
+            if (wait := store.discovery_wait) > 0:
+                raise UpdateFailed(
+                    translation_domain=DOMAIN,
+                    translation_key="discovery_backoff",
+                    translation_placeholders={"seconds": str(math.ceil(wait))},
+                )
+        topology = await self._async_discover()
+        self._set_topology(topology, age=0.0, verified=True)
+        store.async_set_topology(topology, self.client.timing)
+
+    async def _async_check_device(self) -> None:
+        """One small request: the device answers and accepts the credentials, and the topology
+        still matches it (else it is rediscovered in the background)."""
+        topology: Topology | None = getattr(self, "topology", None)
+        try:
+            if topology is None:
+                await self.client.poll(ReadingPlan(()), with_cascade=True)
+                cascade = None
+            else:
+                _readings, cascade = await self._async_poll(ReadingPlan(()), topology)
+        except XerusError as err:
+            raise self._translate_error(err) from err
+        self.store.auth_failures = 0
+        if cascade is not None:
+            self._check_cascade(cascade)
+
+    async def _async_poll(
+        self, plan: ReadingPlan, check: Topology | None
+    ) -> tuple[Readings, CascadeStatus | XerusError | None]:
+        """One request: the plan, the link status and, with ``check``, the library's cheap check
+        (``poll(check=)``) of that topology, which notices a reboot, a sensor package plugged in
+        or out and link units added, released or swapped."""
+        if check is not None:
+            result = await self.client.poll(plan, check=check)
+            if result.changes:
+                self._start_topology_refresh(f"the topology changed: {'; '.join(result.changes)}")
+            self._check_pending = False
+            return result.readings, result.cascade
+        if check is None and not self.topology.link_status:
+            return await self.client.poll(plan), None
+        # A primary unit with link units: the same request
+        # also asks for the link status, so a link unit that fails, comes back, is added or
+        # is released is noticed at once.
+        polled = await self.client.poll(plan, with_cascade=True)
+        return polled.readings, polled.cascade
 
     async def _async_discover(self) -> Topology:
         try:
             return await self.client.discover()
         except XerusError as err:
+            if _is_expensive(err):
+                self.store.async_discovery_failed()
             raise self._translate_error(err) from err
 
-    def _set_topology(self, topology: Topology) -> None:
+    def _set_topology(self, topology: Topology, *, age: float, verified: bool) -> None:
         self.topology = topology
-        self._topology_time = time.monotonic()
-        self._topology_stale = False
-        self._rid_unit = {}
+        self._topology_time = time.monotonic() - age
+        self._topology_verified = verified
+        self._check_pending = not verified
+        rid_unit: dict[str, int] = {}
+        slow: set[str] = set()
         for unit in topology.units:
             for sensor in unit.iter_sensors():
-                self._rid_unit[sensor.rid] = unit.pdu_id
+                rid_unit[sensor.rid] = unit.pdu_id
+                if sensor.key in SLOW_FIELDS:
+                    slow.add(sensor.rid)
             for outlet in unit.outlets:
-                self._rid_unit[outlet.rid] = unit.pdu_id
-        self._plan = None
+                rid_unit[outlet.rid] = unit.pdu_id
+        self._rid_unit, self._slow = rid_unit, frozenset(slow)
+        self._plans.clear()
+        # Readings of resource ids the topology no longer has (a reboot renamed them).
+        data = self.data
+        for readings in (data.numeric, data.states, data.outlets, data.errors):
+            for rid in [rid for rid in readings if rid not in rid_unit]:
+                del readings[rid]
+        if verified:
+            for pdu_id in topology.unavailable - self._units_down:
+                self._units_down.add(pdu_id)
+                LOGGER.warning(
+                    "Link unit %s of %s is not reachable", pdu_id, self.config_entry.title
+                )
 
-    def _topology_due(self) -> bool:
-        if self._topology_stale:
-            return True
-        age = time.monotonic() - self._topology_time
-        if self.topology.unavailable and age >= TOPOLOGY_RETRY_INTERVAL.total_seconds():
-            return True
-        return age >= TOPOLOGY_REFRESH_INTERVAL.total_seconds()
+    def _topology_age(self) -> float:
+        return time.monotonic() - self._topology_time
 
-    async def async_refresh_topology(self) -> None:
-        """Rediscover the topology, keep unreachable link units, notify the listeners."""
+    def _maybe_refresh_topology(self) -> None:
+        age = self._topology_age()
+        if age >= TOPOLOGY_REFRESH_INTERVAL.total_seconds():
+            self._start_topology_refresh("scheduled refresh")
+        elif self.topology.unavailable and age >= TOPOLOGY_RETRY_INTERVAL.total_seconds():
+            self._start_topology_refresh("a link unit is unreachable")
+
+    @callback
+    def _start_topology_refresh(self, reason: str) -> bool:
+        """Rediscover beside the polls (unless one runs, or failures asked to wait)."""
+        if self._topology_task is not None and not self._topology_task.done():
+            return True
+        if time.monotonic() < self._topology_retry_at:
+            return False
+        LOGGER.debug("Rediscovering %s: %s", self.config_entry.title, reason)
+        self._topology_task = self.config_entry.async_create_background_task(
+            self.hass, self._async_topology_refresh(), f"{self.name} topology refresh"
+        )
+        return True
+
+    async def _async_topology_refresh(self) -> None:
+        try:
+            topology = await self.client.discover()
+        except XerusError as err:
+            self._topology_failures += 1
+            delay = min(
+                TOPOLOGY_RETRY_INTERVAL.total_seconds() * 2 ** (self._topology_failures - 1),
+                TOPOLOGY_RETRY_MAX.total_seconds(),
+            )
+            self._topology_retry_at = time.monotonic() + delay
+            LOGGER.debug(
+                "Rediscovering %s failed, keeping the known topology for %.0f s: %s",
+                self.config_entry.title,
+                delay,
+                err,
+            )
+            return
+        self._topology_failures, self._topology_retry_at = 0, 0.0
+        async with self._lock:
+            before = self._available_units()
+            self._apply_topology(topology)
+            back = self._available_units() - before
+        if self._started and (self._missing or back):
+            # Entities moved to resource ids without readings (a reboot renamed them), or a
+            # link unit is back: read them now, not at the next scheduled poll.
+            self._registration_debouncer.async_cancel()
+            await self.async_refresh()
+
+    def _available_units(self) -> set[int]:
+        return {unit.pdu_id for unit in self.topology.units if self.unit_available(unit.pdu_id)}
+
+    @callback
+    def _apply_topology(self, topology: Topology) -> None:
+        """Use a newly discovered topology (keeping unreachable link units), tell listeners."""
         old = self.topology
-        new = await self._async_discover()
         # A link unit that is still linked but not reachable keeps its objects, so its
         # entities stay (unavailable) instead of being removed and re-added.
         kept = {
             link_id: unit
             for link_id, unit in old.link_units.items()
-            if link_id not in new.link_units and link_id in new.link_status
+            if link_id not in topology.link_units and link_id in topology.link_status
         }
         if kept:
-            new = dataclasses.replace(new, link_units={**new.link_units, **kept})
-        self._set_topology(new)
+            topology = dataclasses.replace(topology, link_units={**topology.link_units, **kept})
+        self._set_topology(topology, age=0.0, verified=True)
+        self.store.async_set_topology(topology, self.client.timing)
         for listener in list(self._topology_listeners):
             listener()
 
@@ -151,11 +325,14 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
             and self.topology.link_status.get(pdu_id) == LinkUnitStatus.OK
         )
 
-    # ------------------------------------------------------------------ polling
+    # ------------------------------------------------------------------ registration
 
     @callback
-    def async_register_rids(self, rids: Iterable[str]) -> CALLBACK_TYPE:
-        """Add resource ids to the poll; returns the callable that removes them again.
+    def async_register_rids(
+        self, rids: Iterable[str], listener: CALLBACK_TYPE | None = None
+    ) -> CALLBACK_TYPE:
+        """Add resource ids to the poll; ``listener`` is called when one of their readings
+        changed. Returns the callable that removes them again.
 
         Called by every entity in ``async_added_to_hass``: disabled entities are never
         added, so they cost nothing. Ids without data yet trigger one (debounced) refresh.
@@ -164,120 +341,238 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         missing = False
         for rid in rid_list:
             if self._rid_refs[rid] == 0:
-                self._plan = None
-                if self.data is None or not _has_reading(self.data, rid):
+                self._plans.clear()
+                if not _has_reading(self.data, rid):
+                    self._missing.add(rid)
                     missing = True
             self._rid_refs[rid] += 1
-        if missing and self._started and not self._updating:
+            if listener is not None:
+                self._rid_listeners.setdefault(rid, []).append(listener)
+        if missing and self._started:
             self._registration_debouncer.async_schedule_call()
 
-        @callback
-        def unregister() -> None:
-            for rid in rid_list:
-                self._rid_refs[rid] -= 1
-                if self._rid_refs[rid] <= 0:
-                    del self._rid_refs[rid]
-                    self._plan = None
-
-        return unregister
+        return partial(self._unregister_rids, rid_list, listener)
+    @callback
+    def _unregister_rids(self, rids: list[str], listener: CALLBACK_TYPE | None) -> None:
+        for rid in rids:
+            if listener is not None:
+                listeners = self._rid_listeners[rid]
+                listeners.remove(listener)
+                if not listeners:
+                    del self._rid_listeners[rid]
+            self._rid_refs[rid] -= 1
+            if self._rid_refs[rid] <= 0:
+                del self._rid_refs[rid]
+                self._missing.discard(rid)
+                self._plans.clear()
 
     @property
     def registered_rids(self) -> set[str]:
         """The resource ids that entities currently need."""
         return set(self._rid_refs)
 
+    @property
+    def slow_rids(self) -> frozenset[str]:
+        """The resource ids of the topology that are read on the slow cadence."""
+        return self._slow
+
     async def async_start(self) -> None:
         """Called once the platforms have added their entities: read what they need now."""
         self._started = True
-        if self._rid_refs and not all(_has_reading(self.data, rid) for rid in self._rid_refs):
+        if self._missing:
             await self.async_refresh()
 
-    def _build_plan(self) -> ReadingPlan:
-        if self._plan is None:
+    # ------------------------------------------------------------------ polling
+
+    def _plan(self, full: bool) -> tuple[ReadingPlan, Counter[int]]:
+        cached = self._plans.get(full)
+        if cached is None:
+            primary = self.topology.primary.pdu_id
             wanted = {
                 rid
                 for rid in self._rid_refs
-                if self.unit_available(self._rid_unit.get(rid, self.topology.primary.pdu_id))
+                if (full or rid not in self._slow)
+                and self.unit_available(self._rid_unit.get(rid, primary))
             }
-            self._plan = ReadingPlan.for_topology(self.topology, rids=wanted)
-        return self._plan
+            plan = ReadingPlan.for_topology(self.topology, rids=wanted)
+            units = Counter(self._rid_unit.get(t.rid, primary) for t in plan.targets)
+            cached = self._plans[full] = (plan, units)
+        return cached
 
     async def _async_update_data(self) -> Readings:
-        """Poll every registered resource id in one request."""
-        self._updating = True
+        """Poll the registered resource ids in one request (slow ones every Nth poll)."""
+        async with self._lock:
+            self._maybe_refresh_topology()
+            full = bool(self._missing) or self._polls_since_slow >= SLOW_POLL_EVERY
+            plan, units = self._plan(full)
+            if not plan:
+                return self.data
+            started = self._seq
+            begin = time.monotonic()
+            readings, cascade = await self._async_read(plan, full)
+            self._note_duration(time.monotonic() - begin)
+            self.store.auth_failures = 0
+            self._merge(readings, started)
+            self._polls_since_slow = 1 if full else self._polls_since_slow + 1
+            if full:
+                self._missing.clear()
+            self._check_units(units, readings)
+            if cascade is not None:
+                self._check_cascade(cascade)
+        return self.data
+
+    async def _async_read(
+        self, plan: ReadingPlan, full: bool
+    ) -> tuple[Readings, CascadeStatus | XerusError | None]:
+        # The cheap topology check rides along with the slow values (every few minutes) and
+        # in the first poll of a topology from storage.
+        check = self.topology if full or self._check_pending else None
         try:
-            if self._topology_due():
-                await self._async_try_refresh_topology()
-            readings = await self._async_poll()
-            if (
-                any(isinstance(err, XerusNotFoundError) for err in readings.errors.values())
-                and time.monotonic() - self._topology_time > TOPOLOGY_MIN_AGE.total_seconds()
-            ):
-                # Opaque resource ids change when the PDU reboots: rediscover, read again.
-                LOGGER.debug("Unknown resource ids in the poll, rediscovering the topology")
-                await self.async_refresh_topology()
-                readings = await self._async_poll()
-        finally:
-            self._updating = False
-        if self._failed_link_units(readings):
-            # A link unit stopped answering: its entities are unavailable now (their reads
-            # failed); the next poll asks the primary for the link status and stops
-            # polling the unit until it is back.
-            self._topology_stale = True
-        return readings
-
-    async def _async_try_refresh_topology(self) -> None:
-        """Refresh the topology; if that fails, keep polling the known one, retry later.
-
-        Authentication and certificate errors are raised: polling would fail the same way.
-        """
-        try:
-            await self.async_refresh_topology()
-        except UpdateFailed as err:
-            LOGGER.debug("Topology refresh failed, keeping the known topology: %s", err)
-            self._topology_stale = False
-            self._topology_time = (
-                time.monotonic()
-                - TOPOLOGY_REFRESH_INTERVAL.total_seconds()
-                + TOPOLOGY_RETRY_INTERVAL.total_seconds()
-            )
-
-    def _failed_link_units(self, readings: Readings) -> set[int]:
-        """Link units of which every polled resource id failed."""
-        polled: dict[int, set[str]] = {}
-        for target in self._build_plan().targets:
-            pdu_id = self._rid_unit.get(target.rid)
-            if pdu_id is not None and pdu_id != self.topology.primary.pdu_id:
-                polled.setdefault(pdu_id, set()).add(target.rid)
-        return {
-            pdu_id for pdu_id, rids in polled.items() if all(r in readings.errors for r in rids)
-        }
-
-    async def _async_poll(self) -> Readings:
-        plan = self._build_plan()
-        if not plan:
-            return Readings()
-        try:
-            if not self.topology.link_status:
-                return await self.client.poll(plan)
-            # A primary unit with link units: the same request also asks for the link
-            # status, so a link unit that fails, comes back, is added or is released is
-            # noticed at the next poll instead of the next scheduled rediscovery.
-            result = await self.client.poll(plan, with_cascade=True)
+            return await self._async_poll(plan, check)
         except XerusError as err:
             raise self._translate_error(err) from err
-        self._check_link_status(result.cascade)
-        return result.readings
 
-    def _check_link_status(self, status: CascadeStatus | XerusError) -> None:
-        """Rediscover at the next poll when the link units differ from the topology's."""
+    def _merge(self, readings: Readings, started: int) -> None:
+        """Take a poll's readings into ``data``, noting the resource ids whose reading changed.
+
+        Readings of resource ids that a command confirmed after this poll started are older
+        than the command's own read: they are dropped.
+        """
+        data, changed = self.data, self._changed
+        skip = {rid for rid, seq in self._commanded.items() if seq > started}
+        self._commanded = {rid: seq for rid, seq in self._commanded.items() if seq > started}
+        errors = data.errors
+        _merge_kind(
+            data.numeric, readings.numeric, _same_numeric, errors=errors, changed=changed, skip=skip
+        )
+        _merge_kind(
+            data.states, readings.states, _same_state, errors=errors, changed=changed, skip=skip
+        )
+        _merge_kind(
+            data.outlets, readings.outlets, _same_outlet, errors=errors, changed=changed, skip=skip
+        )
+        not_found = [rid for rid, err in readings.errors.items() if _is_not_found(err)]
+        keep_old = bool(not_found) and self._rediscover_unknown_rids()
+        for rid, err in readings.errors.items():
+            if rid in skip or (keep_old and _is_not_found(err)):
+                continue
+            if rid not in errors:
+                changed.add(rid)
+            errors[rid] = err
+        if not not_found:
+            self._topology_verified = True
+
+    def _rediscover_unknown_rids(self) -> bool:
+        """Polled resource ids are unknown to the device (it rebooted, or its firmware changed):
+        rediscover. True while the last readings can stand in for them until then."""
+        if self._topology_verified and self._topology_age() < TOPOLOGY_MIN_AGE.total_seconds():
+            return False
+        return self._start_topology_refresh("unknown resource ids in the poll")
+
+    def _check_units(self, units: Counter[int], readings: Readings) -> None:
+        """Log a link unit whose every read failed (once), and when it answers again."""
+        errors = readings.errors
+        if not errors and not self._units_down:
+            return
+        primary = self.topology.primary.pdu_id
+        failed: Counter[int] = Counter()
+        first: dict[int, XerusError] = {}
+        for rid, error in errors.items():
+            pdu_id = self._rid_unit.get(rid, primary)
+            failed[pdu_id] += 1
+            first.setdefault(pdu_id, error)
+        for pdu_id, polled in units.items():
+            if pdu_id == primary:
+                continue
+            if failed[pdu_id] >= polled and pdu_id not in self._units_down:
+                self._units_down.add(pdu_id)
+                LOGGER.warning(
+                    "Link unit %s of %s does not answer: %s",
+                    pdu_id,
+                    self.config_entry.title,
+                    first[pdu_id],
+                )
+                self._start_topology_refresh(f"link unit {pdu_id} does not answer")
+            elif failed[pdu_id] < polled and pdu_id in self._units_down:
+                self._units_down.discard(pdu_id)
+                LOGGER.info("Link unit %s of %s answers again", pdu_id, self.config_entry.title)
+
+    def _check_cascade(self, status: CascadeStatus | XerusError) -> None:
+        """Rediscover when the link units differ from the topology's."""
         if isinstance(status, XerusError):
             return
         current = {link_id: int(unit.status) for link_id, unit in status.link_units.items()}
         known = {link_id: int(value) for link_id, value in self.topology.link_status.items()}
         if current != known:
-            LOGGER.debug("Link units changed (%s -> %s), rediscovering", known, current)
-            self._topology_stale = True
+            self._start_topology_refresh(f"link units changed ({known} -> {current})")
+
+    def _note_duration(self, seconds: float) -> None:
+        """Stretch the interval while a poll keeps the device busy for too long of it."""
+        if self._topology_task is not None and not self._topology_task.done():
+            return  # the poll waited for a discovery request: not its own time
+        self._durations.append(seconds)
+        step = POLL_INTERVAL_STEP.total_seconds()
+        needed = math.ceil(max(self._durations) / POLL_BUSY_FRACTION / step) * step
+        interval = max(SCAN_INTERVAL.total_seconds(), needed)
+        current = self.update_interval
+        if current is None or interval == current.total_seconds():
+            return
+        self.update_interval = timedelta(seconds=interval)
+        if interval == SCAN_INTERVAL.total_seconds():
+            LOGGER.info(
+                "%s answers fast enough again: polling every %.0f s",
+                self.config_entry.title,
+                interval,
+            )
+        elif not self._stretch_logged:
+            self._stretch_logged = True
+            LOGGER.warning(
+                "%s needs %.1f s to answer a poll of %d readings: polling every %.0f s instead "
+                "of %.0f s (disable entities you do not need to poll faster)",
+                self.config_entry.title,
+                max(self._durations),
+                len(self._plans[True][0]) if True in self._plans else 0,
+                interval,
+                SCAN_INTERVAL.total_seconds(),
+            )
+        else:
+            LOGGER.debug("%s: polling every %.0f s", self.config_entry.title, interval)
+
+    @callback
+    def _async_refresh_finished(self) -> None:
+        """Tell the entities whose readings changed (before Home Assistant tells all of them
+        when the success of the polls changed)."""
+        changed, self._changed = self._changed, set()
+        listeners = self._rid_listeners
+        for rid in changed:
+            for listener in listeners.get(rid, ()):
+                listener()
+
+    # ------------------------------------------------------------------ commands
+
+    @callback
+    def async_set_reading(self, rid: str, reading: OutletState | StateReading) -> None:
+        """Publish a command's confirming read; a poll under way cannot overwrite it."""
+        self._seq += 1
+        self._commanded[rid] = self._seq
+        data = self.data
+        if isinstance(reading, OutletState):
+            data.outlets[rid] = reading
+        else:
+            data.states[rid] = reading
+        data.errors.pop(rid, None)
+        self._missing.discard(rid)
+        for listener in list(self._rid_listeners.get(rid, ())):
+            listener()
+
+    @callback
+    def async_authentication_failed(self) -> None:
+        """A command was rejected for its credentials: confirm with a poll before reauth."""
+        self.store.auth_failures += 1
+        if self.store.auth_failures >= AUTH_FAILURES_TO_REAUTH:
+            self.config_entry.async_start_reauth(self.hass)
+        else:
+            self.config_entry.async_create_task(self.hass, self.async_request_refresh())
 
     async def async_shutdown(self) -> None:
         """Cancel pending refreshes."""
@@ -288,37 +583,37 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
 
     def _translate_error(self, err: XerusError) -> Exception:
         """Map a client error to what Home Assistant expects from a coordinator."""
+        self.store.async_set_error(f"{type(err).__name__}: {err}")
         host = self.config_entry.data[CONF_HOST]
         if isinstance(err, XerusCertificateMismatchError) or (
             isinstance(err, XerusTlsError) and err.fingerprint
         ):
             # The pinned certificate was replaced, or a certificate that verified against
-            # the CAs no longer does (e.g. the PDU was reset to its self-signed one).
-            fingerprint = err.fingerprint or "?"
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                f"{ISSUE_CERTIFICATE_CHANGED}_{self.config_entry.entry_id}",
-                is_fixable=False,
-                is_persistent=False,
-                severity=ir.IssueSeverity.ERROR,
-                translation_key=ISSUE_CERTIFICATE_CHANGED,
-                translation_placeholders={
-                    "name": self.config_entry.title,
-                    "host": host,
-                    "fingerprint": fingerprint,
-                },
-            )
+            # the CAs no longer does (e.g. the PDU was reset to its self-signed one): the
+            # reauthentication flow shows the new fingerprint and pins it once trusted.
             return ConfigEntryAuthFailed(
                 translation_domain=DOMAIN,
                 translation_key="certificate_changed",
-                translation_placeholders={"host": host, "fingerprint": fingerprint},
+                translation_placeholders={"host": host, "fingerprint": err.fingerprint or "?"},
             )
-        if isinstance(err, XerusAuthenticationError):
-            return ConfigEntryAuthFailed(
+        if isinstance(err, XerusAuthenticationError) and err.credentials_rejected:
+            # Confirmed after several rejections in a row: attempts counted here, or requests
+            # the library counted (``consecutive``, within one call and those before it).
+            self.store.auth_failures += 1
+            rejected = max(self.store.auth_failures, err.consecutive)
+            if rejected >= AUTH_FAILURES_TO_REAUTH:
+                return ConfigEntryAuthFailed(
+                    translation_domain=DOMAIN,
+                    translation_key="invalid_auth",
+                    translation_placeholders={"host": host},
+                )
+            return UpdateFailed(
                 translation_domain=DOMAIN,
-                translation_key="invalid_auth",
-                translation_placeholders={"host": host},
+                translation_key="auth_rejected",
+                translation_placeholders={
+                    "count": str(self.store.auth_failures),
+                    "limit": str(AUTH_FAILURES_TO_REAUTH),
+                },
             )
         return UpdateFailed(
             translation_domain=DOMAIN,
@@ -327,7 +622,49 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         )
 
 
-def _has_reading(data: Readings | None, rid: str) -> bool:
-    if data is None:
-        return False
+def _is_expensive(err: XerusError) -> bool:
+    """A failure after the device answered (it spent time on the request): back off."""
+    if isinstance(err, XerusTimeoutError):
+        return True
+    return not isinstance(err, XerusConnectionError | XerusAuthenticationError)
+
+
+def _is_not_found(err: XerusError) -> bool:
+    return isinstance(err, XerusNotFoundError)
+
+
+def _same_numeric(old: NumericReading, new: NumericReading) -> bool:
+    return old.value == new.value and old.valid is new.valid and old.available is new.available
+
+
+def _same_state(old: StateReading, new: StateReading) -> bool:
+    return old.value == new.value and old.available is new.available
+
+
+def _same_outlet(old: OutletState, new: OutletState) -> bool:
+    return old == new
+
+
+def _merge_kind[ReadingT: (NumericReading, StateReading, OutletState)](
+    known: dict[str, ReadingT],
+    new: dict[str, ReadingT],
+    same: Callable[[ReadingT, ReadingT], bool],
+    *,
+    errors: dict[str, XerusError],
+    changed: set[str],
+    skip: set[str],
+) -> None:
+    """Take ``new`` readings of one kind into ``known``; note the RIDs whose shown value
+    changed (an error that cleared counts). Timestamps alone are no change."""
+    for rid, reading in new.items():
+        if rid in skip:
+            continue
+        old = known.get(rid)
+        if old is None or rid in errors or not same(old, reading):
+            changed.add(rid)
+            errors.pop(rid, None)
+        known[rid] = reading
+
+
+def _has_reading(data: Readings, rid: str) -> bool:
     return rid in data.numeric or rid in data.states or rid in data.outlets or rid in data.errors

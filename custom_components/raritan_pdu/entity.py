@@ -7,13 +7,15 @@ resource id: it resolves the object, and with it the RIDs to poll, through
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .coordinator import RaritanCoordinator
 from .devices import entity_device_info, object_name
-from .helpers import async_store_reading, object_unavailable, raritan_command
+from .helpers import async_command, object_unavailable, raritan_command
 from .objects import (
     MeteredObject,
     ObjectSensor,
@@ -22,7 +24,8 @@ from .objects import (
     resolve,
     sensors_of,
 )
-from .xerus.models import PeripheralInfo, Topology, UnitTopology
+from .xerus.models import PeripheralInfo, StateReading, Topology, UnitTopology
+from .xerus.plan import ReadKind, ReadTarget
 
 
 class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
@@ -31,6 +34,10 @@ class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
     Subclasses implement :meth:`_rids` (what the poll must read for this entity); the base class
     registers those RIDs with the coordinator while the entity is in Home Assistant (so disabled
     entities cost nothing) and re-registers them when a topology refresh changed them.
+
+    The coordinator calls the entity when a reading of its RIDs changed (and all entities when
+    the polls start or stop failing); the entity writes its state only when what it shows
+    changed: :meth:`_shown` (state, attributes, availability), which subclasses extend.
     """
 
     _attr_has_entity_name = True
@@ -43,17 +50,26 @@ class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
         self._attr_device_info = entity_device_info(target.unit, target.obj)
         self._registered: frozenset[str] = frozenset()
         self._unregister_rids: CALLBACK_TYPE | None = None
+        self._written: tuple[Any, ...] | None = None
         self._resolved_for: Topology | None = None
         self._resolved: tuple[UnitTopology, PduObject] | None = None
+        self._unit_ok = False
 
-    # resolution through the current topology
+    # resolution through the current topology (once per topology: it is read for every write)
 
     def _resolve(self) -> tuple[UnitTopology, PduObject] | None:
         topology = self.coordinator.topology
         if topology is not self._resolved_for:
-            self._resolved = resolve(topology, self._ref)
             self._resolved_for = topology
+            self._resolved = resolved = resolve(topology, self._ref)
+            self._unit_ok = resolved is not None and self.coordinator.unit_available(
+                resolved[0].pdu_id
+            )
+            self._resolved_again()
         return self._resolved
+
+    def _resolved_again(self) -> None:
+        """The object was resolved in a new topology (subclasses refresh what they derive)."""
 
     @property
     def pdu_object(self) -> PduObject | None:
@@ -86,7 +102,11 @@ class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
         if rids == self._registered and (self._unregister_rids is not None or not rids):
             return
         old = self._unregister_rids
-        self._unregister_rids = self.coordinator.async_register_rids(rids) if rids else None
+        self._unregister_rids = (
+            self.coordinator.async_register_rids(rids, self._handle_coordinator_update)
+            if rids
+            else None
+        )
         self._registered = rids
         if old is not None:
             old()
@@ -113,22 +133,39 @@ class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
         self._sync_rids()
         self.async_write_ha_state()
 
+    # state writes
+
+    def _shown(self) -> tuple[Any, ...]:
+        """What Home Assistant shows of the entity, besides names (compared before writing)."""
+        return (self.available,)
+
+    @callback
+    def async_write_ha_state(self) -> None:
+        """Write the state, remembering what it showed."""
+        self._written = self._shown()
+        super().async_write_ha_state()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """A reading changed (or the polls started or stopped failing): write if it shows."""
+        shown = self._shown()
+        if shown != self._written:
+            self._written = shown
+            super().async_write_ha_state()
+
     # availability
 
     @property
     def available(self) -> bool:
         """Unavailable when the poll failed, the unit is not OK or the object vanished."""
-        if not super().available:
+        coordinator = self.coordinator
+        if not coordinator.last_update_success:
             return False
-        resolved = self._resolve()
-        if resolved is None:
+        self._resolve()
+        if not self._unit_ok:
             return False
-        if not self.coordinator.unit_available(resolved[0].pdu_id):
-            return False
-        data = self.coordinator.data
-        if data is not None and data.errors:
-            return not any(rid in data.errors for rid in self._registered)
-        return True
+        errors = coordinator.data.errors
+        return not errors or not any(rid in errors for rid in self._registered)
 
 
 class RaritanFieldEntity(RaritanEntity):
@@ -147,6 +184,7 @@ class RaritanFieldEntity(RaritanEntity):
             target.kind, own_device=target.own_device
         )
         self._attr_entity_registry_enabled_default = target.kind in description.enabled_in
+        self._rid: str | None = None
         placeholders = dict(target.placeholders)
         if sensor.index is not None:
             placeholders["number"] = str(sensor.index + 1)
@@ -155,12 +193,16 @@ class RaritanFieldEntity(RaritanEntity):
         if target.name:
             self._attr_name = target.name
 
+    def _resolved_again(self) -> None:
+        resolved = self._resolved
+        info = sensors_of(resolved[1]).get(self._field) if resolved is not None else None
+        self._rid = info.rid if info is not None else None
+
     @property
     def sensor_rid(self) -> str | None:
         """RID of the shown sensor in the current topology."""
-        obj = self.pdu_object
-        info = sensors_of(obj).get(self._field) if obj is not None else None
-        return info.rid if info is not None else None
+        self._resolve()
+        return self._rid
 
     def _rids(self) -> set[str]:
         rid = self.sensor_rid
@@ -197,10 +239,9 @@ class RaritanActuatorEntity(RaritanEntity):
     def actuator_value(self) -> int | None:
         """The actuator's state value from the last read (None when unknown)."""
         peripheral = self.peripheral
-        data = self.coordinator.data
-        if peripheral is None or peripheral.sensor is None or data is None:
+        if peripheral is None or peripheral.sensor is None:
             return None
-        reading = data.states.get(peripheral.sensor.rid)
+        reading = self.coordinator.data.states.get(peripheral.sensor.rid)
         return None if reading is None else reading.value
 
     @raritan_command
@@ -209,5 +250,14 @@ class RaritanActuatorEntity(RaritanEntity):
         peripheral = self.command_object(PeripheralInfo)
         if peripheral.sensor is None:
             raise object_unavailable(self.entity_id)
-        state = await self.coordinator.client.set_actuator(peripheral, on=on)
-        async_store_reading(self.coordinator, peripheral.sensor.rid, state)
+        wanted = 1 if on else 0
+
+        def confirms(state: StateReading) -> bool:
+            return state.value == wanted
+
+        await async_command(
+            self.coordinator,
+            ReadTarget(peripheral.sensor.rid, ReadKind.STATE),
+            self.coordinator.client.set_actuator(peripheral, on=on),
+            confirms,
+        )

@@ -1,26 +1,31 @@
-"""Helpers of the platforms: the one path of every command, and dynamic entity creation."""
+"""Helpers of the platforms: the one path of every command, and the entities of a topology."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Iterable, Mapping
-from dataclasses import replace
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from functools import partial, wraps
 from typing import TYPE_CHECKING, Any, Concatenate, Final
 
-from homeassistant.core import callback
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import DOMAIN
+from .const import DOMAIN, LOGGER
+from .objects import redundant_unique_ids
 from .xerus.exceptions import (
     XerusAuthenticationError,
     XerusConnectionError,
     XerusDeviceError,
     XerusError,
+    XerusNotFoundError,
     XerusPrivilegeError,
+    XerusTlsError,
 )
 from .xerus.models import OutletState, StateReading, Topology
+from .xerus.plan import ReadingPlan, ReadKind, ReadTarget
 
 if TYPE_CHECKING:
     from .coordinator import RaritanConfigEntry, RaritanCoordinator
@@ -46,8 +51,9 @@ def raritan_command[EntityT: RaritanEntity, **P](
 ) -> Callable[Concatenate[EntityT, P], Coroutine[Any, Any, None]]:
     """Decorate a command of an entity: device errors become translated Home Assistant errors.
 
-    Rejected credentials also start reauthentication (the next poll would fail the same way).
-    The command stores its confirming read itself (:func:`async_store_reading`).
+    Rejected credentials count towards reauthentication, which the coordinator starts once the
+    PDU rejected them repeatedly (a poll confirms them first). A command with a confirming read
+    goes through :func:`async_command`.
     """
 
     @wraps(func)
@@ -55,7 +61,7 @@ def raritan_command[EntityT: RaritanEntity, **P](
         try:
             await func(self, *args, **kwargs)
         except XerusAuthenticationError as err:
-            self.coordinator.config_entry.async_start_reauth(self.hass)
+            self.coordinator.async_authentication_failed()
             raise command_error(err, self.object_name) from err
         except XerusError as err:
             raise command_error(err, self.object_name) from err
@@ -95,22 +101,69 @@ def object_unavailable(name: str) -> HomeAssistantError:
     )
 
 
-@callback
-def async_store_reading(
-    coordinator: RaritanCoordinator, rid: str, reading: OutletState | StateReading
-) -> None:
-    """Publish a command's confirming read (same request) without another poll.
+#: Errors that say what the device did (refused, or never got the command): no second look.
+_DEFINITE: Final = (
+    XerusDeviceError,
+    XerusPrivilegeError,
+    XerusAuthenticationError,
+    XerusTlsError,
+    XerusNotFoundError,
+)
 
-    The coordinator's data is never changed in place (listeners may hold the previous
-    ``Readings``): a new one replaces it. Listeners are notified; the poll schedule stays.
+
+async def async_command[ReadingT: (OutletState, StateReading)](
+    coordinator: RaritanCoordinator,
+    target: ReadTarget,
+    command: Awaitable[ReadingT],
+    confirms: Callable[[ReadingT], bool],
+) -> None:
+    """Send a command whose answer carries its confirming read (one request) and publish it.
+
+    When the answer is lost (a timeout, a broken connection) or only the confirming read failed,
+    the device may well have done it: the state is read again (one more request) and the command
+    counts as done if the state shows it (``confirms``), instead of a failure that a retry would
+    repeat (a second power cycle). Otherwise the original error is raised.
     """
-    data = coordinator.data
-    errors = {key: value for key, value in data.errors.items() if key != rid}
-    if isinstance(reading, OutletState):
-        coordinator.data = replace(data, outlets={**data.outlets, rid: reading}, errors=errors)
-    else:
-        coordinator.data = replace(data, states={**data.states, rid: reading}, errors=errors)
-    coordinator.async_update_listeners()
+    try:
+        reading = await command
+    except _DEFINITE:
+        raise
+    except XerusError as err:
+        again = await _async_read_again(coordinator, target)
+        if again is not None:
+            coordinator.async_set_reading(target.rid, again)
+        if again is None or not confirms(again):  # type: ignore[arg-type]
+            raise
+        LOGGER.debug("The answer to a command was lost (%s); the state read again confirms it", err)
+        return
+    coordinator.async_set_reading(target.rid, reading)
+
+
+async def _async_read_again(
+    coordinator: RaritanCoordinator, target: ReadTarget
+) -> OutletState | StateReading | None:
+    try:
+        readings = await coordinator.client.poll(ReadingPlan([target]))
+    except XerusError:
+        return None
+    if target.kind is ReadKind.OUTLET:
+        return readings.outlets.get(target.rid)
+    return readings.states.get(target.rid)
+
+
+@callback
+def async_remove_redundant_entities(
+    hass: HomeAssistant, entry: RaritanConfigEntry, topology: Topology
+) -> None:
+    """Remove registry entries of entities that earlier versions created and that only repeat
+    another one (the inlet totals of one-inlet units: the unit's totals stay)."""
+    registry = er.async_get(hass)
+    for unique_id in redundant_unique_ids(topology):
+        entity_id = registry.async_get_entity_id(Platform.SENSOR, DOMAIN, unique_id)
+        if entity_id is not None:
+            entry_id = registry.async_get(entity_id)
+            if entry_id is not None and entry_id.config_entry_id == entry.entry_id:
+                registry.async_remove(entity_id)
 
 
 @callback

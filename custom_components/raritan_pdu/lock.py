@@ -18,6 +18,8 @@ from .xerus.models import Topology
 
 PARALLEL_UPDATES = 1
 
+_LOCKED: dict[int, bool] = {OpenClosedState.CLOSED: True, OpenClosedState.OPEN: False}
+
 #: Lock actuators (OpenClosedState: 1 = CLOSED = locked, 0 = OPEN = unlocked).
 LOCK_DESCRIPTIONS: dict[int, LockEntityDescription] = {
     int(sensor_type): LockEntityDescription(
@@ -54,9 +56,12 @@ class RaritanLock(RaritanActuatorEntity, LockEntity):
 
     @property
     def is_locked(self) -> bool | None:
-        """CLOSED (1) is locked, OPEN (0) unlocked."""
+        """CLOSED (1) is locked, OPEN (0) unlocked; unknown for any other value."""
         value = self.actuator_value
-        return None if value is None else value == OpenClosedState.CLOSED
+        return None if value is None else _LOCKED.get(value)
+
+    def _shown(self) -> tuple[Any, ...]:
+        return (self.available, self.is_locked)
 
     async def async_lock(self, **kwargs: Any) -> None:
         """Lock (close) the door lock."""

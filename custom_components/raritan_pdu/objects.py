@@ -60,6 +60,18 @@ NAME_PREFIXES: Final[Mapping[ObjectKind, str]] = MappingProxyType(
 #: Kinds whose objects can have a device of their own (inlets only on multi-inlet units).
 OWN_DEVICE_KINDS: Final = frozenset({ObjectKind.OUTLET, ObjectKind.INLET, ObjectKind.EXT})
 
+#: The unit totals (``Pdu.getSensors``) by IDL field, with their entity keys. On a unit with one
+#: inlet they repeat that inlet's readings exactly: the inlet gets no entity of these fields (and
+#: none is polled twice); the unit keeps its totals, whose unique ids never changed.
+UNIT_TOTALS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "activePower": "active_power",
+        "apparentPower": "apparent_power",
+        "activeEnergy": "active_energy",
+        "apparentEnergy": "apparent_energy",
+    }
+)
+
 #: Names of the neutral, earth and DC poles in entity names.
 _LINE_LABELS: Final = {
     PowerLine.NEUTRAL: "N",
@@ -95,6 +107,16 @@ def line_label(pole: PoleInfo) -> str:
 def has_inlet_devices(unit: UnitTopology) -> bool:
     """Units with several inlets get a device per inlet; single-inlet units keep it on the unit."""
     return len(unit.inlets) > 1
+
+
+def repeats_unit_total(unit: UnitTopology, kind: ObjectKind, field_name: str) -> bool:
+    """Whether a field of an object only repeats a unit total (the inlet of a one-inlet unit)."""
+    return (
+        kind is ObjectKind.INLET
+        and len(unit.inlets) == 1
+        and field_name in UNIT_TOTALS
+        and field_name in unit.sensors
+    )
 
 
 def is_switchable(unit: UnitTopology, outlet: OutletInfo) -> bool:
@@ -191,6 +213,16 @@ def resolve(topology: Topology, ref: ObjectRef) -> tuple[UnitTopology, PduObject
         return None
     obj = _find_object(unit, ref)
     return None if obj is None else (unit, obj)
+
+
+def redundant_unique_ids(topology: Topology) -> Iterator[str]:
+    """Unique ids of entities that earlier versions created and that repeat a unit total."""
+    for unit in topology.units:
+        if len(unit.inlets) == 1:
+            ref = ObjectRef(unit.identity.unique_id, ObjectKind.INLET, unit.inlets[0].index)
+            for field_name, key in UNIT_TOTALS.items():
+                if field_name in unit.sensors:
+                    yield ref.unique_id(key)
 
 
 # --- what the platforms create entities for --------------------------------------------------
@@ -330,6 +362,8 @@ def object_sensors(
             field_name, index = split_field(name)
             description = descriptions.get(field_name)
             if description is None or target.kind not in description.kinds:
+                continue
+            if repeats_unit_total(unit, target.kind, field_name):
                 continue
             if info.is_state is state:
                 yield ObjectSensor(target, description, name, index, info)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import Any, Final
 
 from homeassistant.components.sensor import (
+    RestoreSensor,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
@@ -33,7 +34,7 @@ from homeassistant.const import (
     UnitOfTime,
     UnitOfVolume,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
@@ -145,7 +146,8 @@ class RaritanSensorEntityDescription(SensorEntityDescription, RaritanFieldDescri
 _OUTLET, _INLET, _POLE = ObjectKind.OUTLET, ObjectKind.INLET, ObjectKind.POLE
 _OCP, _UNIT, _EXT = ObjectKind.OCP, ObjectKind.UNIT, ObjectKind.EXT
 _EVERYWHERE = frozenset(ObjectKind)
-_MAIN = frozenset({_OUTLET, _INLET, _OCP, _UNIT})
+_SUPPLY = frozenset({_INLET, _UNIT})
+_METERED = frozenset({_OUTLET, _INLET, _UNIT})
 _DIAG = EntityCategory.DIAGNOSTIC
 
 
@@ -167,15 +169,20 @@ def _d(
 
 
 #: Numeric sensor fields of Outlet/Inlet/Pole/OverCurrentProtector/Pdu.Sensors, with the object
-#: kinds that have them in firmware 3.6 or 4.4 (reference §5-§7), and where they are enabled.
+#: kinds that have them in firmware 3.6 or 4.4 (reference §5-§7), and where they are enabled:
+#: per outlet and breaker what users read and automate on (current, power; energy per outlet),
+#: per inlet (line) and unit what sizes the supply (also apparent power, power factor, voltage).
+#: An outlet's apparent power and power factor would add two reads per outlet to every poll
+#: (a PDU with 7 link units x 48 outlets then keeps the device busy for more than half of the
+#: poll interval) for values few users look at: they are there, disabled.
 SENSOR_DESCRIPTIONS: dict[str, RaritanSensorEntityDescription] = {
     d.field: d
     for d in (
         _d("current", "current", {_OUTLET, _INLET, _POLE, _OCP}, _EVERYWHERE),
         _d("activePower", "active_power", {_OUTLET, _INLET, _POLE, _OCP, _UNIT}, _EVERYWHERE),
-        _d("apparentPower", "apparent_power", {_OUTLET, _INLET, _POLE, _OCP, _UNIT}, _MAIN),
-        _d("powerFactor", "power_factor", {_OUTLET, _INLET, _POLE, _OCP}, {_OUTLET, _INLET}),
-        _d("activeEnergy", "active_energy", {_OUTLET, _INLET, _POLE, _OCP, _UNIT}, _MAIN),
+        _d("apparentPower", "apparent_power", {_OUTLET, _INLET, _POLE, _OCP, _UNIT}, _SUPPLY),
+        _d("powerFactor", "power_factor", {_OUTLET, _INLET, _POLE, _OCP}, {_INLET}),
+        _d("activeEnergy", "active_energy", {_OUTLET, _INLET, _POLE, _OCP, _UNIT}, _METERED),
         _d("voltage", "voltage", {_OUTLET, _INLET, _POLE, _OCP}, {_INLET}, _DIAG),
         _d("voltageLN", "voltage_ln", {_POLE}, {_POLE}, _DIAG),
         _d("residualCurrent", "residual_current", {_INLET, _POLE, _OCP}, {_INLET}),
@@ -270,14 +277,24 @@ def build_entities(entry: RaritanConfigEntry, topology: Topology) -> Iterator[Ra
     coordinator = entry.runtime_data
     for unit in topology.units:
         for sensor in object_sensors(unit, SENSOR_DESCRIPTIONS, state=False):
-            yield RaritanSensor(coordinator, sensor)
+            yield _sensor(coordinator, sensor)
         for peripheral in unit.peripherals:
             info = peripheral.sensor
             if info is None or peripheral.is_actuator or info.is_state:
                 continue
             target = peripheral_object(unit, peripheral)
             sensor = ObjectSensor(target, describe_peripheral(peripheral), "device", None, info)
-            yield RaritanSensor(coordinator, sensor)
+            yield _sensor(coordinator, sensor)
+
+
+def _is_counter(info: SensorInfo) -> bool:
+    return info.kind is SensorKind.ACCUMULATING or info.type_spec.type == SensorType.ENERGY
+
+
+def _sensor(coordinator: RaritanCoordinator, sensor: ObjectSensor) -> RaritanSensor:
+    if _is_counter(sensor.info):
+        return RaritanCounterSensor(coordinator, sensor)
+    return RaritanSensor(coordinator, sensor)
 
 
 async def async_setup_entry(
@@ -303,24 +320,107 @@ class RaritanSensor(RaritanFieldEntity, SensorEntity):
         super().__init__(coordinator, sensor)
         info = sensor.info
         unit, device_class = presentation(info)
-        accumulating = info.kind is SensorKind.ACCUMULATING or (
-            info.type_spec.type == SensorType.ENERGY
-        )
         self._attr_native_unit_of_measurement = unit
         self._attr_device_class = device_class
         self._attr_state_class = (
-            SensorStateClass.TOTAL_INCREASING if accumulating else SensorStateClass.MEASUREMENT
+            SensorStateClass.TOTAL_INCREASING
+            if _is_counter(info)
+            else SensorStateClass.MEASUREMENT
         )
         self._attr_suggested_display_precision = info.decdigits
         if unit == UnitOfEnergy.WATT_HOUR:
+            # Shown in kWh, with every Wh the counter has: "22.378 kWh", not "22 kWh" for hours.
             self._attr_suggested_unit_of_measurement = UnitOfEnergy.KILO_WATT_HOUR
+            self._attr_suggested_display_precision = (info.decdigits or 0) + 3
+
+    def _reading(self) -> NumericReading | None:
+        rid = self.sensor_rid
+        return None if rid is None else self.coordinator.data.numeric.get(rid)
 
     @property
     def native_value(self) -> float | None:
         """The reading; ``None`` (unknown) when the device reports it unavailable or invalid."""
-        rid = self.sensor_rid
-        data = self.coordinator.data
-        if rid is None or data is None:
-            return None
-        reading = data.numeric.get(rid)
+        reading = self._reading()
         return None if reading is None else self.entity_description.value_fn(reading)
+
+    def _shown(self) -> tuple[Any, ...]:
+        return (self.available, self.native_value)
+
+
+#: A counter reading below the published value is a glitch (a valid-looking 0 after a reboot, a
+#: link unit swapped) unless this many reads in a row stay below it, none lower than the one
+#: before, and the last above the first: the PDU's counter was reset and counts again.
+RESET_CONFIRMATIONS: Final = 3
+
+
+class CounterGuard:
+    """The published value of a counter: it never goes down unless the counter was reset."""
+
+    __slots__ = ("_below", "value")
+
+    def __init__(self, value: float | None = None) -> None:
+        """Start from ``value`` (the last published one, e.g. restored after a restart)."""
+        self.value = value
+        self._below: list[float] = []
+
+    def update(self, reading: float | None) -> float | None:
+        """The value to publish for a new reading (``None``: unknown)."""
+        if reading is None:
+            return None
+        if self.value is None or reading >= self.value:
+            self.value = reading
+            self._below.clear()
+            return reading
+        below = self._below
+        if below and reading < below[-1]:
+            below.clear()
+        below.append(reading)
+        if len(below) >= RESET_CONFIRMATIONS and below[-1] > below[0]:
+            # Published once, as Home Assistant expects of a total_increasing reset.
+            self.value = reading
+            below.clear()
+        return self.value
+
+
+class RaritanCounterSensor(RaritanSensor, RestoreSensor):
+    """An energy counter (``total_increasing``): a drop is published only for a real reset.
+
+    The last published value is restored after a restart, so a glitch in the first reading
+    cannot reach the statistics either.
+    """
+
+    def __init__(self, coordinator: RaritanCoordinator, sensor: ObjectSensor) -> None:
+        """Initialise the counter."""
+        super().__init__(coordinator, sensor)
+        self._guard = CounterGuard()
+        self._seen: NumericReading | None = None
+        self._value: float | None = None
+
+    async def async_added_to_hass(self) -> None:
+        """Restore the last published value, then take the current reading."""
+        await super().async_added_to_hass()
+        last = await self.async_get_last_sensor_data()
+        if (
+            last is not None
+            and isinstance(last.native_value, int | float)
+            and last.native_unit_of_measurement == self.native_unit_of_measurement
+        ):
+            self._guard.value = float(last.native_value)
+        self._take_reading()
+
+    def _take_reading(self) -> None:
+        reading = self._reading()
+        if reading is not self._seen:
+            self._seen = reading
+            value = None if reading is None else self.entity_description.value_fn(reading)
+            self._value = self._guard.update(value)
+
+    @property
+    def native_value(self) -> float | None:
+        """The guarded counter value."""
+        return self._value
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._take_reading()
+        super()._handle_coordinator_update()

@@ -15,12 +15,16 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
 from .entity import RaritanActuatorEntity, RaritanEntity
-from .helpers import async_setup_topology_entities, async_store_reading, raritan_command
+from .helpers import async_command, async_setup_topology_entities, raritan_command
 from .objects import MeteredObject, is_switchable, outlet_object, peripheral_object
 from .xerus.const import OnOffState, PowerState, SensorType
 from .xerus.models import OutletInfo, OutletState, Topology
+from .xerus.plan import ReadTarget
 
 PARALLEL_UPDATES = 1
+
+_POWER_STATES: dict[int, bool] = {PowerState.ON: True, PowerState.OFF: False}
+_ON_OFF: dict[int, bool] = {OnOffState.ON: True, OnOffState.OFF: False}
 
 OUTLET_DESCRIPTION = SwitchEntityDescription(
     key="switch",
@@ -87,10 +91,7 @@ class RaritanOutletSwitch(RaritanEntity, SwitchEntity):
     @property
     def _state(self) -> OutletState | None:
         outlet = self.outlet
-        data = self.coordinator.data
-        if outlet is None or data is None:
-            return None
-        return data.outlets.get(outlet.rid)
+        return None if outlet is None else self.coordinator.data.outlets.get(outlet.rid)
 
     @property
     def available(self) -> bool:
@@ -102,11 +103,13 @@ class RaritanOutletSwitch(RaritanEntity, SwitchEntity):
 
     @property
     def is_on(self) -> bool | None:
-        """The relay state last commanded (off during a power cycle's off time)."""
+        """The relay state last commanded (off during a power cycle's off time); unknown for a
+        power state this version does not know."""
         state = self._state
-        if state is None or state.power_state is None:
+        if state is None:
             return None
-        return state.power_state == PowerState.ON
+        power = state.power_state
+        return None if power is None else _POWER_STATES.get(power)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
@@ -129,12 +132,24 @@ class RaritanOutletSwitch(RaritanEntity, SwitchEntity):
         """Switch the outlet off."""
         await self._async_switch(on=False)
 
+    def _shown(self) -> tuple[Any, ...]:
+        return (self.available, self.is_on, self.extra_state_attributes)
+
     @raritan_command
     async def _async_switch(self, *, on: bool) -> None:
         outlet = self.command_object(OutletInfo)
+        wanted = PowerState.ON if on else PowerState.OFF
+
+        def confirms(state: OutletState) -> bool:
+            return state.power_state == wanted or (on and state.switch_on_in_progress)
+
         # The command's own confirming read (same bulk): no extra poll.
-        state = await self.coordinator.client.set_outlet_power(outlet, on=on)
-        async_store_reading(self.coordinator, outlet.rid, state)
+        await async_command(
+            self.coordinator,
+            ReadTarget.for_outlet(outlet),
+            self.coordinator.client.set_outlet_power(outlet, on=on),
+            confirms,
+        )
 
 
 class RaritanActuatorSwitch(RaritanActuatorEntity, SwitchEntity):
@@ -144,9 +159,12 @@ class RaritanActuatorSwitch(RaritanActuatorEntity, SwitchEntity):
 
     @property
     def is_on(self) -> bool | None:
-        """Contact closed (on) or open."""
+        """Contact closed (on) or open; unknown for any other value."""
         value = self.actuator_value
-        return None if value is None else value == OnOffState.ON
+        return None if value is None else _ON_OFF.get(value)
+
+    def _shown(self) -> tuple[Any, ...]:
+        return (self.available, self.is_on)
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Close the contact."""

@@ -9,6 +9,8 @@
 * ``async_poll(hass, freezer)``: advance time by one poll interval and let the poll finish.
 * ``async_topology_refresh(hass, freezer)``: let the slow topology cadence elapse, so the next
   poll rediscovers the PDU (and entities added by it read their first values).
+* ``async_setup_retries(hass, entry)``: let Home Assistant retry a setup until it stops
+  retrying (rejected credentials are confirmed by ``AUTH_FAILURES_TO_REAUTH`` attempts).
 * ``get_device(hass, identifier)``: the device with ``(DOMAIN, identifier)`` (works on every HA
   version: ``DeviceRegistry.async_get_device`` raises when called from tests on HA >= 2026.x).
 * ``entity_id(hass, platform, unique_id)``: the entity id of a registered entity (asserts it);
@@ -31,12 +33,14 @@ import ssl
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import ClientSession, web
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     CONF_HOST,
     CONF_PASSWORD,
@@ -49,12 +53,14 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import format_mac
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
 
 from custom_components.raritan_pdu.const import (
+    AUTH_FAILURES_TO_REAUTH,
     CONF_FINGERPRINT,
     CONF_MAC,
     DOMAIN,
@@ -180,6 +186,13 @@ def get_device(hass: HomeAssistant, identifier: str) -> dr.DeviceEntry | None:
     return None
 
 
+async def setup_emulator_entry(hass: HomeAssistant, emu: PduEmulator) -> MockConfigEntry:
+    """A config entry for ``emu``, set up (its coordinator is ``entry.runtime_data``)."""
+    entry = make_config_entry(emu)
+    await setup_integration(hass, entry)
+    return entry
+
+
 async def setup_integration(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Add ``entry`` to hass, set it up and wait until everything settled."""
     entry.add_to_hass(hass)
@@ -228,6 +241,16 @@ async def async_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> Non
     freezer.tick(SCAN_INTERVAL)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def async_setup_retries(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Let Home Assistant retry the entry's setup (at most as often as confirming rejected
+    credentials takes), until it is no longer retrying."""
+    for _ in range(AUTH_FAILURES_TO_REAUTH):
+        if entry.state is not ConfigEntryState.SETUP_RETRY:
+            return
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=2))
+        await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def async_topology_refresh(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import CONF_PORT, STATE_UNAVAILABLE
+from homeassistant.const import CONF_PORT, EVENT_HOMEASSISTANT_STOP, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
     device_registry as dr,
@@ -30,6 +30,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.raritan_pdu.const import (
+    AUTH_FAILURES_TO_REAUTH,
     CONF_FINGERPRINT,
     DOMAIN,
     TOPOLOGY_REFRESH_INTERVAL,
@@ -83,8 +84,11 @@ async def test_one_request_per_poll(
     stats = emulator.stats()
     assert stats["http_requests"] == 1
     assert stats["bulk_requests"] == 1
-    # Every registered reading, plus the link status of the primary unit.
-    assert stats["bulk_subrequests"] == len(init_integration.runtime_data.registered_rids) + 1
+    # Every registered fast reading (the slow ones come every few polls), plus the link status
+    # of the primary unit.
+    coordinator = init_integration.runtime_data
+    fast = coordinator.registered_rids - coordinator.slow_rids
+    assert stats["bulk_subrequests"] == len(fast) + 1
 
     # The values follow the device.
     outlet = emulator.unit(2).outlet(0)
@@ -126,7 +130,11 @@ async def test_disabled_sensor_costs_nothing_until_enabled(
         if entry.domain == "sensor" and entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
     ]
     assert disabled, "expected sensors disabled by default"
-    target = disabled[0]
+    # An outlet's apparent power: disabled by default, read in every poll once enabled.
+    unique_id = f"{emulator.unit(0).serial}_outlet_3_apparent_power"
+    target = registry.async_get(registry.async_get_entity_id("sensor", DOMAIN, unique_id) or "")
+    assert target is not None
+    assert target in disabled
     assert hass.states.get(target.entity_id) is None
 
     emulator.reset_stats()
@@ -147,8 +155,8 @@ async def test_disabled_sensor_costs_nothing_until_enabled(
     stats = emulator.stats()
     assert stats["http_requests"] == 1
     added = set(coordinator.registered_rids) - rids_before
-    assert len(added) >= 1
-    assert stats["bulk_subrequests"] == before + len(added)
+    assert len(added) == 1
+    assert stats["bulk_subrequests"] == before + 1
 
 
 async def test_poll_failure_makes_entities_unavailable(
@@ -240,15 +248,24 @@ async def test_topology_refresh_adds_renames_and_removes(
     removed_serial = emulator.unit(3).serial
     assert get_device(hass, removed_serial)
 
-    new_id = emulator.faults.add_link_unit()
-    emulator.faults.remove_link_unit(3)
     emulator.faults.rename_outlet(0, "NAS")
     emulator.reset_stats()
     await async_poll(hass, freezer)
     assert emulator.stats()["http_requests"] == 1  # nothing rediscovered before it is due
+    outlet = get_device(hass, f"{emulator.unit(0).serial}_outlet_1")
+    assert outlet is not None
+    assert outlet.name != "NAS"
 
     await async_tick(hass, freezer, TOPOLOGY_REFRESH_INTERVAL)
-    await hass.async_block_till_done()
+    outlet = get_device(hass, f"{emulator.unit(0).serial}_outlet_1")
+    assert outlet is not None
+    assert outlet.name == "NAS"
+
+    # Link units added and released show in the link status of the next poll: rediscovered
+    # at once, beside the poll.
+    new_id = emulator.faults.add_link_unit()
+    emulator.faults.remove_link_unit(3)
+    await async_poll(hass, freezer)
 
     added = get_device(hass, emulator.unit(new_id).serial)
     assert added is not None
@@ -259,9 +276,6 @@ async def test_topology_refresh_adds_renames_and_removes(
         for device in dr.async_entries_for_config_entry(device_registry, init_integration.entry_id)
         if any(ident.startswith(f"{removed_serial}_") for _, ident in device.identifiers)
     ]
-    outlet = get_device(hass, f"{emulator.unit(0).serial}_outlet_1")
-    assert outlet is not None
-    assert outlet.name == "NAS"
 
     # Entities of the new link unit exist and have values after the next poll.
     await async_poll(hass, freezer)
@@ -274,13 +288,49 @@ async def test_authentication_failure_while_polling_starts_reauth(
     emulator: PduEmulator,
     init_integration: MockConfigEntry,
 ) -> None:
-    """The password changed on the PDU: entities go unavailable and reauth starts."""
+    """The password changed on the PDU: entities go unavailable at once, and reauth starts once
+    the PDU rejected the credentials in a few polls in a row."""
     emulator.faults.change_password("changed")
     emulator.faults.expire_sessions()
     await async_poll(hass, freezer)
     assert state_of(hass, power_entity(hass, emulator, 0)) == STATE_UNAVAILABLE
+    for _ in range(AUTH_FAILURES_TO_REAUTH - 1):
+        assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        await async_poll(hass, freezer)
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+    # Polling stopped; after reauthentication it resumes without restarting Home Assistant.
+    emulator.reset_stats()
+    await async_poll(hass, freezer)
+    assert emulator.stats()["http_requests"] == 0
+    result = await hass.config_entries.flow.async_configure(flows[0]["flow_id"])
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"username": "admin", "password": "changed"}
+    )
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state_of(hass, power_entity(hass, emulator, 0)) != STATE_UNAVAILABLE
+    emulator.reset_stats()
+    await async_poll(hass, freezer)
+    assert emulator.stats()["http_requests"] == 1
+
+
+async def test_transient_rejections_do_not_stop_polling(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: PduEmulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Two HTTP 401s with unchanged credentials (a busy PDU): no reauthentication, polling
+    goes on and the entities come back."""
+    emulator.faults.expire_sessions()
+    emulator.faults.http_error(401, count=2)
+    for _ in range(AUTH_FAILURES_TO_REAUTH):
+        await async_poll(hass, freezer)
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert init_integration.runtime_data.last_update_success
+    assert state_of(hass, power_entity(hass, emulator, 0)) != STATE_UNAVAILABLE
 
 
 @pytest.mark.parametrize("emulator_config", [{"tls": True}])
@@ -290,7 +340,8 @@ async def test_certificate_change_while_polling(
     emulator: PduEmulator,
     proxy_factory: ProxyFactory,
 ) -> None:
-    """The PDU suddenly presents another certificate: repair issue, reauth, no data."""
+    """The PDU suddenly presents another certificate: no data, and the user is asked once, by
+    the reauthentication flow that shows the new fingerprint (no repair issue besides)."""
     first = await proxy_factory(emulator, cert_host="first.example")
     entry = make_config_entry(
         emulator,
@@ -306,12 +357,22 @@ async def test_certificate_change_while_polling(
     await async_poll(hass, freezer)
 
     assert state_of(hass, entity_id) == STATE_UNAVAILABLE
-    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"certificate_changed_{entry.entry_id}")
-    assert issue is not None
-    assert issue.translation_placeholders is not None
-    assert issue.translation_placeholders["fingerprint"] == second.fingerprint
+    assert not [key for key in ir.async_get(hass).issues if key[0] == DOMAIN]
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    emulator.reset_stats()
+    await async_poll(hass, freezer)
+    assert emulator.stats()["http_requests"] == 0  # polling stopped until the user decides
+
+    # Trusting the new certificate pins it, and polling resumes.
+    result = await hass.config_entries.flow.async_configure(flows[0]["flow_id"])
+    assert result["step_id"] == "trust_certificate"
+    assert result["description_placeholders"]["fingerprint"] == second.fingerprint
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"trust": True})
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.data[CONF_FINGERPRINT] == second.fingerprint
+    assert state_of(hass, entity_id) != STATE_UNAVAILABLE
 
 
 async def test_failed_topology_refresh_keeps_polling(
@@ -369,7 +430,8 @@ async def test_standalone_pdu_polls_only_readings(
     await async_poll(hass, freezer)
     stats = emu.stats()
     assert stats["http_requests"] == 1
-    assert stats["bulk_subrequests"] == len(entry.runtime_data.registered_rids)
+    coordinator = entry.runtime_data
+    assert stats["bulk_subrequests"] == len(coordinator.registered_rids - coordinator.slow_rids)
 
 
 async def test_failing_sub_request_only_affects_its_entity(
@@ -392,3 +454,72 @@ async def test_failing_sub_request_only_affects_its_entity(
     emulator.faults.clear()
     await async_poll(hass, freezer)
     assert state_of(hass, broken) != STATE_UNAVAILABLE
+
+
+async def test_link_unit_that_stops_answering_is_not_rediscovered_every_poll(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: PduEmulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Every read of a link unit fails while the primary still reports it OK: its entities are
+    unavailable, one line says so (and one when it is back), and the PDU is not rediscovered
+    at every poll."""
+    power = power_entity(hass, emulator, 2)
+    rids = [s.rid for s in init_integration.runtime_data.topology.unit(2).iter_sensors()]
+    rids += [o.rid for o in init_integration.runtime_data.topology.unit(2).outlets]
+    for rid in rids:
+        emulator.faults.fail_call(rid=rid, statcode=503)
+    caplog.clear()
+    emulator.reset_stats()
+    for _ in range(4):
+        await async_poll(hass, freezer)
+    assert state_of(hass, power) == STATE_UNAVAILABLE
+    assert state_of(hass, power_entity(hass, emulator, 3)) != STATE_UNAVAILABLE
+    # At most the one rediscovery when it stopped answering: three units' outlets once.
+    assert emulator.stats()["method_names"].get("getOutlets", 0) <= 3
+    assert caplog.text.count("Link unit 2 of") == 1
+    assert "Traceback" not in caplog.text
+
+    # Looked for again on the retry cadence of unreachable link units.
+    emulator.faults.clear()
+    caplog.clear()
+    await async_tick(hass, freezer, TOPOLOGY_RETRY_INTERVAL)
+    assert state_of(hass, power) != STATE_UNAVAILABLE
+    assert caplog.text.count("answers again") == 1
+
+
+async def test_outage_logs_one_line_each_way(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: PduEmulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The PDU stops answering for several polls: one error line, one line when it is back."""
+    caplog.clear()
+    emulator.faults.http_error(500, count=1000)
+    for _ in range(3):
+        await async_poll(hass, freezer)
+    emulator.faults.clear()
+    await async_poll(hass, freezer)
+    errors = [
+        r
+        for r in caplog.records
+        if r.levelname in ("ERROR", "WARNING") and r.name.startswith("custom_components")
+    ]
+    assert len(errors) == 1, [r.getMessage() for r in errors]
+    assert "recovered" in caplog.text
+    assert "Traceback" not in caplog.text
+
+
+async def test_stopping_home_assistant_logs_out(
+    hass: HomeAssistant, emulator: PduEmulator, init_integration: MockConfigEntry
+) -> None:
+    """Home Assistant stops without unloading the entry: the device session is closed now, not
+    at the device's idle timeout."""
+    assert emulator.stats()["sessions_active"] == 1
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    assert emulator.stats()["sessions_active"] == 0

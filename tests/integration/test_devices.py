@@ -19,11 +19,13 @@ from custom_components.raritan_pdu import async_remove_config_entry_device
 from custom_components.raritan_pdu.const import DOMAIN
 from custom_components.raritan_pdu.devices import async_sync_devices, device_identifier
 from custom_components.raritan_pdu.objects import is_phase, line_key, line_label
+from custom_components.raritan_pdu.storage import async_remove_store
 from custom_components.raritan_pdu.xerus.const import PowerLine
 from custom_components.raritan_pdu.xerus.models import PoleInfo
 from tests.emulator import PduEmulator
 
 from .conftest import (
+    async_poll,
     async_topology_refresh,
     entity_id,
     entry_data,
@@ -217,12 +219,14 @@ async def test_unreachable_link_unit_keeps_its_devices(
     emulator: PduEmulator,
     init_integration: MockConfigEntry,
 ) -> None:
-    """A link unit that cannot be read when Home Assistant starts is still linked: its devices
-    (and the entities' settings) are kept, though the user may delete them."""
+    """A link unit that cannot be read when the PDU is first discovered is still linked: its
+    devices (and the entities' settings) are kept, though the user may delete them."""
     serial = emulator.unit(3).serial
     count = len(entry_devices(hass, init_integration))
     emulator.faults.link_unreachable(3)
-    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await async_remove_store(hass, init_integration.entry_id)  # nothing known of it
+    assert await hass.config_entries.async_setup(init_integration.entry_id)
     await hass.async_block_till_done()
     assert init_integration.state is ConfigEntryState.LOADED
     assert 3 not in init_integration.runtime_data.topology.link_units
@@ -236,6 +240,37 @@ async def test_unreachable_link_unit_keeps_its_devices(
     emulator.faults.link_unreachable(3, False)
     await async_topology_refresh(hass, freezer)
     assert get_device(hass, f"{serial}_outlet_1") is not None
+
+
+async def test_unreachable_link_unit_known_from_storage(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    emulator: PduEmulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """After a restart the stored topology still knows a link unit that is unreachable now:
+    its entities are there, unavailable, and its devices stay the PDU's."""
+    serial = emulator.unit(3).serial
+    emulator.faults.link_unreachable(3)
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    coordinator = init_integration.runtime_data
+    assert 3 in coordinator.topology.link_units
+    assert not coordinator.unit_available(3)
+    switch = er.async_get(hass).async_get_entity_id("switch", DOMAIN, f"{serial}_outlet_1_switch")
+    assert switch is not None
+    assert hass.states.get(switch).state == STATE_UNAVAILABLE
+    device = get_device(hass, f"{serial}_outlet_1")
+    assert device is not None
+    assert not await async_remove_by_hand(
+        hass, hass_ws_client, init_integration.entry_id, device.id
+    )
+
+    emulator.faults.link_unreachable(3, False)
+    await async_poll(hass, freezer)  # the link status changed: rediscovered, read at once
+    assert coordinator.unit_available(3)
+    assert hass.states.get(switch).state == "on"
 
 
 async def test_remove_devices_by_hand(
@@ -297,7 +332,7 @@ async def test_remove_device_of_entry_not_loaded(
     """Without a loaded entry the topology is unknown: the user may remove any device."""
     entry = make_config_entry(emulator, entry_data(emulator, **{CONF_PASSWORD: "wrong"}))
     await setup_integration(hass, entry)
-    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert entry.state is not ConfigEntryState.LOADED
     device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, identifiers={(DOMAIN, emulator.unit(0).serial)}
     )

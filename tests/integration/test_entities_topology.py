@@ -40,7 +40,7 @@ PINNED = (
     ("sensor", "{p}_unit_active_energy", "sensor.{pu}_total_energy"),
     ("sensor", "{l}_unit_active_power", "sensor.{lu}_total_power"),
     ("sensor", "{p}_inlet_1_current", "sensor.{pu}_inlet_current"),
-    ("sensor", "{l}_inlet_1_active_power", "sensor.{lu}_inlet_power"),
+    ("sensor", "{l}_inlet_1_power_factor", "sensor.{lu}_inlet_power_factor"),
     ("sensor", "{p}_inlet_1_pole_l1_voltage_ln", "sensor.{pu}_l1_voltage_line_to_neutral"),
     ("sensor", "{p}_inlet_1_pole_neutral_current", "sensor.{pu}_n_current"),
     ("sensor", "{p}_ocp_1_active_energy", "sensor.{pu}_breaker_c1_energy"),
@@ -191,3 +191,36 @@ async def test_pdu_unreachable_makes_everything_unavailable(
     await async_poll(hass, freezer)
     assert hass.states.get(switch).state == STATE_ON
     assert hass.states.get(power).state != STATE_UNAVAILABLE
+
+
+async def test_inlet_entities_repeating_unit_totals_are_removed(
+    hass: HomeAssistant, emulator: PduEmulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """On a one-inlet unit the inlet's power and energy repeat the unit totals: earlier versions
+    created both; at setup the inlet's are removed from the registry, the unit totals keep their
+    unique ids and entity ids (statistics, Energy dashboard), the inlet keeps the rest."""
+    mock_config_entry.add_to_hass(hass)
+    registry = er.async_get(hass)
+    serial = emulator.unit(0).serial
+    old = [
+        registry.async_get_or_create(
+            "sensor", DOMAIN, f"{serial}_inlet_1_{key}", config_entry=mock_config_entry
+        )
+        for key in ("active_power", "apparent_power", "active_energy", "apparent_energy")
+    ]
+    total = registry.async_get_or_create(
+        "sensor",
+        DOMAIN,
+        f"{serial}_unit_active_energy",
+        config_entry=mock_config_entry,
+        suggested_object_id="pdu_total_energy",
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    for entry in old:
+        assert registry.async_get(entry.entity_id) is None, entry.unique_id
+    assert entity_id(hass, "sensor", f"{serial}_unit_active_energy") == total.entity_id
+    assert hass.states.get(total.entity_id).state not in ("unknown", STATE_UNAVAILABLE)
+    assert entity_id(hass, "sensor", f"{serial}_inlet_1_current")
+    # Not created again after a topology refresh either.
+    assert registry.async_get_entity_id("sensor", DOMAIN, f"{serial}_inlet_1_active_power") is None

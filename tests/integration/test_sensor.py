@@ -77,12 +77,20 @@ async def test_outlet_sensor_values_and_metadata(
     assert current.attributes[ATTR_UNIT_OF_MEASUREMENT] == "A"
     assert current.attributes[ATTR_DEVICE_CLASS] == SensorDeviceClass.CURRENT
 
-    apparent = hass.states.get(sensor_id(hass, f"{serial}_outlet_3_apparent_power"))
+    # An outlet's apparent power and power factor are there, disabled; the unit's (the inlet's
+    # on firmware 3.6, whose unit has no apparent power total) and the inlet's are enabled.
+    for key in ("apparent_power", "power_factor"):
+        assert registry.async_get(sensor_id(hass, f"{serial}_outlet_3_{key}")).disabled_by
+    total = "apparentPower" in emulator.unit(0).total_sensors
+    apparent = hass.states.get(
+        sensor_id(hass, f"{serial}_{'unit' if total else 'inlet_1'}_apparent_power")
+    )
     assert apparent.attributes[ATTR_UNIT_OF_MEASUREMENT] == "VA"
     assert apparent.attributes[ATTR_DEVICE_CLASS] == SensorDeviceClass.APPARENT_POWER
 
-    factor = hass.states.get(sensor_id(hass, f"{serial}_outlet_3_power_factor"))
-    assert float(factor.state) == approx(outlet.sensors["powerFactor"].value())
+    factor = hass.states.get(sensor_id(hass, f"{serial}_inlet_1_power_factor"))
+    inlet_factor = emulator.unit(0).inlet(0).sensors["powerFactor"].value()
+    assert float(factor.state) == approx(inlet_factor)
     assert factor.attributes[ATTR_DEVICE_CLASS] == SensorDeviceClass.POWER_FACTOR
     assert ATTR_UNIT_OF_MEASUREMENT not in factor.attributes
 
@@ -94,6 +102,8 @@ async def test_outlet_sensor_values_and_metadata(
     assert energy.attributes[ATTR_DEVICE_CLASS] == SensorDeviceClass.ENERGY
     assert energy.attributes[ATTR_STATE_CLASS] == SensorStateClass.TOTAL_INCREASING
     assert float(energy.state) == approx(outlet.sensors["activeEnergy"].value() / 1000)
+    # Every Wh of the counter shows: 3 decimals in kWh (the device counts whole Wh).
+    assert registry.async_get(energy_id).options["sensor"]["suggested_display_precision"] == 3
 
     # Unit totals and the inlet.
     total = hass.states.get(sensor_id(hass, f"{serial}_unit_active_power"))
@@ -138,8 +148,9 @@ async def test_disabled_by_default_and_enabling_costs_one_sub_request(
     assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
     assert entry.entity_category is EntityCategory.DIAGNOSTIC
     assert hass.states.get(voltage_id) is None
-    for key in ("reactive_power", "line_frequency", "apparent_energy"):
+    for key in ("reactive_power", "line_frequency", "apparent_energy", "power_factor"):
         assert registry.async_get(sensor_id(hass, f"{serial}_outlet_3_{key}")).disabled_by
+    factor_id = sensor_id(hass, f"{serial}_outlet_3_power_factor")
 
     emulator.reset_stats()
     await async_poll(hass, freezer)
@@ -147,18 +158,17 @@ async def test_disabled_by_default_and_enabling_costs_one_sub_request(
     assert before["http_requests"] == 1
     sub_requests = before["bulk_subrequests"]
 
-    registry.async_update_entity(voltage_id, disabled_by=None)
+    registry.async_update_entity(factor_id, disabled_by=None)
     await hass.async_block_till_done()
     # Home Assistant reloads the entry a little later to add the enabled entity.
     freezer.tick(31)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
-    state = hass.states.get(voltage_id)
+    state = hass.states.get(factor_id)
     assert state is not None
     assert float(state.state) == approx(
-        emulator.unit(0).outlet(2).sensors["voltage"].value()
+        emulator.unit(0).outlet(2).sensors["powerFactor"].value()
     )
-    assert state.attributes[ATTR_UNIT_OF_MEASUREMENT] == "V"
 
     emulator.reset_stats()
     await async_poll(hass, freezer)
@@ -283,4 +293,4 @@ async def test_switched_only_pdu_has_no_outlet_sensors(
     ]
     assert outlet_sensors == []
     assert registry.async_get_entity_id("switch", DOMAIN, f"{serial}_outlet_1_switch")
-    assert registry.async_get_entity_id("sensor", DOMAIN, f"{serial}_inlet_1_active_power")
+    assert registry.async_get_entity_id("sensor", DOMAIN, f"{serial}_unit_active_power")

@@ -25,7 +25,12 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.raritan_pdu.const import DOMAIN, TOPOLOGY_RETRY_INTERVAL
+from custom_components.raritan_pdu.const import (
+    AUTH_FAILURES_TO_REAUTH,
+    DOMAIN,
+    SCAN_INTERVAL,
+    TOPOLOGY_RETRY_INTERVAL,
+)
 from tests.emulator import PduEmulator
 
 from .conftest import (
@@ -146,48 +151,60 @@ async def test_device_error_codes(
 
 
 async def test_rejected_credentials_during_a_command_start_reauth(
-    hass: HomeAssistant, emulator: PduEmulator, init_integration: MockConfigEntry
-) -> None:
-    """The password changed on the PDU: switching fails with a translated error, and Home
-    Assistant asks for the new credentials at once (not only after the next poll)."""
-    target = outlet_switch(hass, emulator, 1)
-    emulator.faults.change_password("changed")
-    emulator.faults.expire_sessions()
-    with pytest.raises(HomeAssistantError) as err:
-        await switch(hass, SERVICE_TURN_OFF, target)
-    assert err.value.translation_key == "authentication_failed"
-    assert str(err.value) == "The PDU rejected the credentials while controlling Outlet 1"
-    await hass.async_block_till_done()
-    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
-    assert emulator.unit(0).outlet(0).power_state == 1
-
-
-async def test_confirming_read_replaces_the_readings(
     freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,
     emulator: PduEmulator,
     init_integration: MockConfigEntry,
 ) -> None:
-    """A command's confirming read is published as new readings: the previous ones (listeners
-    may still hold them) stay as they were, and the next poll comes when it was due."""
+    """The password changed on the PDU: switching fails with a translated error, a poll confirms
+    the rejection at once, and Home Assistant asks for the new credentials once the PDU
+    rejected them a few times in a row (never after a single 401)."""
+    target = outlet_switch(hass, emulator, 1)
+    emulator.faults.change_password("changed")
+    emulator.faults.expire_sessions()
+    emulator.reset_stats()
+    with pytest.raises(HomeAssistantError) as err:
+        await switch(hass, SERVICE_TURN_OFF, target)
+    assert err.value.translation_key == "authentication_failed"
+    assert str(err.value) == "The PDU rejected the credentials while controlling Outlet 1"
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert emulator.unit(0).outlet(0).power_state == 1
+    # The poll that confirms the rejection makes the entities unavailable.
+    assert not init_integration.runtime_data.last_update_success
+    assert init_integration.runtime_data.store.auth_failures == 2
+    assert hass.states.get(target).state == STATE_UNAVAILABLE
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    for _ in range(AUTH_FAILURES_TO_REAUTH - 2):
+        freezer.tick(SCAN_INTERVAL)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_confirming_read_keeps_the_poll_schedule(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: PduEmulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A command's confirming read is published at once, for that outlet alone, and the next
+    poll comes when it was due."""
     coordinator = init_integration.runtime_data
     rid = coordinator.topology.primary.outlets[2].rid
     target = outlet_switch(hass, emulator, 3)
+    neighbour = outlet_switch(hass, emulator, 4)
     freezer.tick(timedelta(seconds=20))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    before = coordinator.data
-    outlets_before = dict(before.outlets)
+    neighbour_state = hass.states.get(neighbour)
     emulator.reset_stats()
 
     await switch(hass, SERVICE_TURN_OFF, target)
     assert hass.states.get(target).state == STATE_OFF
-    assert coordinator.data is not before
-    assert before.outlets == outlets_before
-    assert before.outlets[rid].is_on
     assert not coordinator.data.outlets[rid].is_on
     assert emulator.stats()["http_requests"] == 1
+    assert hass.states.get(neighbour) is neighbour_state  # not even written again
 
     # The poll due 30 s after the last one is not pushed back by the command.
     freezer.tick(timedelta(seconds=11))
