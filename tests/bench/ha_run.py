@@ -66,6 +66,8 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.util.async_ import get_scheduled_timer_handles
 from pytest_homeassistant_custom_component.common import async_test_home_assistant
 
+from custom_components.raritan_pdu.const import SLOW_POLL_EVERY
+
 from .naive import naive_read
 from .profile_split import (
     BENCH,
@@ -518,11 +520,21 @@ class Row:
         self.result["profile_polls"] = count
         self.result["profile_top"] = top_functions(stats, count)
 
+    def next_poll_full(self) -> None:
+        """The coordinator's next poll reads the slow values too (its cadence counter)."""
+        assert self.entry is not None
+        self.entry.runtime_data._polls_since_slow = SLOW_POLL_EVERY
+
     async def state_writes(self) -> None:
         """An unchanged poll (device clock still) and a changed one (clock moved on)."""
         await self.emu.command("clock", mode="freeze")
         try:
+            # Both polls read everything, the slow values too (energy, voltage: every
+            # SLOW_POLL_EVERY-th poll otherwise), so that a slow value that moved before the
+            # clock stopped cannot count as a change of the unchanged poll.
+            self.next_poll_full()
             await self.poll()  # reads the values at the frozen instant
+            self.next_poll_full()
             unchanged = await self.poll()  # reads them again: nothing changed
             await self.emu.command("clock", mode="advance", seconds=self.interval.total_seconds())
             changed = await self.poll()
@@ -537,6 +549,7 @@ class Row:
         self.result["state_writes_unchanged_poll"] = unchanged.writes
         self.result["state_changed_unchanged_poll"] = unchanged.state_changed
         self.result["state_reported_unchanged_poll"] = unchanged.state_reported
+        self.result["entities_changed_in_unchanged_poll"] = unchanged.changed_ids
         self.result["state_writes_changed_poll"] = changed.writes
         self.result["state_changed_changed_poll"] = changed.state_changed
         self.result["entities_changed_in_changed_poll"] = changed.changed_ids
