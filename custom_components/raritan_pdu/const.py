@@ -29,6 +29,9 @@ SCAN_INTERVAL: Final = timedelta(seconds=30)
 # A poll may keep the device busy for at most this share of the interval: the PDU handles one
 # request at a time, and its web interface, SNMP and commands need it too.
 POLL_BUSY_FRACTION: Final = 0.5
+# ... on average over a cadence cycle; and the longest poll (with the slow values) at most this
+# share of it, so that it ends well before the next one is due.
+POLL_LONGEST_FRACTION: Final = 0.8
 # A stretched interval is a multiple of this.
 POLL_INTERVAL_STEP: Final = timedelta(seconds=10)
 

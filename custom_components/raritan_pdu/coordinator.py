@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import math
+import statistics
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
@@ -37,6 +38,7 @@ from .const import (
     LOGGER,
     POLL_BUSY_FRACTION,
     POLL_INTERVAL_STEP,
+    POLL_LONGEST_FRACTION,
     REGISTRATION_REFRESH_DELAY,
     SCAN_INTERVAL,
     SLOW_FIELDS,
@@ -352,6 +354,7 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
             self._registration_debouncer.async_schedule_call()
 
         return partial(self._unregister_rids, rid_list, listener)
+
     @callback
     def _unregister_rids(self, rids: list[str], listener: CALLBACK_TYPE | None) -> None:
         for rid in rids:
@@ -410,7 +413,7 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
             started = self._seq
             begin = time.monotonic()
             readings, cascade = await self._async_read(plan, full)
-            self._note_duration(time.monotonic() - begin)
+            self._note_duration(time.monotonic() - begin, len(plan))
             self.store.auth_failures = 0
             self._merge(readings, started)
             self._polls_since_slow = 1 if full else self._polls_since_slow + 1
@@ -506,14 +509,21 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         if current != known:
             self._start_topology_refresh(f"link units changed ({known} -> {current})")
 
-    def _note_duration(self, seconds: float) -> None:
-        """Stretch the interval while a poll keeps the device busy for too long of it."""
+    def _note_duration(self, seconds: float, size: int) -> None:
+        """Stretch the interval while polls keep the device busy for too long of it.
+
+        The device's share is an average over a cadence cycle (one full poll with the slow
+        values, ``SLOW_POLL_EVERY - 1`` fast ones), from the time per reading the polls took;
+        and the longest poll must still end well inside the interval."""
         if self._topology_task is not None and not self._topology_task.done():
             return  # the poll waited for a discovery request: not its own time
-        self._durations.append(seconds)
+        self._durations.append(seconds / max(size, 1))
+        per_read = statistics.fmean(self._durations)
+        full, fast = len(self._plan(True)[0]), len(self._plan(False)[0])
+        cycle = (full + (SLOW_POLL_EVERY - 1) * fast) / SLOW_POLL_EVERY
+        needed = max(per_read * cycle / POLL_BUSY_FRACTION, per_read * full / POLL_LONGEST_FRACTION)
         step = POLL_INTERVAL_STEP.total_seconds()
-        needed = math.ceil(max(self._durations) / POLL_BUSY_FRACTION / step) * step
-        interval = max(SCAN_INTERVAL.total_seconds(), needed)
+        interval = max(SCAN_INTERVAL.total_seconds(), math.ceil(needed / step) * step)
         current = self.update_interval
         if current is None or interval == current.total_seconds():
             return
@@ -530,8 +540,8 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
                 "%s needs %.1f s to answer a poll of %d readings: polling every %.0f s instead "
                 "of %.0f s (disable entities you do not need to poll faster)",
                 self.config_entry.title,
-                max(self._durations),
-                len(self._plans[True][0]) if True in self._plans else 0,
+                per_read * full,
+                full,
                 interval,
                 SCAN_INTERVAL.total_seconds(),
             )
