@@ -28,7 +28,9 @@ like an expired session and topology.
 
 from __future__ import annotations
 
+import base64
 import json
+import logging
 import ssl
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
@@ -354,3 +356,95 @@ async def proxy_factory(socket_enabled: None) -> AsyncIterator[ProxyFactory]:
     yield make
     for runner in runners:
         await runner.cleanup()
+
+
+# --- what the user sees in the log (fault tests) ---------------------------------------------
+
+
+class _RecordingSessions(dict[str, Any]):
+    """The emulator's token table, remembering every token it ever held."""
+
+    def __init__(self, initial: Mapping[str, Any], seen: set[str]) -> None:
+        super().__init__(initial)
+        self.seen = seen
+        seen.update(initial)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.seen.add(key)
+        super().__setitem__(key, value)
+
+
+class LogGuard:
+    """The log of a test as the user reads it, and the secrets that must never be in it.
+
+    ``watch(emu)`` adds the emulator's passwords, their Basic ``Authorization`` values and
+    every session token it hands out from then on. ``problems()`` are the integration's
+    warning and error lines; at teardown no record at any level (DEBUG included) may contain a
+    secret, and no record of the integration may carry a traceback.
+    """
+
+    def __init__(self, caplog: pytest.LogCaptureFixture) -> None:
+        self.caplog = caplog
+        self.secrets: set[str] = set()
+        self.tokens: set[str] = set()
+
+    def watch(self, emu: PduEmulator, *passwords: str) -> None:
+        """Guard ``emu``'s credentials (and ``passwords`` set later) and its session tokens."""
+        users = {emu.config.username: emu.config.password, **emu.config.readonly_users}
+        for username, password in users.items():
+            self.add_password(username, password)
+        for password in passwords:
+            self.add_password(emu.config.username, password)
+        if not isinstance(emu.sessions, _RecordingSessions):
+            emu.sessions = _RecordingSessions(emu.sessions, self.tokens)
+
+    def add_password(self, username: str, password: str) -> None:
+        assert len(password) >= 12, "give the emulator a distinctive password (SECRET)"
+        basic = base64.b64encode(f"{username}:{password}".encode()).decode()
+        self.secrets.update({password, basic})
+
+    def records(self) -> list[logging.LogRecord]:
+        return [
+            record
+            for phase in ("setup", "call")
+            for record in self.caplog.get_records(phase)
+        ]
+
+    def problems(self, since: int = 0) -> list[str]:
+        """The integration's warning and error lines (from record ``since`` on)."""
+        return [
+            f"{record.levelname}: {record.getMessage()}"
+            for record in self.caplog.records[since:]
+            if record.levelno >= logging.WARNING and record.name.startswith(_OWN_LOGGERS)
+        ]
+
+    def errors(self, since: int = 0) -> list[str]:
+        return [line for line in self.problems(since) if line.startswith("ERROR")]
+
+    def mark(self) -> int:
+        """A position in the log, for ``problems(since=)``."""
+        return len(self.caplog.records)
+
+    def check(self) -> None:
+        for record in self.records():
+            text = record.getMessage()
+            if record.exc_info:
+                text += logging.Formatter().formatException(record.exc_info)
+                assert not record.name.startswith(_OWN_LOGGERS), f"traceback: {text}"
+            for secret in self.secrets | self.tokens:
+                assert secret not in text, f"a secret in the log ({record.levelname}): {text}"
+
+
+_OWN_LOGGERS = (f"custom_components.{DOMAIN}", f"homeassistant.components.{DOMAIN}")
+
+#: A password no log line can contain by chance (``emulator_factory(password=SECRET)``).
+SECRET = "Pw-8e1f!rack-7"
+
+
+@pytest.fixture
+def log_guard(caplog: pytest.LogCaptureFixture) -> Iterator[LogGuard]:
+    """Capture everything at DEBUG; at teardown: no secret in any record, no traceback."""
+    caplog.set_level(logging.DEBUG)
+    guard = LogGuard(caplog)
+    yield guard
+    guard.check()
