@@ -22,46 +22,19 @@ from custom_components.raritan_pdu.const import DOMAIN
 from custom_components.raritan_pdu.coordinator import RaritanCoordinator
 from tests.emulator import PduEmulator
 
-from .conftest import SECRET, LogGuard, make_config_entry, setup_emulator_entry, setup_integration
+from .conftest import (
+    SECRET,
+    LogGuard,
+    assert_truthful,
+    make_config_entry,
+    power_entities,
+    refresh,
+    setup_emulator_entry,
+    setup_integration,
+    shown_values,
+)
 
 EmulatorFactory = Callable[..., Any]
-
-
-def power_entities(hass: HomeAssistant, emu: PduEmulator) -> dict[str, tuple[int, int]]:
-    """Entity id -> (unit index, outlet index) of every outlet's active power sensor."""
-    registry = er.async_get(hass)
-    found: dict[str, tuple[int, int]] = {}
-    for u, unit in enumerate(emu.units):
-        for i in range(len(unit.outlets)):
-            unique_id = f"{unit.serial}_outlet_{i + 1}_active_power"
-            entity_id = registry.async_get_entity_id("sensor", DOMAIN, unique_id)
-            if entity_id is not None:
-                found[entity_id] = (u, i)
-    assert found
-    return found
-
-
-def shown_values(hass: HomeAssistant, emu: PduEmulator) -> dict[str, str]:
-    return {e: hass.states.get(e).state for e in power_entities(hass, emu)}
-
-
-def assert_truthful(hass: HomeAssistant, emu: PduEmulator) -> int:
-    """Every outlet power shown is the emulator's (``noise=False``: exact), or not a value.
-    Returns how many show a value."""
-    shown = 0
-    for entity_id, (u, i) in power_entities(hass, emu).items():
-        state = hass.states.get(entity_id).state
-        if state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
-            continue
-        shown += 1
-        expected = emu.units[u].outlet(i).active_power()
-        assert float(state) == pytest.approx(expected, abs=0.5), (entity_id, state, expected)
-    return shown
-
-
-async def refresh(hass: HomeAssistant, coordinator: RaritanCoordinator) -> None:
-    await coordinator.async_refresh()
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 # Faults of the whole answer: the poll fails (one clear error), the next one recovers.
