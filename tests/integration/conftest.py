@@ -33,6 +33,7 @@ import json
 import logging
 import ssl
 import tempfile
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -428,8 +429,21 @@ class LogGuard:
         """A position in the log, for ``problems(since=)``."""
         return len(self.caplog.records)
 
+    def drain(self) -> Counter[str]:
+        """Check the records so far, count the integration's lines by level, forget them (a
+        long test keeps no records in memory)."""
+        records = list(self.caplog.records)
+        self._check(records)
+        self.caplog.clear()
+        return Counter(
+            record.levelname for record in records if record.name.startswith(_OWN_LOGGERS)
+        )
+
     def check(self) -> None:
-        for record in self.records():
+        self._check(self.records())
+
+    def _check(self, records: list[logging.LogRecord]) -> None:
+        for record in records:
             text = record.getMessage()
             if record.exc_info:
                 text += logging.Formatter().formatException(record.exc_info)
