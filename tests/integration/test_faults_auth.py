@@ -41,9 +41,12 @@ from .conftest import (
     LogGuard,
     assert_truthful,
     async_poll,
+    entry_data,
+    make_config_entry,
     power_entities,
     refresh,
     setup_emulator_entry,
+    setup_integration,
 )
 
 EmulatorFactory = Callable[..., Any]
@@ -271,3 +274,35 @@ async def test_no_secret_in_diagnostics_after_faults(
         secrets.update({unit.serial, unit.mac, unit.mac.replace(":", ""), unit.ctrl_serial})
     for secret in secrets:
         assert secret not in text, secret
+
+
+async def test_read_only_account(
+    hass: HomeAssistant, emulator_factory: EmulatorFactory, log_guard: LogGuard
+) -> None:
+    """An account without the "Switch Outlet" privilege: every sensor works, a command fails
+    with a message naming the privilege, nothing is switched, no reauthentication is asked
+    for and no entity goes unavailable."""
+    emu = await emulator_factory(
+        link_units=0,
+        clock="manual",
+        password=SECRET,
+        noise=False,
+        readonly_users={"viewer": "View-only-pw-9"},
+    )
+    log_guard.watch(emu)
+    entry = make_config_entry(emu, entry_data(emu, username="viewer", password="View-only-pw-9"))
+    await setup_integration(hass, entry)
+    coordinator: RaritanCoordinator = entry.runtime_data
+    assert assert_truthful(hass, emu) == len(power_entities(hass, emu))
+    target = outlet_switch(hass, emu, 1)
+    for _ in range(2):
+        with pytest.raises(HomeAssistantError) as err:
+            await switch(hass, SERVICE_TURN_OFF, target)
+        assert err.value.translation_key == "insufficient_privileges"
+        assert "privilege" in str(err.value)
+    await refresh(hass, coordinator)
+    assert emu.unit(0).outlet(0).power_state == 1
+    assert hass.states.get(target).state == STATE_ON
+    assert not reauth_flows(hass)
+    assert assert_truthful(hass, emu) == len(power_entities(hass, emu))
+    assert not log_guard.errors()

@@ -245,3 +245,37 @@ async def test_slow_answers_keep_polling(
         assert coordinator.last_update_success
         assert assert_truthful(hass, emu) == len(power_entities(hass, emu))
     assert not log_guard.errors()
+
+
+async def test_certificate_change_tells_the_user_once(
+    hass: HomeAssistant, emulator_factory: EmulatorFactory, log_guard: LogGuard
+) -> None:
+    """The PDU gets a new certificate (a reset, a new upload): polling stops, the user is told
+    once - one reauthentication flow showing the new fingerprint, no repair issue besides,
+    however many polls were due - and after trusting it polling resumes with it pinned."""
+    emu = await emulator_factory(
+        link_units=0, clock="manual", password=SECRET, noise=False, tls=True
+    )
+    log_guard.watch(emu)
+    entry = await setup_emulator_entry(hass, emu)
+    coordinator: RaritanCoordinator = entry.runtime_data
+    mark = log_guard.mark()
+    new = emu.faults.change_certificate()
+    for _ in range(4):
+        await refresh(hass, coordinator)
+    assert {hass.states.get(e).state for e in power_entities(hass, emu)} == {STATE_UNAVAILABLE}
+    assert flows_in_progress(hass) == ["reauth"]
+    assert not repair_issues(hass)
+    assert len(log_guard.problems(mark)) <= 1, log_guard.problems(mark)
+
+    flow = hass.config_entries.flow.async_progress_by_handler(DOMAIN)[0]
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"])
+    assert result["step_id"] == "trust_certificate"
+    assert result["description_placeholders"]["fingerprint"] == new
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"trust": True})
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.data["fingerprint"] == new
+    await refresh(hass, entry.runtime_data)
+    assert assert_truthful(hass, emu) == len(power_entities(hass, emu))
+    assert not flows_in_progress(hass)
