@@ -37,6 +37,7 @@ from .conftest import (
     LogGuard,
     assert_truthful,
     async_poll,
+    async_topology_refresh,
     power_entities,
     refresh,
     setup_emulator_entry,
@@ -255,3 +256,25 @@ async def test_twenty_commands_at_once_during_a_poll(
     await refresh(hass, coordinator)
     check()
     assert not log_guard.problems()
+
+
+async def test_link_units_survive_a_failed_cascade_read_in_a_rediscovery(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator_factory: EmulatorFactory,
+    log_guard: LogGuard,
+) -> None:
+    """The scheduled rediscovery meets a ``/cascade getStatus`` that fails (a 500 of one
+    sub-request): the link units are still there - their devices and entities are not removed
+    as if the PDU were standalone - and their values come back once it answers."""
+    emu = await emulator_factory(link_units=2, password=SECRET, noise=False)
+    log_guard.watch(emu)
+    entry = await setup_emulator_entry(hass, emu)
+    before = registry_snapshot(hass, entry)
+    emu.faults.fail_call(rid="/cascade", method="getStatus", statcode=500)
+    await async_topology_refresh(hass, freezer)
+    assert registry_snapshot(hass, entry) == before
+    emu.faults.clear()
+    await polls(hass, freezer, 2)
+    assert registry_snapshot(hass, entry) == before
+    assert assert_truthful(hass, emu) == len(power_entities(hass, emu))
