@@ -33,7 +33,6 @@ import json
 import logging
 import ssl
 import tempfile
-from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -429,15 +428,22 @@ class LogGuard:
         """A position in the log, for ``problems(since=)``."""
         return len(self.caplog.records)
 
-    def drain(self) -> Counter[str]:
-        """Check the records so far, count the integration's lines by level, forget them (a
-        long test keeps no records in memory)."""
+    def drain(self) -> list[tuple[str, str]]:
+        """Check the records so far, return the integration's lines (level, message) and
+        forget the records (a long test keeps none in memory)."""
         records = list(self.caplog.records)
         self._check(records)
-        self.caplog.clear()
-        return Counter(
-            record.levelname for record in records if record.name.startswith(_OWN_LOGGERS)
-        )
+        # Also pytest's handler for the report: the records hold their arguments (errors with
+        # their tracebacks, and through them connections), which would look like a leak.
+        capture = type(self.caplog.handler)
+        for handler in logging.getLogger().handlers:
+            if isinstance(handler, capture):
+                handler.clear()
+        return [
+            (record.levelname, record.getMessage())
+            for record in records
+            if record.name.startswith(_OWN_LOGGERS)
+        ]
 
     def check(self) -> None:
         self._check(self.records())
