@@ -511,3 +511,20 @@ def assert_truthful(hass: HomeAssistant, emu: PduEmulator) -> int:
 async def refresh(hass: HomeAssistant, coordinator: RaritanCoordinator) -> None:
     await coordinator.async_refresh()
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def guarded_setup(
+    hass: HomeAssistant,
+    emulator_factory: Callable[..., Awaitable[PduEmulator]],
+    log_guard: LogGuard,
+    *,
+    watch: tuple[str, ...] = (),
+    **config: Any,
+) -> tuple[PduEmulator, MockConfigEntry, RaritanCoordinator]:
+    """An emulator (``password=SECRET``, exact values: ``noise=False``, unless ``config`` says
+    otherwise) whose secrets ``log_guard`` watches (and the later passwords ``watch``), and its
+    entry, set up: ``(emu, entry, coordinator)``."""
+    emu = await emulator_factory(**{"password": SECRET, "noise": False, **config})
+    log_guard.watch(emu, *watch)
+    entry = await setup_emulator_entry(hass, emu)
+    return emu, entry, entry.runtime_data

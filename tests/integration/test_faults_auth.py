@@ -42,10 +42,10 @@ from .conftest import (
     assert_truthful,
     async_poll,
     entry_data,
+    guarded_setup,
     make_config_entry,
     power_entities,
     refresh,
-    setup_emulator_entry,
     setup_integration,
 )
 
@@ -102,10 +102,9 @@ async def test_password_changed_hits_a_command_then_reauth_resumes(
     """The password is changed on the PDU and the next thing is a command: it fails with a
     clear message (nothing switched, nothing lost silently), reauthentication is asked for once
     the rejection is confirmed, and after it polling and switching work without a restart."""
-    emu = await emulator_factory(link_units=0, clock="manual", password=SECRET, noise=False)
-    log_guard.watch(emu, NEW_PASSWORD)
-    entry = await setup_emulator_entry(hass, emu)
-    coordinator: RaritanCoordinator = entry.runtime_data
+    emu, entry, coordinator = await guarded_setup(
+        hass, emulator_factory, log_guard, watch=(NEW_PASSWORD,), link_units=0, clock="manual"
+    )
     target = outlet_switch(hass, emu, 1)
 
     emu.faults.change_password(NEW_PASSWORD)
@@ -139,10 +138,9 @@ async def test_transient_401s_never_ask_for_the_password(
 ) -> None:
     """Two 401s with the right credentials (an authentication backend briefly down), also
     around a command: no reauthentication, polling goes on, the command's outcome is right."""
-    emu = await emulator_factory(link_units=0, clock="manual", password=SECRET, noise=False)
-    log_guard.watch(emu)
-    entry = await setup_emulator_entry(hass, emu)
-    coordinator: RaritanCoordinator = entry.runtime_data
+    emu, _entry, coordinator = await guarded_setup(
+        hass, emulator_factory, log_guard, link_units=0, clock="manual"
+    )
     target = outlet_switch(hass, emu, 2)
     for _ in range(3):
         emu.faults.transient_401(count=2)
@@ -173,9 +171,7 @@ async def test_failed_new_session_does_not_disable_tokens_for_good(
     """The session expired and the PDU answers ``newSession`` with a 503 once: the poll goes
     on with Basic authentication (no unavailable entity), and session tokens are used again a
     while later (a PDU allows only a few sessions; Basic auth costs a login per request)."""
-    emu = await emulator_factory(link_units=0, password=SECRET)
-    log_guard.watch(emu)
-    entry = await setup_emulator_entry(hass, emu)
+    emu, entry, _coordinator = await guarded_setup(hass, emulator_factory, log_guard, link_units=0)
     entities = set(power_entities(hass, emu))
     down = Unavailability(hass, entities)
     assert emu.stats()["sessions_active"] == 1
@@ -205,9 +201,9 @@ async def test_single_login_sessions_renewed_without_a_blip(
     """A PDU that allows one session per user, whose tokens expire (idle timeout, a lifetime)
     or are revoked: renewed transparently, never an unavailable entity, never more than one
     session on the device."""
-    emu = await emulator_factory(link_units=1, password=SECRET, single_login=True)
-    log_guard.watch(emu)
-    entry = await setup_emulator_entry(hass, emu)
+    emu, entry, _coordinator = await guarded_setup(
+        hass, emulator_factory, log_guard, link_units=1, single_login=True
+    )
     down = Unavailability(hass, set(power_entities(hass, emu)))
     target = outlet_switch(hass, emu, 1)
 
@@ -230,9 +226,9 @@ async def test_reloads_leave_no_session_behind(
 ) -> None:
     """Unload and reload 50 times on a PDU that allows one session per user: every setup
     works, and no session is left open on the device."""
-    emu = await emulator_factory(link_units=1, password=SECRET, single_login=True, clock="manual")
-    log_guard.watch(emu)
-    entry = await setup_emulator_entry(hass, emu)
+    emu, entry, _coordinator = await guarded_setup(
+        hass, emulator_factory, log_guard, link_units=1, single_login=True, clock="manual"
+    )
     for _ in range(50):
         assert await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()
@@ -255,10 +251,9 @@ async def test_no_secret_in_diagnostics_after_faults(
 ) -> None:
     """After errors that name the host (the last error is kept for diagnostics) and a session
     renewal: the diagnostics hold no host, password, token, serial or MAC."""
-    emu = await emulator_factory(link_units=1, password=SECRET, clock="manual")
-    log_guard.watch(emu)
-    entry = await setup_emulator_entry(hass, emu)
-    coordinator: RaritanCoordinator = entry.runtime_data
+    emu, entry, coordinator = await guarded_setup(
+        hass, emulator_factory, log_guard, link_units=1, clock="manual"
+    )
     emu.faults.drop_connection(count=100)
     await refresh(hass, coordinator)
     emu.faults.clear()

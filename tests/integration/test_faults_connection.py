@@ -22,12 +22,11 @@ from custom_components.raritan_pdu.coordinator import RaritanCoordinator
 from tests.emulator import PduEmulator
 
 from .conftest import (
-    SECRET,
     LogGuard,
     assert_truthful,
+    guarded_setup,
     power_entities,
     refresh,
-    setup_emulator_entry,
 )
 
 EmulatorFactory = Callable[..., Any]
@@ -78,10 +77,9 @@ async def test_connection_lost_mid_poll(
     """The connection is closed (or reset) without an answer, again on every retry: the
     entities are unavailable after that poll, logged once; back on the next success, logged
     once. A single drop is retried and nobody notices."""
-    emu = await emulator_factory(link_units=1, clock="manual", password=SECRET, noise=False)
-    log_guard.watch(emu)
-    entry = await setup_emulator_entry(hass, emu)
-    coordinator: RaritanCoordinator = entry.runtime_data
+    emu, _entry, coordinator = await guarded_setup(
+        hass, emulator_factory, log_guard, link_units=1, clock="manual"
+    )
 
     emu.faults.drop_connection(count=1, reset=reset)
     await refresh(hass, coordinator)
@@ -99,11 +97,10 @@ async def test_timeout_mid_poll(
 ) -> None:
     """The PDU stops answering (its answers never come within the timeout): unavailable after
     the failed poll, logged once; back on the next success, logged once."""
-    emu = await emulator_factory(link_units=0, clock="manual", password=SECRET, noise=False)
-    log_guard.watch(emu)
-    with patch("custom_components.raritan_pdu.DEFAULT_TIMEOUT", 0.2):
-        entry = await setup_emulator_entry(hass, emu)
-    coordinator: RaritanCoordinator = entry.runtime_data
+    with patch("custom_components.raritan_pdu.DEFAULT_TIMEOUT", 1.0):
+        emu, _entry, coordinator = await guarded_setup(
+            hass, emulator_factory, log_guard, link_units=0, clock="manual"
+        )
     await outage(
         hass,
         emu,
@@ -119,12 +116,9 @@ async def test_failed_tls_handshake_is_no_certificate_change(
 ) -> None:
     """TLS handshakes reset with the pinned certificate unchanged (a busy or rebooting PDU):
     an ordinary outage, never a reauthentication or repair about the certificate."""
-    emu = await emulator_factory(
-        link_units=0, clock="manual", password=SECRET, noise=False, tls=True, keep_alive=False
+    emu, entry, coordinator = await guarded_setup(
+        hass, emulator_factory, log_guard, link_units=0, clock="manual", tls=True, keep_alive=False
     )
-    log_guard.watch(emu)
-    entry = await setup_emulator_entry(hass, emu)
-    coordinator: RaritanCoordinator = entry.runtime_data
     assert entry.data["fingerprint"] == emu.tls_fingerprint
 
     emu.faults.tls_handshake_failure(count=1)
@@ -141,12 +135,9 @@ async def test_https_redirect_to_plain_http_carries_no_credentials(
 ) -> None:
     """The PDU (or something in between) redirects the HTTPS poll to ``http://``: nothing is
     sent there - no password, no session token -, the poll fails cleanly and polling goes on."""
-    emu = await emulator_factory(
-        link_units=0, clock="manual", password=SECRET, noise=False, tls=True
+    emu, _entry, coordinator = await guarded_setup(
+        hass, emulator_factory, log_guard, link_units=0, clock="manual", tls=True
     )
-    log_guard.watch(emu)
-    entry = await setup_emulator_entry(hass, emu)
-    coordinator: RaritanCoordinator = entry.runtime_data
     for status in (301, 302, 307, 308):
         await outage(
             hass,
@@ -169,10 +160,9 @@ async def test_redirect_to_another_host_carries_no_credentials(
     log_guard: LogGuard,
 ) -> None:
     """A redirect to another host (plain HTTP here): not followed, credentials stay home."""
-    emu = await emulator_factory(link_units=0, clock="manual", password=SECRET, noise=False)
-    log_guard.watch(emu)
-    entry = await setup_emulator_entry(hass, emu)
-    coordinator: RaritanCoordinator = entry.runtime_data
+    emu, _entry, coordinator = await guarded_setup(
+        hass, emulator_factory, log_guard, link_units=0, clock="manual"
+    )
     await outage(
         hass,
         emu,
@@ -192,17 +182,15 @@ async def test_device_refusing_large_bulks_adapts(
     entities never go unavailable, every value is the device's, polls settle on a few requests;
     and once the PDU takes large bulks again, a poll is one request again (the limit grows
     back, it does not only shrink)."""
-    emu = await emulator_factory(
+    emu, _entry, coordinator = await guarded_setup(
+        hass,
+        emulator_factory,
+        log_guard,
         link_units=1,
         clock="manual",
-        password=SECRET,
-        noise=False,
         max_bulk=24,
         max_bulk_status=status,
     )
-    log_guard.watch(emu)
-    entry = await setup_emulator_entry(hass, emu)
-    coordinator: RaritanCoordinator = entry.runtime_data
     planned = len(coordinator.registered_rids - coordinator.slow_rids) + 1  # + link status
     assert planned > 2 * 24
     requests = []
@@ -233,12 +221,9 @@ async def test_slow_answers_keep_polling(
 ) -> None:
     """Answers that take 12 s of device time (in emulated time): polls succeed, values are the
     device's, nothing is logged as an error."""
-    emu = await emulator_factory(
-        link_units=1, clock="manual", password=SECRET, noise=False, device_speed="px3"
+    emu, _entry, coordinator = await guarded_setup(
+        hass, emulator_factory, log_guard, link_units=1, clock="manual", device_speed="px3"
     )
-    log_guard.watch(emu)
-    entry = await setup_emulator_entry(hass, emu)
-    coordinator: RaritanCoordinator = entry.runtime_data
     for _ in range(3):
         emu.faults.slow_responses(12)
         await refresh(hass, coordinator)
@@ -253,12 +238,9 @@ async def test_certificate_change_tells_the_user_once(
     """The PDU gets a new certificate (a reset, a new upload): polling stops, the user is told
     once - one reauthentication flow showing the new fingerprint, no repair issue besides,
     however many polls were due - and after trusting it polling resumes with it pinned."""
-    emu = await emulator_factory(
-        link_units=0, clock="manual", password=SECRET, noise=False, tls=True
+    emu, entry, coordinator = await guarded_setup(
+        hass, emulator_factory, log_guard, link_units=0, clock="manual", tls=True
     )
-    log_guard.watch(emu)
-    entry = await setup_emulator_entry(hass, emu)
-    coordinator: RaritanCoordinator = entry.runtime_data
     mark = log_guard.mark()
     new = emu.faults.change_certificate()
     for _ in range(4):

@@ -19,17 +19,16 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 
 from custom_components.raritan_pdu.const import DOMAIN
-from custom_components.raritan_pdu.coordinator import RaritanCoordinator
 from tests.emulator import PduEmulator
 
 from .conftest import (
     SECRET,
     LogGuard,
     assert_truthful,
+    guarded_setup,
     make_config_entry,
     power_entities,
     refresh,
-    setup_emulator_entry,
     setup_integration,
     shown_values,
 )
@@ -57,10 +56,9 @@ async def test_malformed_answer_fails_the_poll_cleanly(
     UTF-8, JSON nested 100,000 deep, a 50 MB body, a gzip bomb, no result): the entities are
     unavailable, one error line says why (no traceback), and the next poll shows the device's
     values again."""
-    emu = await emulator_factory(link_units=0, clock="manual", password=SECRET, noise=False)
-    log_guard.watch(emu)
-    entry = await setup_emulator_entry(hass, emu)
-    coordinator: RaritanCoordinator = entry.runtime_data
+    emu, entry, coordinator = await guarded_setup(
+        hass, emulator_factory, log_guard, link_units=0, clock="manual"
+    )
     assert assert_truthful(hass, emu) > 0
 
     mark = log_guard.mark()
@@ -95,10 +93,9 @@ async def test_bulk_answer_that_does_not_match_never_shows_wrong_values(
     """A bulk answer with fewer or more responses than requests, or with ids it was not asked
     for: no reading lands on another entity; what cannot be placed is unavailable or read
     again, and the next poll is complete."""
-    emu = await emulator_factory(link_units=1, clock="manual", password=SECRET, noise=False)
-    log_guard.watch(emu)
-    entry = await setup_emulator_entry(hass, emu)
-    coordinator: RaritanCoordinator = entry.runtime_data
+    emu, _entry, coordinator = await guarded_setup(
+        hass, emulator_factory, log_guard, link_units=1, clock="manual"
+    )
     for u, unit in enumerate(emu.units):  # distinct loads on every outlet
         for i, outlet in enumerate(unit.outlets):
             outlet.base_power = 100.0 * (u + 1) + 7 * i + 1
@@ -142,10 +139,9 @@ async def test_bad_reading_costs_that_entity_only(
     310-digit integer), a string or null where a number is due, a reading that is no object
     or has no value: that entity shows no value (never "nan", "inf" or a number), every
     other entity goes on, and the next good reading is shown."""
-    emu = await emulator_factory(link_units=0, clock="manual", password=SECRET, noise=False)
-    log_guard.watch(emu)
-    entry = await setup_emulator_entry(hass, emu)
-    coordinator: RaritanCoordinator = entry.runtime_data
+    emu, _entry, coordinator = await guarded_setup(
+        hass, emulator_factory, log_guard, link_units=0, clock="manual"
+    )
     entities = power_entities(hass, emu)
     target = next(e for e, (_u, i) in entities.items() if i == 0)
     sensor = emu.unit(0).outlet(0).sensors["activePower"]
@@ -169,10 +165,9 @@ async def test_unknown_enum_values_are_never_definite_states(
 ) -> None:
     """Unknown enum ints on the wire (``faults.unknown_enum``): an outlet's power state 2, a
     breaker trip 7, a door 9: shown as unknown, and the known value again afterwards."""
-    emu = await emulator_factory(link_units=0, peripherals=5, clock="manual", password=SECRET)
-    log_guard.watch(emu)
-    entry = await setup_emulator_entry(hass, emu)
-    coordinator: RaritanCoordinator = entry.runtime_data
+    emu, _entry, coordinator = await guarded_setup(
+        hass, emulator_factory, log_guard, link_units=0, peripherals=5, clock="manual"
+    )
     unit = emu.unit(0)
     registry = er.async_get(hass)
     outlet = registry.async_get_entity_id("switch", DOMAIN, f"{unit.serial}_outlet_1_switch")

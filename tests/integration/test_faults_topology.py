@@ -30,17 +30,15 @@ from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.raritan_pdu.const import DOMAIN, SLOW_POLL_EVERY
-from custom_components.raritan_pdu.coordinator import RaritanCoordinator
 
 from .conftest import (
-    SECRET,
     LogGuard,
     assert_truthful,
     async_poll,
     async_topology_refresh,
+    guarded_setup,
     power_entities,
     refresh,
-    setup_emulator_entry,
 )
 
 EmulatorFactory = Callable[..., Any]
@@ -98,10 +96,9 @@ async def test_new_rids_keep_unique_ids_and_entity_ids(
     """A reboot gives every object a new opaque RID; a firmware upgrade changes the version
     segment of every RID (reference 3.2): the topology is rediscovered, unique ids and entity
     ids stay what they were, no entity goes unavailable, and the values are the device's."""
-    emu = await emulator_factory(link_units=2, password=SECRET, noise=False, firmware=firmware)
-    log_guard.watch(emu)
-    entry = await setup_emulator_entry(hass, emu)
-    coordinator: RaritanCoordinator = entry.runtime_data
+    emu, entry, coordinator = await guarded_setup(
+        hass, emulator_factory, log_guard, link_units=2, firmware=firmware
+    )
     await polls(hass, freezer, 3)  # the topology is older than the minimum age
     before = registry_snapshot(hass, entry)
     old_rids = set(coordinator.registered_rids)
@@ -138,10 +135,7 @@ async def test_failing_sub_request_costs_only_its_entity(
     """One sub-request of the bulk fails for good (statcode 500, 404, a JSON-RPC error): only
     that entity becomes unavailable (a 404 first makes the PDU be rediscovered, once), the
     others keep their values, and it is back when the device answers again."""
-    emu = await emulator_factory(link_units=1, password=SECRET, noise=False)
-    log_guard.watch(emu)
-    entry = await setup_emulator_entry(hass, emu)
-    coordinator: RaritanCoordinator = entry.runtime_data
+    emu, _entry, coordinator = await guarded_setup(hass, emulator_factory, log_guard, link_units=1)
     await polls(hass, freezer, 3)
     entities = power_entities(hass, emu)
     broken = next(e for e, (u, i) in entities.items() if (u, i) == (1, 2))
@@ -170,9 +164,7 @@ async def test_energy_never_goes_down_through_glitches(
     """Invalid readings, a valid-looking 0, a failed sub-request, a reboot and a link unit
     swapped for another device (which answers at the same RIDs with its own, lower counters):
     no energy sensor ever publishes a lower value, so the statistics count no reset."""
-    emu = await emulator_factory(link_units=2, password=SECRET, noise=False)
-    log_guard.watch(emu)
-    entry = await setup_emulator_entry(hass, emu)
+    emu, entry, _coordinator = await guarded_setup(hass, emulator_factory, log_guard, link_units=2)
     registry = er.async_get(hass)
     energy = {
         registry.async_get_entity_id("sensor", DOMAIN, f"{unit.serial}_outlet_1_active_energy")
@@ -212,12 +204,9 @@ async def test_twenty_commands_at_once_during_a_poll(
     """20 commands at once on different outlets of three units, while a poll is in flight
     (a PX3-speed device serializes them all): none is lost, and the final states are right in
     Home Assistant and on the device, also after the next poll."""
-    emu = await emulator_factory(
-        link_units=2, password=SECRET, noise=False, clock="manual", device_speed=speed
+    emu, _entry, coordinator = await guarded_setup(
+        hass, emulator_factory, log_guard, link_units=2, clock="manual", device_speed=speed
     )
-    log_guard.watch(emu)
-    entry = await setup_emulator_entry(hass, emu)
-    coordinator: RaritanCoordinator = entry.runtime_data
     registry = er.async_get(hass)
     targets: list[tuple[str, int, int, bool]] = []
     for u, unit in enumerate(emu.units):
@@ -267,9 +256,7 @@ async def test_link_units_survive_a_failed_cascade_read_in_a_rediscovery(
     """The scheduled rediscovery meets a ``/cascade getStatus`` that fails (a 500 of one
     sub-request): the link units are still there - their devices and entities are not removed
     as if the PDU were standalone - and their values come back once it answers."""
-    emu = await emulator_factory(link_units=2, password=SECRET, noise=False)
-    log_guard.watch(emu)
-    entry = await setup_emulator_entry(hass, emu)
+    emu, entry, _coordinator = await guarded_setup(hass, emulator_factory, log_guard, link_units=2)
     before = registry_snapshot(hass, entry)
     emu.faults.fail_call(rid="/cascade", method="getStatus", statcode=500)
     await async_topology_refresh(hass, freezer)
