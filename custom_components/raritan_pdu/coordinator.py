@@ -118,6 +118,10 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         self._topology_task: asyncio.Task[None] | None = None
         self._topology_failures = 0
         self._topology_retry_at = 0.0
+        # Unknown resource ids that started a rediscovery, and those a rediscovery kept (the
+        # device lists them but does not answer for them): no reason to rediscover again.
+        self._unknown_rids: set[str] = set()
+        self._unknown_after_discovery: set[str] = set()
         # Polls and commands.
         self._lock = asyncio.Lock()
         self._polls_since_slow = SLOW_POLL_EVERY
@@ -258,6 +262,7 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         return True
 
     async def _async_topology_refresh(self) -> None:
+        asked = set(self._unknown_rids)  # the unknown ids this discovery is for
         try:
             topology = await self.client.discover()
         except XerusError as err:
@@ -279,6 +284,11 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
             before = self._available_units()
             self._apply_topology(topology)
             back = self._available_units() - before
+            rid_unit = self._rid_unit
+            self._unknown_rids = {rid for rid in self._unknown_rids - asked if rid in rid_unit}
+            self._unknown_after_discovery = {
+                rid for rid in self._unknown_after_discovery | asked if rid in rid_unit
+            }
         if self._started and (self._missing or back):
             # Entities moved to resource ids without readings (a reboot renamed them), or a
             # link unit is back: read them now, not at the next scheduled poll.
@@ -454,10 +464,15 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         _merge_kind(
             data.outlets, readings.outlets, _same_outlet, errors=errors, changed=changed, skip=skip
         )
-        not_found = [rid for rid, err in readings.errors.items() if _is_not_found(err)]
-        keep_old = bool(not_found) and self._rediscover_unknown_rids()
+        known = self._unknown_after_discovery
+        if known:
+            known.difference_update(readings.numeric, readings.states, readings.outlets)
+        not_found = {
+            rid for rid, err in readings.errors.items() if _is_not_found(err) and rid not in known
+        }
+        keep_old = bool(not_found) and self._rediscover_unknown_rids(not_found)
         for rid, err in readings.errors.items():
-            if rid in skip or (keep_old and _is_not_found(err)):
+            if rid in skip or (keep_old and rid in not_found):
                 continue
             if rid not in errors:
                 changed.add(rid)
@@ -465,11 +480,17 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         if not not_found:
             self._topology_verified = True
 
-    def _rediscover_unknown_rids(self) -> bool:
+    def _rediscover_unknown_rids(self, rids: set[str]) -> bool:
         """Polled resource ids are unknown to the device (it rebooted, or its firmware changed):
-        rediscover. True while the last readings can stand in for them until then."""
+        rediscover. True while the last readings can stand in for them until then.
+
+        Ids that a rediscovery found again (the device lists an object it does not answer
+        for) are not: they are that entity's error, not a reason to rediscover every minute.
+        """
         if self._topology_verified and self._topology_age() < TOPOLOGY_MIN_AGE.total_seconds():
             return False
+        # Noted first: the discovery task starts eagerly and takes the ids it is for.
+        self._unknown_rids |= rids
         return self._start_topology_refresh("unknown resource ids in the poll")
 
     def _check_units(self, units: Counter[int], readings: Readings) -> None:
@@ -481,6 +502,8 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         failed: Counter[int] = Counter()
         first: dict[int, XerusError] = {}
         for rid, error in errors.items():
+            if _is_not_found(error):
+                continue  # stale resource ids (a reboot): rediscovered, not a unit down
             pdu_id = self._rid_unit.get(rid, primary)
             failed[pdu_id] += 1
             first.setdefault(pdu_id, error)

@@ -28,7 +28,9 @@ like an expired session and topology.
 
 from __future__ import annotations
 
+import base64
 import json
+import logging
 import ssl
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
@@ -48,6 +50,8 @@ from homeassistant.const import (
     CONF_SSL,
     CONF_USERNAME,
     CONF_VERIFY_SSL,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
@@ -67,6 +71,7 @@ from custom_components.raritan_pdu.const import (
     SCAN_INTERVAL,
     TOPOLOGY_REFRESH_INTERVAL,
 )
+from custom_components.raritan_pdu.coordinator import RaritanCoordinator
 from tests.emulator import PduEmulator, make_certificate
 
 
@@ -354,3 +359,172 @@ async def proxy_factory(socket_enabled: None) -> AsyncIterator[ProxyFactory]:
     yield make
     for runner in runners:
         await runner.cleanup()
+
+
+# --- what the user sees in the log (fault tests) ---------------------------------------------
+
+
+class _RecordingSessions(dict[str, Any]):
+    """The emulator's token table, remembering every token it ever held."""
+
+    def __init__(self, initial: Mapping[str, Any], seen: set[str]) -> None:
+        super().__init__(initial)
+        self.seen = seen
+        seen.update(initial)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.seen.add(key)
+        super().__setitem__(key, value)
+
+
+class LogGuard:
+    """The log of a test as the user reads it, and the secrets that must never be in it.
+
+    ``watch(emu)`` adds the emulator's passwords, their Basic ``Authorization`` values and
+    every session token it hands out from then on. ``problems()`` are the integration's
+    warning and error lines; at teardown no record at any level (DEBUG included) may contain a
+    secret, and no record of the integration may carry a traceback.
+    """
+
+    def __init__(self, caplog: pytest.LogCaptureFixture) -> None:
+        self.caplog = caplog
+        self.secrets: set[str] = set()
+        self.tokens: set[str] = set()
+
+    def watch(self, emu: PduEmulator, *passwords: str) -> None:
+        """Guard ``emu``'s credentials (and ``passwords`` set later) and its session tokens."""
+        users = {emu.config.username: emu.config.password, **emu.config.readonly_users}
+        for username, password in users.items():
+            self.add_password(username, password)
+        for password in passwords:
+            self.add_password(emu.config.username, password)
+        if not isinstance(emu.sessions, _RecordingSessions):
+            emu.sessions = _RecordingSessions(emu.sessions, self.tokens)
+
+    def add_password(self, username: str, password: str) -> None:
+        assert len(password) >= 12, "give the emulator a distinctive password (SECRET)"
+        basic = base64.b64encode(f"{username}:{password}".encode()).decode()
+        self.secrets.update({password, basic})
+
+    def records(self) -> list[logging.LogRecord]:
+        return [
+            record
+            for phase in ("setup", "call")
+            for record in self.caplog.get_records(phase)
+        ]
+
+    def problems(self, since: int = 0) -> list[str]:
+        """The integration's warning and error lines (from record ``since`` on)."""
+        return [
+            f"{record.levelname}: {record.getMessage()}"
+            for record in self.caplog.records[since:]
+            if record.levelno >= logging.WARNING and record.name.startswith(_OWN_LOGGERS)
+        ]
+
+    def errors(self, since: int = 0) -> list[str]:
+        return [line for line in self.problems(since) if line.startswith("ERROR")]
+
+    def mark(self) -> int:
+        """A position in the log, for ``problems(since=)``."""
+        return len(self.caplog.records)
+
+    def drain(self) -> list[tuple[str, str]]:
+        """Check the records so far, return the integration's lines (level, message) and
+        forget the records (a long test keeps none in memory)."""
+        records = list(self.caplog.records)
+        self._check(records)
+        # Also pytest's handler for the report: the records hold their arguments (errors with
+        # their tracebacks, and through them connections), which would look like a leak.
+        capture = type(self.caplog.handler)
+        for handler in logging.getLogger().handlers:
+            if isinstance(handler, capture):
+                handler.clear()
+        return [
+            (record.levelname, record.getMessage())
+            for record in records
+            if record.name.startswith(_OWN_LOGGERS)
+        ]
+
+    def check(self) -> None:
+        self._check(self.records())
+
+    def _check(self, records: list[logging.LogRecord]) -> None:
+        for record in records:
+            text = record.getMessage()
+            if record.exc_info:
+                text += logging.Formatter().formatException(record.exc_info)
+                assert not record.name.startswith(_OWN_LOGGERS), f"traceback: {text}"
+            for secret in self.secrets | self.tokens:
+                assert secret not in text, f"a secret in the log ({record.levelname}): {text}"
+
+
+_OWN_LOGGERS = (f"custom_components.{DOMAIN}", f"homeassistant.components.{DOMAIN}")
+
+#: A password no log line can contain by chance (``emulator_factory(password=SECRET)``).
+SECRET = "Pw-8e1f!rack-7"
+
+
+@pytest.fixture
+def log_guard(caplog: pytest.LogCaptureFixture) -> Iterator[LogGuard]:
+    """Capture everything at DEBUG; at teardown: no secret in any record, no traceback."""
+    caplog.set_level(logging.DEBUG)
+    guard = LogGuard(caplog)
+    yield guard
+    guard.check()
+
+
+# --- values as the user sees them (fault tests) -----------------------------------------------
+
+
+def power_entities(hass: HomeAssistant, emu: PduEmulator) -> dict[str, tuple[int, int]]:
+    """Entity id -> (unit index, outlet index) of every outlet's active power sensor."""
+    registry = er.async_get(hass)
+    found: dict[str, tuple[int, int]] = {}
+    for u, unit in enumerate(emu.units):
+        for i in range(len(unit.outlets)):
+            unique_id = f"{unit.serial}_outlet_{i + 1}_active_power"
+            entity_id = registry.async_get_entity_id("sensor", DOMAIN, unique_id)
+            if entity_id is not None:
+                found[entity_id] = (u, i)
+    assert found
+    return found
+
+
+def shown_values(hass: HomeAssistant, emu: PduEmulator) -> dict[str, str]:
+    return {e: hass.states.get(e).state for e in power_entities(hass, emu)}
+
+
+def assert_truthful(hass: HomeAssistant, emu: PduEmulator) -> int:
+    """Every outlet power shown is the emulator's (``noise=False``: exact), or not a value.
+    Returns how many show a value."""
+    shown = 0
+    for entity_id, (u, i) in power_entities(hass, emu).items():
+        state = hass.states.get(entity_id).state
+        if state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
+            continue
+        shown += 1
+        expected = emu.units[u].outlet(i).active_power()
+        assert float(state) == pytest.approx(expected, abs=0.5), (entity_id, state, expected)
+    return shown
+
+
+async def refresh(hass: HomeAssistant, coordinator: RaritanCoordinator) -> None:
+    await coordinator.async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def guarded_setup(
+    hass: HomeAssistant,
+    emulator_factory: Callable[..., Awaitable[PduEmulator]],
+    log_guard: LogGuard,
+    *,
+    watch: tuple[str, ...] = (),
+    **config: Any,
+) -> tuple[PduEmulator, MockConfigEntry, RaritanCoordinator]:
+    """An emulator (``password=SECRET``, exact values: ``noise=False``, unless ``config`` says
+    otherwise) whose secrets ``log_guard`` watches (and the later passwords ``watch``), and its
+    entry, set up: ``(emu, entry, coordinator)``."""
+    emu = await emulator_factory(**{"password": SECRET, "noise": False, **config})
+    log_guard.watch(emu, *watch)
+    entry = await setup_emulator_entry(hass, emu)
+    return emu, entry, entry.runtime_data

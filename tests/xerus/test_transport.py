@@ -686,16 +686,24 @@ async def test_redirect_to_another_host_is_refused(tiny_server: TinyFactory) -> 
             await client.call("/x", "y")
 
 
-async def test_bulk_reordered_answers_matched_by_id(tiny_server: TinyFactory) -> None:
+async def test_bulk_answers_whose_ids_disagree_with_their_position(
+    tiny_server: TinyFactory,
+) -> None:
+    """One answer per call, but two carry each other's ids: the device answers in request
+    order, so position and id disagree and neither is trusted (a neighbour's reading must not
+    be shown as this one's); the others, and an error without id, keep their place."""
+
     def transform(subs: list[dict[str, Any]]) -> list[Any]:
         err = {"jsonrpc": "2.0", "error": {"code": -32603, "message": "boom"}, "id": None}
-        return [_ok(subs[1], "b"), _ok(subs[0], "a"), {"json": err, "statcode": 200}]
+        return [_ok(subs[1], "b"), _ok(subs[0], "a"), {"json": err, "statcode": 200}, _ok(subs[3])]
 
     server = await tiny_server(_bulk_handler(transform))
     async with _client(server) as client:
-        results = await client.bulk([BulkCall("/a", "m"), BulkCall("/b", "m"), BulkCall("/c", "m")])
-    assert [r.value for r in results[:2]] == ["a", "b"]
+        results = await client.bulk([BulkCall(f"/{c}", "m") for c in "abcd"])
+    assert [type(r.error) for r in results[:2]] == [XerusProtocolError, XerusProtocolError]
+    assert "out of order" in str(results[0].error)
     assert isinstance(results[2].error, XerusRpcError)
+    assert results[3].ok
 
 
 def test_base_url_formatting() -> None:

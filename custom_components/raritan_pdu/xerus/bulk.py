@@ -443,14 +443,24 @@ def _place_in_order(responses: list[Any], lo: int, out: list[Any]) -> bool:
     return True
 
 
-def _place_by_id(responses: list[Any], lo: int, hi: int, out: list[Any]) -> None:
-    """Slow path (count or order mismatch): match answers by sub-request id."""
-    size = hi - lo
-    by_id: dict[int, list[Any]] = {}
+def _place_disputed(responses: list[Any], lo: int, out: list[Any]) -> None:
+    """One answer per call, but some carry another call's id: position and id disagree, so
+    neither can be trusted for those (the device answers in request order, reference 2.1;
+    trusting the id would show a neighbour's reading as this one's)."""
     for pos, resp in enumerate(responses):
         sub_id = sub_response_id(resp)
-        if sub_id is None and len(responses) == size:
-            sub_id = lo + pos
+        if sub_id is None or sub_id == lo + pos:
+            out[lo + pos] = resp
+        else:
+            out[lo + pos] = XerusProtocolError("the bulk response answers this call out of order")
+
+
+def _place_by_id(responses: list[Any], lo: int, hi: int, out: list[Any]) -> None:
+    """Slow path (count mismatch): match answers by sub-request id."""
+    size = hi - lo
+    by_id: dict[int, list[Any]] = {}
+    for resp in responses:
+        sub_id = sub_response_id(resp)
         if type(sub_id) is int and lo <= sub_id < hi:
             by_id.setdefault(sub_id, []).append(resp)
     for idx in range(lo, hi):
@@ -467,7 +477,9 @@ def _place_by_id(responses: list[Any], lo: int, hi: int, out: list[Any]) -> None
 
 def place(responses: list[Any], lo: int, hi: int, out: list[Any]) -> None:
     """Put the answers to calls ``lo..hi`` into ``out[lo:hi]`` (an error where one is missing)."""
-    if len(responses) == hi - lo and _place_in_order(responses, lo, out):
+    if len(responses) == hi - lo:
+        if not _place_in_order(responses, lo, out):
+            _place_disputed(responses, lo, out)
         return
     _place_by_id(responses, lo, hi, out)
 

@@ -35,13 +35,15 @@ import logging
 from typing import Any
 
 from ..const import RID_CASCADE, CascadeRole, LinkUnitStatus
-from ..exceptions import XerusError
+from ..exceptions import XerusError, XerusNotFoundError, XerusRpcError
 from ..models import CascadeStatus, Topology, UnitTopology
 from .peripherals import PeripheralStep
 from .rounds import Round, SupportsBulk, Warnings
 from .unit import StructureStep, UnitDiscovery
 
 _LOGGER = logging.getLogger(__name__)
+
+_RPC_METHOD_NOT_FOUND = -32601
 
 
 def _link_ids(status: CascadeStatus) -> tuple[list[int], dict[int, LinkUnitStatus | int]]:
@@ -57,16 +59,31 @@ def _link_ids(status: CascadeStatus) -> tuple[list[int], dict[int, LinkUnitStatu
     return ok, reported
 
 
+def _no_cascade_manager(error: XerusError) -> bool:
+    """The device has no ``/cascade`` (firmware < 3.6): a standalone unit."""
+    return isinstance(error, XerusNotFoundError) or (
+        isinstance(error, XerusRpcError) and error.code == _RPC_METHOD_NOT_FOUND
+    )
+
+
 async def _first_round(sender: SupportsBulk, primary: UnitDiscovery) -> CascadeStatus:
-    """Round 1: the cascade status and the primary's first step."""
+    """Round 1: the cascade status and the primary's first step.
+
+    Only a device without a cascade manager is standalone; any other failure of
+    ``getStatus`` (a 500, a lost sub-request) fails the discovery: taking it for standalone
+    would drop every link unit, with its devices and entities.
+    """
     cascade = CascadeStatus.standalone()
+    failure: XerusError | None = None
 
     def store_cascade(value: Any) -> None:
-        nonlocal cascade
-        if isinstance(value, XerusError):
-            _LOGGER.debug("/cascade getStatus failed (%s): standalone unit", value)
-        else:
+        nonlocal cascade, failure
+        if not isinstance(value, XerusError):
             cascade = CascadeStatus.from_json(value)
+        elif _no_cascade_manager(value):
+            _LOGGER.debug("no /cascade (%s): standalone unit", value)
+        else:
+            failure = value
 
     rnd = Round()
     rnd.add(RID_CASCADE, "getStatus", store_cascade)
@@ -74,6 +91,8 @@ async def _first_round(sender: SupportsBulk, primary: UnitDiscovery) -> CascadeS
     await rnd.run(sender)
     if primary.error is not None:
         raise primary.error
+    if failure is not None:
+        raise failure
     return cascade
 
 
