@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT, CONF_SSL
@@ -26,6 +27,7 @@ from homeassistant.util import slugify
 
 from .const import DOMAIN, MANUFACTURER
 from .objects import PduObject, has_inlet_devices, is_switchable
+from .xerus.const import SensorType
 from .xerus.models import InletInfo, OutletInfo, PeripheralInfo, PoleInfo, Topology, UnitTopology
 
 type DeviceIdentifier = tuple[str, str]
@@ -118,9 +120,51 @@ def inlet_name(unit: UnitTopology, inlet: InletInfo) -> str:
     return _part_name(unit, inlet.name, "Inlet", inlet.label, inlet.index + 1)
 
 
+#: What the channels of a sensor package measure or switch, for its name.
+_PACKAGE_KINDS: Final[Mapping[int, str]] = MappingProxyType(
+    {
+        SensorType.TEMPERATURE: "temperature",
+        SensorType.HUMIDITY: "humidity",
+        SensorType.ABSOLUTE_HUMIDITY: "humidity",
+        SensorType.DEW_POINT: "dew point",
+        SensorType.AIR_FLOW: "air flow",
+        SensorType.AIR_PRESSURE: "air pressure",
+        SensorType.CONTACT_CLOSURE: "contact",
+        SensorType.WATER_LEAK: "water leak",
+        SensorType.SMOKE_DETECTOR: "smoke",
+        SensorType.VIBRATION: "vibration",
+        SensorType.MOTION: "motion",
+        SensorType.OCCUPANCY: "occupancy",
+        SensorType.TAMPER: "tamper",
+        SensorType.DOOR_STATE: "door",
+        SensorType.DOOR_HANDLE_LOCK: "door handle",
+        SensorType.DOOR_LOCK_STATE: "door lock",
+        SensorType.DRY_CONTACT: "dry contact",
+        SensorType.POWERED_DRY_CONTACT: "dry contact",
+    }
+)
+
+
 def package_name(unit: UnitTopology, peripheral: PeripheralInfo) -> str:
-    """Name of a sensor package's device: package class and serial number."""
-    return f"{peripheral.package_class} {peripheral.serial}".strip() or _package_key(peripheral)
+    """Name of a sensor package's device: what its channels are, and its serial number
+    ("Temperature/humidity sensor 1JX8882770", "Dry contact module 1DC3963238"; "Sensor
+    package ..." for other kinds)."""
+    key = _package_key(peripheral)
+    channels = [channel for channel in unit.peripherals if _package_key(channel) == key]
+    kinds = dict.fromkeys(
+        kind
+        for channel in channels
+        if (kind := _PACKAGE_KINDS.get(channel.type_spec.type)) is not None
+    )
+    # A package that switches something (dry contact, door lock) is a module, not a sensor.
+    noun = "module" if any(channel.is_actuator for channel in channels) else "sensor"
+    what = f"{'/'.join(kinds)} {noun}".capitalize() if kinds else "Sensor package"
+    return f"{what} {peripheral.serial or f'in slot {peripheral.slot_index + 1}'}"
+
+
+def package_model(peripheral: PeripheralInfo) -> str:
+    """Model of a sensor package: the one it tells (``DPX3-T1H1``), else its package class."""
+    return peripheral.package_model or peripheral.package_class
 
 
 def object_name(unit: UnitTopology, obj: PduObject) -> str:
@@ -209,7 +253,8 @@ def _child_devices(unit: UnitTopology) -> Iterator[DeviceSpec]:
             packages.setdefault(package_identifier(unit, peripheral), peripheral)
     for identifier, peripheral in packages.items():
         name = package_name(unit, peripheral)
-        yield _child(unit, identifier, name, peripheral.package_class, peripheral.serial or None)
+        model = package_model(peripheral)
+        yield _child(unit, identifier, name, model, peripheral.serial or None)
 
 
 def topology_devices(

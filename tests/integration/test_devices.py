@@ -86,6 +86,9 @@ async def test_devices(
         assert ext_device is not None
         assert ext_device.via_device_id == unit_device.id
         assert ext_device.serial_number == package
+        # What the package is (its channels) and its model (getDiscoveredPackageInfos).
+        assert ext_device.name == f"Temperature/humidity sensor {package}"
+        assert ext_device.model == unit.peripheral(0).entry.model == "DPX3-T1H1"
     primary = get_device(hass, emulator.unit(0).serial)
     assert primary.via_device_id is None
     link = get_device(hass, emulator.unit(2).serial)

@@ -74,10 +74,16 @@ async def test_unique_ids_and_entity_ids_are_pinned(
         "l": link.serial,
         "lu": slugify(f"{link.model} {link.serial}"),
     }
-    for name, index in (("temp", 0), ("door", 4), ("dry", 7), ("lock", 8)):
+    packages = (
+        ("temp", 0, "Temperature/humidity sensor"),
+        ("door", 4, "Door sensor"),
+        ("dry", 7, "Dry contact module"),
+        ("lock", 8, "Door lock module"),
+    )
+    for name, index, kind in packages:
         peripheral = primary.peripheral(index)
         values[name] = peripheral.serial
-        values[f"{name}_dev"] = slugify(f"{peripheral.entry.package_class} {peripheral.serial}")
+        values[f"{name}_dev"] = slugify(f"{kind} {peripheral.serial}")
     registry = er.async_get(hass)
     found = {
         uid.format(**values): registry.async_get_entity_id(platform, DOMAIN, uid.format(**values))
