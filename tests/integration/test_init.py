@@ -168,3 +168,15 @@ async def test_no_unknown_state_at_setup_or_reload(
     assert [e for e, state in written if state == STATE_UNKNOWN] == []
     # Unloading makes them unavailable; the reload brings their readings back at once.
     assert [state for e, state in written if e == switch] == [STATE_ON, STATE_UNAVAILABLE, STATE_ON]
+
+
+async def test_entry_of_a_newer_version_is_refused(
+    hass: HomeAssistant, emulator: PduEmulator
+) -> None:
+    """An entry written by a newer major version (after a downgrade) is not set up."""
+    current = make_config_entry(emulator)
+    entry = MockConfigEntry(
+        domain=DOMAIN, unique_id=current.unique_id, data=dict(current.data), version=2
+    )
+    await setup_integration(hass, entry)
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR
