@@ -202,18 +202,22 @@ async def test_migration_gives_old_entity_ids_the_new_names(
         uid = f"{serial}_outlet_{number}_{key}"
         entities.async_update_entity(entity_id(hass, platform, uid), new_entity_id=old)
         uids[old] = (platform, uid)
+    pu, lu = (slugify(f"{u.model} {u.serial}") for u in (primary, link))
+    # Another integration's entity already has one of the new ids: the migrated one gets `_2`.
+    entities.async_get_or_create(
+        "sensor", "template", "taken", suggested_object_id=f"{lu}_outlet_1_power"
+    )
     hass.config_entries.async_update_entry(entry, minor_version=1)
 
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.minor_version == 2
-    pu, lu = (slugify(f"{u.model} {u.serial}") for u in (primary, link))
     found = {old: entity_id(hass, *uid) for old, uid in uids.items()}
     assert found == {
         "switch.outlet_1": f"switch.{pu}_outlet_1",
         "switch.outlet_1_2": f"switch.{lu}_outlet_1",
         "sensor.outlet_1_power": f"sensor.{pu}_outlet_1_power",
-        "sensor.outlet_1_power_2": f"sensor.{lu}_outlet_1_power",
+        "sensor.outlet_1_power_2": f"sensor.{lu}_outlet_1_power_2",
         "switch.my_nas": "switch.my_nas",
         "switch.outlet_2_2": "switch.outlet_2_2",
     }
