@@ -24,7 +24,7 @@ from homeassistant.helpers.typing import ConfigType
 from .card import async_setup_card
 from .const import CONF_FINGERPRINT, DEFAULT_TIMEOUT, DOMAIN
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
-from .devices import async_sync_devices, is_current
+from .devices import async_migrate_names, async_sync_devices, is_current
 from .helpers import async_remove_redundant_entities
 from .storage import async_get_store, async_remove_store
 from .xerus import XerusClient
@@ -66,6 +66,23 @@ def async_create_client(hass: HomeAssistant, data: Mapping[str, Any]) -> XerusCl
         session=async_get_clientsession(hass, verify_ssl=verify_tls),
         timeout=DEFAULT_TIMEOUT,
     )
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: RaritanConfigEntry) -> bool:
+    """Migrate an entry of an earlier version.
+
+    1.1 to 1.2: devices and entity ids of the names that tell units and PDUs apart (from the
+    stored topology; an entry without one has no devices yet). Unique ids never change.
+    """
+    if entry.version > 1:
+        return False  # a newer version's entry: this version does not know it
+    if entry.minor_version < 2:
+        store = async_get_store(hass, entry.entry_id)
+        await store.async_load()
+        if store.topology is not None:
+            async_migrate_names(hass, entry, store.topology)
+        hass.config_entries.async_update_entry(entry, minor_version=2)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: RaritanConfigEntry) -> bool:

@@ -374,7 +374,7 @@ class RaritanConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a Raritan (Xerus) PDU."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    MINOR_VERSION = 2
 
     # Address of a discovered PDU (None in other flows).
     _host: str | None = None

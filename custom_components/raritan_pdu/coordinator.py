@@ -389,11 +389,18 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         """The resource ids of the topology that are read on the slow cadence."""
         return self._slow
 
+    @property
+    def started(self) -> bool:
+        """Whether the entities' first poll was sent (:meth:`async_start`)."""
+        return self._started
+
     async def async_start(self) -> None:
-        """Called once the platforms have added their entities: read what they need now."""
+        """Called once the platforms have added their entities: read what they need now, then
+        let every entity that waited for its first reading write its state."""
         self._started = True
         if self._missing:
             await self.async_refresh()
+        self.async_update_listeners()
 
     # ------------------------------------------------------------------ polling
 

@@ -11,18 +11,23 @@ details are never decided twice.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT, CONF_SSL
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.util import slugify
 
 from .const import DOMAIN, MANUFACTURER
 from .objects import PduObject, has_inlet_devices, is_switchable
+from .xerus.const import SensorType
 from .xerus.models import InletInfo, OutletInfo, PeripheralInfo, PoleInfo, Topology, UnitTopology
 
 type DeviceIdentifier = tuple[str, str]
@@ -76,29 +81,90 @@ def entity_device_info(unit: UnitTopology, obj: PduObject) -> DeviceInfo:
 
 
 # --- names: the one place that names devices and objects -------------------------------------
+#
+# A unit is called by the name set on the PDU, else by model and serial number (unique among
+# every PDU). The devices of its outlets and inlets carry that name ("Rack A Outlet 1",
+# "PX3-5190R PKE1234560 Outlet 1"), so that the outlets of two units or two PDUs never share a
+# name (nor, with it, an entity id: ``switch.rack_a_outlet_1``); an outlet or inlet named on
+# the PDU is called by that name alone, as its owner chose it. A name that gives no entity id
+# (empty, punctuation only) counts as not set.
+
+
+def is_name(name: str) -> bool:
+    """Whether a name set on the PDU can name a device: it has a letter or digit, so that it
+    gives an entity id (Home Assistant slugifies "" and "--" alike to ``unknown``)."""
+    return any(char.isalnum() for char in name)
 
 
 def unit_name(unit: UnitTopology) -> str:
     """Default name of a unit's device: the name set on the PDU, else model and serial."""
     identity = unit.identity
-    if identity.name:
-        return identity.name
+    if is_name(identity.name):
+        return identity.name.strip()
     return f"{identity.model or 'PDU'} {identity.serial}".strip()
 
 
+def _part_name(unit: UnitTopology, name: str, kind: str, label: str, number: int) -> str:
+    if is_name(name):
+        return name.strip()
+    return f"{unit_name(unit)} {kind} {label if is_name(label) else number}"
+
+
 def outlet_name(unit: UnitTopology, outlet: OutletInfo) -> str:
-    """Name of an outlet's device: the name set on the PDU, else ``Outlet <label>``."""
-    return outlet.display_name
+    """Name of an outlet's device: the name set on the PDU, else ``<unit> Outlet <label>``."""
+    return _part_name(unit, outlet.name, "Outlet", outlet.label, outlet.number)
 
 
 def inlet_name(unit: UnitTopology, inlet: InletInfo) -> str:
-    """Name of an inlet's device: the name set on the PDU, else ``Inlet <label>``."""
-    return inlet.display_name
+    """Name of an inlet's device: the name set on the PDU, else ``<unit> Inlet <label>``."""
+    return _part_name(unit, inlet.name, "Inlet", inlet.label, inlet.index + 1)
+
+
+#: What the channels of a sensor package measure or switch, for its name.
+_PACKAGE_KINDS: Final[Mapping[int, str]] = MappingProxyType(
+    {
+        SensorType.TEMPERATURE: "temperature",
+        SensorType.HUMIDITY: "humidity",
+        SensorType.ABSOLUTE_HUMIDITY: "humidity",
+        SensorType.DEW_POINT: "dew point",
+        SensorType.AIR_FLOW: "air flow",
+        SensorType.AIR_PRESSURE: "air pressure",
+        SensorType.CONTACT_CLOSURE: "contact",
+        SensorType.WATER_LEAK: "water leak",
+        SensorType.SMOKE_DETECTOR: "smoke",
+        SensorType.VIBRATION: "vibration",
+        SensorType.MOTION: "motion",
+        SensorType.OCCUPANCY: "occupancy",
+        SensorType.TAMPER: "tamper",
+        SensorType.DOOR_STATE: "door",
+        SensorType.DOOR_HANDLE_LOCK: "door handle",
+        SensorType.DOOR_LOCK_STATE: "door lock",
+        SensorType.DRY_CONTACT: "dry contact",
+        SensorType.POWERED_DRY_CONTACT: "dry contact",
+    }
+)
 
 
 def package_name(unit: UnitTopology, peripheral: PeripheralInfo) -> str:
-    """Name of a sensor package's device: package class and serial number."""
-    return f"{peripheral.package_class} {peripheral.serial}".strip() or _package_key(peripheral)
+    """Name of a sensor package's device: what its channels are, and its serial number
+    ("Temperature/humidity sensor 1JX8882770", "Dry contact module 1DC3963238"; "Sensor
+    package ..." for other kinds)."""
+    key = _package_key(peripheral)
+    channels = [channel for channel in unit.peripherals if _package_key(channel) == key]
+    kinds = dict.fromkeys(
+        kind
+        for channel in channels
+        if (kind := _PACKAGE_KINDS.get(channel.type_spec.type)) is not None
+    )
+    # A package that switches something (dry contact, door lock) is a module, not a sensor.
+    noun = "module" if any(channel.is_actuator for channel in channels) else "sensor"
+    what = f"{'/'.join(kinds)} {noun}".capitalize() if kinds else "Sensor package"
+    return f"{what} {peripheral.serial or f'in slot {peripheral.slot_index + 1}'}"
+
+
+def package_model(peripheral: PeripheralInfo) -> str:
+    """Model of a sensor package: the one it tells (``DPX3-T1H1``), else its package class."""
+    return peripheral.package_model or peripheral.package_class
 
 
 def object_name(unit: UnitTopology, obj: PduObject) -> str:
@@ -108,7 +174,7 @@ def object_name(unit: UnitTopology, obj: PduObject) -> str:
         return outlet_name(unit, obj)
     if isinstance(obj, PeripheralInfo):
         return obj.display_name
-    return unit.identity.name or unit.identity.model
+    return unit_name(unit)
 
 
 # --- the devices of a topology ---------------------------------------------------------------
@@ -187,7 +253,8 @@ def _child_devices(unit: UnitTopology) -> Iterator[DeviceSpec]:
             packages.setdefault(package_identifier(unit, peripheral), peripheral)
     for identifier, peripheral in packages.items():
         name = package_name(unit, peripheral)
-        yield _child(unit, identifier, name, peripheral.package_class, peripheral.serial or None)
+        model = package_model(peripheral)
+        yield _child(unit, identifier, name, model, peripheral.serial or None)
 
 
 def topology_devices(
@@ -273,3 +340,57 @@ def _is_stale(
             packages = any(ident.startswith(f"{serial}_ext_") for ident in ours)
             return bool(unit.peripherals) or not packages
     return topology.unavailable.issubset(topology.link_units)
+
+
+# --- the names of earlier versions -----------------------------------------------------------
+
+
+@callback
+def async_migrate_names(hass: HomeAssistant, entry: ConfigEntry, topology: Topology) -> None:
+    """Give the devices of the topology their current names, and their entities the entity ids
+    Home Assistant derives from them (config entry minor version 1 to 2; unique ids unchanged).
+
+    Earlier versions named outlets "Outlet 1" on every unit: their entity ids (``switch.outlet_1``,
+    ``switch.outlet_1_2``) said neither unit nor PDU. What the user chose wins: a device renamed
+    in Home Assistant (``name_by_user``) keeps its name and its entity ids, and an entity id the
+    user changed (one that is not the old name's, with or without Home Assistant's ``_2``
+    suffix) is kept.
+    """
+    devices = dr.async_get(hass)
+    entities = er.async_get(hass)
+    for spec in topology_devices(topology):
+        device = devices.async_get_device(identifiers={spec.identifier})
+        name = spec.info.get("name")
+        if device is None or device.name_by_user or not device.name or not name:
+            continue
+        if device.name == name:
+            continue
+        for entity in er.async_entries_for_device(
+            entities, device.id, include_disabled_entities=True
+        ):
+            if entity.config_entry_id != entry.entry_id or not entity.has_entity_name:
+                continue
+            old = _object_id(device.name, entity.original_name)
+            domain, object_id = entity.entity_id.split(".", 1)
+            if re.fullmatch(rf"{re.escape(old)}(_\d+)?", object_id):
+                new_id = _free_entity_id(
+                    hass, entities, domain, _object_id(name, entity.original_name)
+                )
+                entities.async_update_entity(entity.entity_id, new_entity_id=new_id)
+        devices.async_update_device(device.id, name=name)
+
+
+def _object_id(device_name: str, entity_name: str | None) -> str:
+    """The object id Home Assistant derives for an entity of a device (``has_entity_name``)."""
+    return slugify(f"{device_name} {entity_name}" if entity_name else device_name)
+
+
+def _free_entity_id(
+    hass: HomeAssistant, entities: er.EntityRegistry, domain: str, object_id: str
+) -> str:
+    """``domain.object_id``, with Home Assistant's ``_2``... suffix if it is taken."""
+    candidate, number = f"{domain}.{object_id}", 1
+    while entities.async_is_registered(candidate) or not hass.states.async_available(candidate):
+        number += 1
+        candidate = f"{domain}.{object_id}_{number}"
+    return candidate

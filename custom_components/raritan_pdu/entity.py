@@ -141,7 +141,15 @@ class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
 
     @callback
     def async_write_ha_state(self) -> None:
-        """Write the state, remembering what it showed."""
+        """Write the state, remembering what it showed.
+
+        At setup the entities are added before their first poll: an entity that polls writes
+        nothing until then (the coordinator calls it after that poll), so that no state
+        ``unknown`` is ever written between load and first data. An entity that is
+        unavailable says so at once.
+        """
+        if not self.coordinator.started and self.available and self._rids():
+            return
         self._written = self._shown()
         super().async_write_ha_state()
 

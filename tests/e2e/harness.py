@@ -4,7 +4,9 @@ One code path for two users:
 
 * ``scripts/develop`` runs ``python -m tests.e2e.harness`` (``main`` below): emulator + ``hass``
   with the repository's ``config/`` directory, prints what to type into the "Add integration"
-  dialog, and stops both on Ctrl-C.
+  dialog, lets the emulated PDU be stopped and started while Home Assistant keeps running
+  (``stop`` / ``start`` / ``restart`` typed in the terminal, SIGUSR1 / SIGUSR2; its state file
+  keeps energy counters, relay states and names) and stops both on Ctrl-C.
 * the end-to-end tests (``tests/e2e/conftest.py``) use the same ``EmulatorProcess`` and
   ``HomeAssistantProcess`` with a temporary config directory that gets the same
   ``configuration.yaml``.
@@ -23,6 +25,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import select
 import signal
 import socket
 import ssl
@@ -126,11 +129,15 @@ class EmulatorSettings:
     """Keep the TLS certificate here across restarts (no "certificate changed" repair)."""
     seed: int | None = None
     """Serial numbers and MACs (None: the emulator's default); two PDUs need two seeds."""
+    state_file: Path | None = None
+    """Keep energy counters, relay states and names here across restarts (``--state-file``)."""
     extra_args: tuple[str, ...] = ()
     """More options of ``python -m tests.emulator`` (``--help``), e.g. fault injection."""
 
     def cli_args(self) -> list[str]:
         extra = ["--cert-dir", str(self.cert_dir)] if self.cert_dir else []
+        if self.state_file is not None:
+            extra += ["--state-file", str(self.state_file)]
         if self.seed is not None:
             extra += ["--seed", str(self.seed)]
         extra += self.extra_args
@@ -480,7 +487,12 @@ def _banner(emulator: EmulatorProcess, hass: HomeAssistantProcess, public_url: s
         "",
         f"  Logs: {hass.config_dir / 'home-assistant.log'} (this terminal shows the",
         f"        integration's lines), emulator {emulator.log_path}",
-        "  Ctrl-C stops both.",
+        "",
+        "  The emulated PDU keeps its energy counters, relay states and names in",
+        f"  {s.state_file}. To see what Home Assistant does when the PDU goes away,",
+        "  type  stop  and Enter (start / restart likewise), or send the harness",
+        f"  (pid {os.getpid()}) SIGUSR1 to stop and SIGUSR2 to start the PDU; Home",
+        "  Assistant keeps running. Ctrl-C stops both.",
         "=" * 72,
         "",
     ]
@@ -511,6 +523,66 @@ class _LogFollower:
                 self.showing = self.needle in line
             if self.showing:
                 print(line, flush=True)
+
+
+class _PduControl:
+    """Stops and starts the emulated PDU while Home Assistant keeps running: commands typed in
+    the terminal (``stop``, ``start``, ``restart``) or SIGUSR1 (stop) / SIGUSR2 (start)."""
+
+    COMMANDS = ("stop", "start", "restart")
+
+    def __init__(self, emulator: EmulatorProcess) -> None:
+        self.emulator = emulator
+        self.pending: list[str] = []
+        self.running = True
+        self._stdin = sys.stdin if sys.stdin is not None and not sys.stdin.closed else None
+
+    def signal(self, signum: int, _frame: object) -> None:
+        self.pending.append("stop" if signum == signal.SIGUSR1 else "start")
+
+    def wait(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for a command typed in the terminal."""
+        if self._stdin is None:
+            time.sleep(timeout)
+            return
+        try:
+            ready, _, _ = select.select([self._stdin], [], [], timeout)
+        except (OSError, ValueError):
+            ready = []
+            time.sleep(timeout)
+        if ready:
+            line = self._stdin.readline()
+            if not line:  # end of input (no terminal): only signals from now on
+                self._stdin = None
+            elif (command := line.strip().lower()) in self.COMMANDS:
+                self.pending.append(command)
+            elif command:
+                print(f"develop: commands: {', '.join(self.COMMANDS)} (Ctrl-C stops both)")
+
+    def check(self) -> None:
+        """Run the pending commands; tell when the PDU stopped by itself."""
+        proc = self.emulator.proc
+        if self.running and proc is not None and proc.poll() is not None:
+            self.running = False
+            print(
+                f"develop: the emulated PDU exited with {proc.returncode}; Home Assistant keeps "
+                "running (type start to start the PDU again)",
+                flush=True,
+            )
+        while self.pending:
+            command = self.pending.pop(0)
+            if command in ("stop", "restart") and self.running:
+                print("develop: stopping the emulated PDU (its state is saved)", flush=True)
+                self.emulator.stop()
+                self.running = False
+            if command in ("start", "restart") and not self.running:
+                print(f"develop: starting the emulated PDU on {self.emulator.url}", flush=True)
+                try:
+                    self.emulator.start()
+                except HarnessError as err:
+                    print(f"develop: {err}", file=sys.stderr, flush=True)
+                else:
+                    self.running = True
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -565,6 +637,7 @@ def main(argv: list[str] | None = None) -> int:
     config_dir: Path = args.config.resolve()
     config_dir.mkdir(parents=True, exist_ok=True)
     settings.cert_dir = config_dir / "emulator-certificate"
+    settings.state_file = settings.cert_dir / "state.json"
     emulator = EmulatorProcess(settings, log_path=config_dir / "emulator.log")
     console_log = None if args.verbose else config_dir / "hass-console.log"
     hass = HomeAssistantProcess(
@@ -584,27 +657,28 @@ def main(argv: list[str] | None = None) -> int:
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
+    control = _PduControl(emulator)
+    for sig in (signal.SIGUSR1, signal.SIGUSR2):
+        signal.signal(sig, control.signal)
 
     try:
         print(f"develop: starting the emulator on {emulator.url} (log: {emulator.log_path})")
         emulator.start()
-        print(
-            f"develop: starting Home Assistant on port {args.http_port} with {config_dir} "
-            "(the first start installs default_config's packages: a minute or two)"
-        )
+        print(f"develop: starting Home Assistant on port {args.http_port} with {config_dir}")
         if follower is not None:
             print(f"develop: Home Assistant's console output goes to {hass.log_path}")
         hass.start()
         public = f"http://localhost:{args.http_port}"
         print(_banner(emulator, hass, public), flush=True)
         while True:
-            for name, proc in (("Home Assistant", hass.proc), ("emulator", emulator.proc)):
-                if proc is not None and proc.poll() is not None:
-                    print(f"develop: {name} exited with {proc.returncode}; stopping")
-                    return proc.returncode or 1
+            if hass.proc is not None and hass.proc.poll() is not None:
+                print(f"develop: Home Assistant exited with {hass.proc.returncode}; stopping")
+                return hass.proc.returncode or 1
+            # The PDU may go away (and come back) while Home Assistant keeps running.
+            control.check()
             if follower is not None:
                 follower.poll()
-            time.sleep(1)
+            control.wait(1.0)
     except KeyboardInterrupt:
         print("\ndevelop: stopping Home Assistant and the emulator")
         return 0
@@ -612,7 +686,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"develop: {err}", file=sys.stderr)
         return 1
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
             signal.signal(sig, signal.SIG_IGN)
         hass.stop()
         emulator.stop()

@@ -7,9 +7,14 @@ import asyncio
 import contextlib
 import signal
 import sys
+from pathlib import Path
 
+from . import state
 from .config import DEVICE_SPEEDS, EmulatorConfig
 from .server import PduEmulator
+
+#: Seconds between two writes of the state file (and at every stop).
+STATE_SAVE_INTERVAL = 30.0
 
 
 def _unit_index(text: str) -> tuple[int, int]:
@@ -96,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="user without the Switch Outlet privilege (repeatable)",
     )
     p.add_argument("--pdu-name", default="", help="Pdu.Settings.name of the primary")
+    p.add_argument(
+        "--state-file",
+        type=Path,
+        default=None,
+        help="keep energy counters, relay states and names across restarts in this JSON file",
+    )
     p.add_argument(
         "--outlet-groups",
         type=int,
@@ -307,6 +318,13 @@ async def run(args: argparse.Namespace) -> None:
     emu = PduEmulator(config_from_args(args))
     apply_faults(emu, args)
     port = args.port if args.port is not None else (8443 if args.tls else 8080)
+    if args.state_file is not None:
+        try:
+            restored = state.load(emu, args.state_file)
+        except ValueError as err:
+            print(f"state file {args.state_file} not used: {err}", flush=True)
+        else:
+            print(f"state: {args.state_file} ({restored} outlets restored)", flush=True)
     await emu.start(host=args.host, port=port)
     facts = [
         ("url", emu.url),
@@ -331,7 +349,13 @@ async def run(args: argparse.Namespace) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     try:
-        await stop.wait()
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), STATE_SAVE_INTERVAL)
+            if args.state_file is not None:
+                state.save(emu, args.state_file)
+            if stop.is_set():
+                break
     finally:
         await emu.stop()
         print("stopped", flush=True)

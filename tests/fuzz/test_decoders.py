@@ -44,6 +44,7 @@ from custom_components.raritan_pdu.xerus.bulk import answered_prefix, place
 from custom_components.raritan_pdu.xerus.models import (
     decode_device_type_defaults,
     decode_map,
+    decode_package_models,
     decode_refs,
     decode_sensor_refs,
 )
@@ -209,7 +210,11 @@ def _decode_everything(
     decode_refs(sensors)
     decode_map(cascade)
     defaults = decode_device_type_defaults(infos)
-    peripheral = PeripheralInfo.from_json(4, "/slot", device, settings, type_defaults=defaults)
+    models = decode_package_models(infos)
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in models.items())
+    peripheral = PeripheralInfo.from_json(
+        4, "/slot", device, settings, type_defaults=defaults, package_models=models
+    )
     if peripheral is not None:
         assert isinstance(peripheral.unique_key, str)
         if peripheral.sensor is not None:

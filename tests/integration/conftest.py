@@ -63,6 +63,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.raritan_pdu.config_flow import RaritanConfigFlow
 from custom_components.raritan_pdu.const import (
     AUTH_FAILURES_TO_REAUTH,
     CONF_FINGERPRINT,
@@ -168,6 +169,8 @@ def make_config_entry(emu: PduEmulator, data: Mapping[str, Any] | None = None) -
         title=f"PDU {emu.unit(0).serial}",
         unique_id=emu.unit(0).serial,
         data=dict(data) if data is not None else entry_data(emu),
+        version=RaritanConfigFlow.VERSION,
+        minor_version=RaritanConfigFlow.MINOR_VERSION,
     )
 
 

@@ -45,7 +45,8 @@ async def test_power_cycle(
     serial = emulator.unit(2).serial
     button = registered(hass, "button", f"{serial}_outlet_5_cycle")
     switch = registered(hass, "switch", f"{serial}_outlet_5_switch")
-    assert hass.states.get(button).attributes[ATTR_FRIENDLY_NAME] == "Outlet 5 Power cycle"
+    name = f"{emulator.unit(2).model} {serial} Outlet 5 Power cycle"
+    assert hass.states.get(button).attributes[ATTR_FRIENDLY_NAME] == name
     outlet = emulator.unit(2).outlet(4)
 
     emulator.reset_stats()
@@ -104,5 +105,6 @@ async def test_identify_failure(
     with pytest.raises(HomeAssistantError) as err:
         await press(hass, button)
     assert err.value.translation_key == "command_error"
-    assert str(err.value).startswith(f"The command for {emulator.unit(0).model} failed")
+    unit = emulator.unit(0)
+    assert str(err.value).startswith(f"The command for {unit.model} {unit.serial} failed")
     assert emulator.unit(0).identify_count == 0

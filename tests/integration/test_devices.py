@@ -77,7 +77,8 @@ async def test_devices(
         assert (dr.CONNECTION_NETWORK_MAC, unit.mac) in unit_device.connections
         outlet_device = get_device(hass, f"{unit.serial}_outlet_3")
         assert outlet_device is not None
-        assert outlet_device.name == "Outlet 3"
+        # The unit (model and serial: no name is set on the emulated PDU) tells outlets apart.
+        assert outlet_device.name == f"{unit.model} {unit.serial} Outlet 3"
         assert outlet_device.via_device_id == unit_device.id
         assert outlet_device.model == unit.outlet(2).receptacle
         package = unit.peripheral(0).serial
@@ -85,6 +86,9 @@ async def test_devices(
         assert ext_device is not None
         assert ext_device.via_device_id == unit_device.id
         assert ext_device.serial_number == package
+        # What the package is (its channels) and its model (getDiscoveredPackageInfos).
+        assert ext_device.name == f"Temperature/humidity sensor {package}"
+        assert ext_device.model == unit.peripheral(0).entry.model == "DPX3-T1H1"
     primary = get_device(hass, emulator.unit(0).serial)
     assert primary.via_device_id is None
     link = get_device(hass, emulator.unit(2).serial)
@@ -363,9 +367,10 @@ async def test_multi_inlet_units_get_inlet_devices(
 
     async_sync_devices(hass, init_integration, replace(topology, primary=two_inlets))
     inlet_device = get_device(hass, f"{serial}_inlet_2")
-    assert inlet_device.name == "Inlet I2"
+    unit_name = f"{emulator.unit(0).model} {serial}"
+    assert inlet_device.name == f"{unit_name} Inlet I2"
     assert inlet_device.via_device_id == get_device(hass, serial).id
-    assert get_device(hass, f"{serial}_inlet_1").name == inlet.display_name
+    assert get_device(hass, f"{serial}_inlet_1").name == f"{unit_name} Inlet {inlet.label}"
 
     async_sync_devices(hass, init_integration, topology)
     assert get_device(hass, f"{serial}_inlet_2") is None
@@ -377,4 +382,3 @@ async def test_multi_inlet_units_get_inlet_devices(
     assert (line_key(odd), line_label(odd)) == ("line9", "LINE9")
     unknown = PoleInfo(5, "X", None, None, {})
     assert (line_key(unknown), line_label(unknown)) == ("pole6", "X")
-

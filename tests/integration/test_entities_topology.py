@@ -8,6 +8,7 @@ import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import ATTR_FRIENDLY_NAME, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import slugify
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -27,16 +28,18 @@ from .conftest import (
 #: (platform, unique id, entity id) of a primary unit (``{p}``, device ``{pu}``) with a link unit
 #: (``{l}``, ``{lu}``) and external sensors (``{temp}`` the serial of the temperature package,
 #: ``{door}``, ``{dry}``, ``{lock}``; ``{…_dev}`` their device name as in entity ids). Unique ids
-#: and entity ids are what automations, dashboards and the statistics refer to: they never change.
+#: and entity ids are what automations, dashboards and the statistics refer to: they never change
+#: (the outlets' entity ids carry their unit since config entry version 1.2, which migrated
+#: ``switch.outlet_3`` / ``switch.outlet_1_2`` once).
 PINNED = (
-    ("switch", "{p}_outlet_3_switch", "switch.outlet_3"),
-    ("switch", "{l}_outlet_1_switch", "switch.outlet_1_2"),
-    ("button", "{p}_outlet_1_cycle", "button.outlet_1_power_cycle"),
-    ("button", "{l}_outlet_2_cycle", "button.outlet_2_power_cycle_2"),
+    ("switch", "{p}_outlet_3_switch", "switch.{pu}_outlet_3"),
+    ("switch", "{l}_outlet_1_switch", "switch.{lu}_outlet_1"),
+    ("button", "{p}_outlet_1_cycle", "button.{pu}_outlet_1_power_cycle"),
+    ("button", "{l}_outlet_2_cycle", "button.{lu}_outlet_2_power_cycle"),
     ("button", "{p}_unit_identify", "button.{pu}_identify"),
-    ("sensor", "{p}_outlet_2_active_energy", "sensor.outlet_2_energy"),
-    ("sensor", "{p}_outlet_1_voltage", "sensor.outlet_1_voltage"),
-    ("sensor", "{l}_outlet_1_active_power", "sensor.outlet_1_power_2"),
+    ("sensor", "{p}_outlet_2_active_energy", "sensor.{pu}_outlet_2_energy"),
+    ("sensor", "{p}_outlet_1_voltage", "sensor.{pu}_outlet_1_voltage"),
+    ("sensor", "{l}_outlet_1_active_power", "sensor.{lu}_outlet_1_power"),
     ("sensor", "{p}_unit_active_energy", "sensor.{pu}_total_energy"),
     ("sensor", "{l}_unit_active_power", "sensor.{lu}_total_power"),
     ("sensor", "{p}_inlet_1_current", "sensor.{pu}_inlet_current"),
@@ -71,10 +74,16 @@ async def test_unique_ids_and_entity_ids_are_pinned(
         "l": link.serial,
         "lu": slugify(f"{link.model} {link.serial}"),
     }
-    for name, index in (("temp", 0), ("door", 4), ("dry", 7), ("lock", 8)):
+    packages = (
+        ("temp", 0, "Temperature/humidity sensor"),
+        ("door", 4, "Door sensor"),
+        ("dry", 7, "Dry contact module"),
+        ("lock", 8, "Door lock module"),
+    )
+    for name, index, kind in packages:
         peripheral = primary.peripheral(index)
         values[name] = peripheral.serial
-        values[f"{name}_dev"] = slugify(f"{peripheral.entry.package_class} {peripheral.serial}")
+        values[f"{name}_dev"] = slugify(f"{kind} {peripheral.serial}")
     registry = er.async_get(hass)
     found = {
         uid.format(**values): registry.async_get_entity_id(platform, DOMAIN, uid.format(**values))
@@ -88,11 +97,12 @@ async def test_unique_ids_and_names(
 ) -> None:
     """Unique ids from serial + stable index + key; names from the device + translation."""
     serial = emulator.unit(0).serial
+    outlet = f"{emulator.unit(0).model} {serial} Outlet 3"
     expected = {
-        ("sensor", f"{serial}_outlet_3_active_power"): "Outlet 3 Power",
-        ("sensor", f"{serial}_outlet_3_current"): "Outlet 3 Current",
-        ("switch", f"{serial}_outlet_3_switch"): "Outlet 3",
-        ("button", f"{serial}_outlet_3_cycle"): "Outlet 3 Power cycle",
+        ("sensor", f"{serial}_outlet_3_active_power"): f"{outlet} Power",
+        ("sensor", f"{serial}_outlet_3_current"): f"{outlet} Current",
+        ("switch", f"{serial}_outlet_3_switch"): outlet,
+        ("button", f"{serial}_outlet_3_cycle"): f"{outlet} Power cycle",
     }
     for (platform, unique_id), name in expected.items():
         found = entity_id(hass, platform, unique_id)
@@ -101,6 +111,122 @@ async def test_unique_ids_and_names(
     found = entity_id(hass, "sensor", f"{serial}_unit_active_energy")
     assert hass.states.get(found).attributes[ATTR_FRIENDLY_NAME] == f"{unit_name} Total energy"
     assert entity_id(hass, "binary_sensor", f"{serial}_ocp_1_tripped")
+
+
+def outlet_switches(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, str]:
+    """Entity id -> friendly name of the entry's outlet switches."""
+    registry = er.async_get(hass)
+    return {
+        e.entity_id: hass.states.get(e.entity_id).attributes[ATTR_FRIENDLY_NAME]
+        for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if e.unique_id.endswith("_switch") and "_outlet_" in e.unique_id
+    }
+
+
+async def test_names_tell_units_and_pdus_apart(hass: HomeAssistant, emulator_factory: Any) -> None:
+    """Two PDUs, one with a link unit: every outlet's name and entity id says its unit (the
+    PDU-side name "Rack A", else model and serial), none needs Home Assistant's ``_2``."""
+    rack_a = await emulator_factory(outlets=2, link_units=0, pdu_name="Rack A", seed=1)
+    other = await emulator_factory(outlets=2, link_units=1, seed=2)
+    entry_a, entry_b = make_config_entry(rack_a), make_config_entry(other)
+    await setup_integration(hass, entry_a)
+    await setup_integration(hass, entry_b)
+
+    assert outlet_switches(hass, entry_a) == {
+        "switch.rack_a_outlet_1": "Rack A Outlet 1",
+        "switch.rack_a_outlet_2": "Rack A Outlet 2",
+    }
+    primary, link = other.unit(0), other.unit(2)
+    expected = {}
+    for unit in (primary, link):
+        name = f"{unit.model} {unit.serial}"
+        for number in (1, 2):
+            expected[f"switch.{slugify(name)}_outlet_{number}"] = f"{name} Outlet {number}"
+    assert outlet_switches(hass, entry_b) == expected
+    serial = rack_a.unit(0).serial
+    assert get_device(hass, serial).name == "Rack A"
+    energy = entity_id(hass, "sensor", f"{serial}_outlet_1_active_energy")
+    assert energy == "sensor.rack_a_outlet_1_energy"
+    assert hass.states.get(energy).attributes[ATTR_FRIENDLY_NAME] == "Rack A Outlet 1 Energy"
+
+
+async def test_names_that_give_no_entity_id(hass: HomeAssistant, emulator_factory: Any) -> None:
+    """Names set on the PDU that are empty or punctuation only count as not set (no
+    ``switch.unknown``); an outlet named on the PDU is called by that name alone."""
+    emu = await emulator_factory(outlets=3, link_units=0, pdu_name=" -- ")
+    emu.faults.rename_outlet(0, "")
+    emu.faults.rename_outlet(1, "***")
+    emu.faults.rename_outlet(2, "NAS")
+    entry = make_config_entry(emu)
+    await setup_integration(hass, entry)
+    unit = emu.unit(0)
+    name = f"{unit.model} {unit.serial}"
+    assert get_device(hass, unit.serial).name == name
+    assert outlet_switches(hass, entry) == {
+        f"switch.{slugify(name)}_outlet_1": f"{name} Outlet 1",
+        f"switch.{slugify(name)}_outlet_2": f"{name} Outlet 2",
+        "switch.nas": "NAS",
+    }
+
+
+async def test_migration_gives_old_entity_ids_the_new_names(
+    hass: HomeAssistant, emulator_factory: Any
+) -> None:
+    """An entry of version 1.1 (outlets named "Outlet 1" on every unit): at its next setup the
+    devices get the new names and the entity ids derived from the old names follow them; unique
+    ids stay; a device renamed by the user and an entity id the user chose are left alone."""
+    emu = await emulator_factory(outlets=2, link_units=1)
+    entry = make_config_entry(emu)
+    await setup_integration(hass, entry)
+    primary, link = emu.unit(0), emu.unit(2)
+    devices, entities = dr.async_get(hass), er.async_get(hass)
+
+    # The registry as version 1.1 left it.
+    old_ids = {
+        (primary.serial, 1, "switch"): "switch.outlet_1",
+        (link.serial, 1, "switch"): "switch.outlet_1_2",
+        (primary.serial, 1, "active_power"): "sensor.outlet_1_power",
+        (link.serial, 1, "active_power"): "sensor.outlet_1_power_2",
+        (primary.serial, 2, "switch"): "switch.my_nas",  # chosen by the user
+        (link.serial, 2, "switch"): "switch.outlet_2_2",  # on a device the user renamed
+    }
+    for unit in (primary, link):
+        for number in (1, 2):
+            device = get_device(hass, f"{unit.serial}_outlet_{number}")
+            devices.async_update_device(device.id, name=f"Outlet {number}")
+    renamed = get_device(hass, f"{link.serial}_outlet_2")
+    devices.async_update_device(renamed.id, name_by_user="Backup NAS")
+    uids = {}
+    for (serial, number, key), old in old_ids.items():
+        platform = "switch" if key == "switch" else "sensor"
+        uid = f"{serial}_outlet_{number}_{key}"
+        entities.async_update_entity(entity_id(hass, platform, uid), new_entity_id=old)
+        uids[old] = (platform, uid)
+    pu, lu = (slugify(f"{u.model} {u.serial}") for u in (primary, link))
+    # Another integration's entity already has one of the new ids: the migrated one gets `_2`.
+    entities.async_get_or_create(
+        "sensor", "template", "taken", suggested_object_id=f"{lu}_outlet_1_power"
+    )
+    hass.config_entries.async_update_entry(entry, minor_version=1)
+
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.minor_version == 2
+    found = {old: entity_id(hass, *uid) for old, uid in uids.items()}
+    assert found == {
+        "switch.outlet_1": f"switch.{pu}_outlet_1",
+        "switch.outlet_1_2": f"switch.{lu}_outlet_1",
+        "sensor.outlet_1_power": f"sensor.{pu}_outlet_1_power",
+        "sensor.outlet_1_power_2": f"sensor.{lu}_outlet_1_power_2",
+        "switch.my_nas": "switch.my_nas",
+        "switch.outlet_2_2": "switch.outlet_2_2",
+    }
+    assert (
+        get_device(hass, f"{link.serial}_outlet_1").name == f"{link.model} {link.serial} Outlet 1"
+    )
+    renamed = get_device(hass, f"{link.serial}_outlet_2")
+    assert renamed.name_by_user == "Backup NAS"
+    assert hass.states.get(f"switch.{pu}_outlet_1").state == STATE_ON
 
 
 async def test_new_link_unit_gets_entities(

@@ -7,8 +7,14 @@ from datetime import timedelta
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import CONF_PASSWORD
-from homeassistant.core import HomeAssistant
+from homeassistant.const import (
+    CONF_PASSWORD,
+    EVENT_STATE_CHANGED,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+)
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import (
@@ -21,6 +27,7 @@ from tests.emulator import PduEmulator
 
 from .conftest import (
     async_setup_retries,
+    entity_id,
     entry_data,
     get_device,
     make_config_entry,
@@ -132,3 +139,44 @@ async def test_certificate_no_longer_trusted_starts_reauth(
     result = await hass.config_entries.flow.async_configure(flows[0]["flow_id"])
     assert result["step_id"] == "trust_certificate"
     assert result["description_placeholders"]["fingerprint"] == emulator.tls_fingerprint
+
+
+@pytest.mark.parametrize("firmware", ["3.6", "4.4"])
+async def test_no_unknown_state_at_setup_or_reload(
+    hass: HomeAssistant, emulator: PduEmulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """Entities are added before their first poll, yet none is ever written ``unknown`` (the
+    logbook's "Outlet 1 became unknown", a ``from: on`` trigger): the first state an entity
+    writes is the PDU's reading, at setup and at every reload. Buttons have no state but the
+    time they were pressed (``unknown`` until then), so they are left out."""
+    written: list[tuple[str, str]] = []
+
+    @callback
+    def record(event: Event[EventStateChangedData]) -> None:
+        new = event.data["new_state"]
+        if new is not None and new.domain != "button":
+            written.append((new.entity_id, new.state))
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, record)
+    await setup_integration(hass, mock_config_entry)
+    switch = entity_id(hass, "switch", f"{emulator.unit(0).serial}_outlet_1_switch")
+    assert written[[e for e, _ in written].index(switch)] == (switch, STATE_ON)
+    assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert len({e for e, _ in written}) > 50
+    assert [e for e, state in written if state == STATE_UNKNOWN] == []
+    # Unloading makes them unavailable; the reload brings their readings back at once.
+    assert [state for e, state in written if e == switch] == [STATE_ON, STATE_UNAVAILABLE, STATE_ON]
+
+
+async def test_entry_of_a_newer_version_is_refused(
+    hass: HomeAssistant, emulator: PduEmulator
+) -> None:
+    """An entry written by a newer major version (after a downgrade) is not set up."""
+    current = make_config_entry(emulator)
+    entry = MockConfigEntry(
+        domain=DOMAIN, unique_id=current.unique_id, data=dict(current.data), version=2
+    )
+    await setup_integration(hass, entry)
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR

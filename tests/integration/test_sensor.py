@@ -62,7 +62,8 @@ async def test_outlet_sensor_values_and_metadata(
 
     power_id = sensor_id(hass, f"{serial}_outlet_3_active_power")
     state = hass.states.get(power_id)
-    assert state.attributes[ATTR_FRIENDLY_NAME] == "Outlet 3 Power"
+    outlet_device = f"{emulator.unit(0).model} {serial} Outlet 3"
+    assert state.attributes[ATTR_FRIENDLY_NAME] == f"{outlet_device} Power"
     assert float(state.state) == approx(outlet.sensors["activePower"].value())
     assert state.attributes[ATTR_UNIT_OF_MEASUREMENT] == "W"
     assert state.attributes[ATTR_DEVICE_CLASS] == SensorDeviceClass.POWER
@@ -97,7 +98,7 @@ async def test_outlet_sensor_values_and_metadata(
     # Energy: Wh on the device, kWh suggested, a total that only increases (Energy dashboard).
     energy_id = sensor_id(hass, f"{serial}_outlet_3_active_energy")
     energy = hass.states.get(energy_id)
-    assert energy.attributes[ATTR_FRIENDLY_NAME] == "Outlet 3 Energy"
+    assert energy.attributes[ATTR_FRIENDLY_NAME] == f"{outlet_device} Energy"
     assert energy.attributes[ATTR_UNIT_OF_MEASUREMENT] == UnitOfEnergy.KILO_WATT_HOUR
     assert energy.attributes[ATTR_DEVICE_CLASS] == SensorDeviceClass.ENERGY
     assert energy.attributes[ATTR_STATE_CLASS] == SensorStateClass.TOTAL_INCREASING

@@ -63,7 +63,8 @@ async def test_turn_off_and_on_uses_the_confirming_read(
     assert state.state == STATE_ON
     assert state.attributes[ATTR_DEVICE_CLASS] == SwitchDeviceClass.OUTLET
     # The switch takes the outlet device's name.
-    assert state.attributes[ATTR_FRIENDLY_NAME] == "Outlet 3"
+    unit = emulator.unit(0)
+    assert state.attributes[ATTR_FRIENDLY_NAME] == f"{unit.model} {unit.serial} Outlet 3"
 
     emulator.reset_stats()
     await switch(hass, SERVICE_TURN_OFF, target)
@@ -115,18 +116,18 @@ async def test_switch_on_in_progress_attribute(
         (
             lambda emu: setattr(emu.unit(0).outlet(3), "disabled", True),
             "outlet_disabled",
-            "Outlet 4 cannot be switched: the outlet is disabled on the PDU",
+            "{outlet} cannot be switched: the outlet is disabled on the PDU",
         ),
         (
             lambda emu: setattr(emu.unit(0), "inhibit_relay_control", True),
             "relay_control_inhibited",
-            "Outlet 4 cannot be switched: relay control is inhibited on the PDU. "
+            "{outlet} cannot be switched: relay control is inhibited on the PDU. "
             "Allow relay control in the PDU's settings",
         ),
         (
             lambda emu: setattr(emu.unit(0).outlet(3), "is_switchable", False),
             "outlet_not_switchable",
-            "Outlet 4 cannot be switched: the PDU reports the outlet as not switchable",
+            "{outlet} cannot be switched: the PDU reports the outlet as not switchable",
         ),
     ],
 )
@@ -145,7 +146,8 @@ async def test_device_error_codes(
         await switch(hass, SERVICE_TURN_OFF, target)
     assert err.value.translation_domain == DOMAIN
     assert err.value.translation_key == translation_key
-    assert str(err.value) == message
+    unit = emulator.unit(0)
+    assert str(err.value) == message.format(outlet=f"{unit.model} {unit.serial} Outlet 4")
     assert emulator.unit(0).outlet(3).power_state == 1
     assert hass.states.get(target).state == STATE_ON
 
@@ -166,7 +168,9 @@ async def test_rejected_credentials_during_a_command_start_reauth(
     with pytest.raises(HomeAssistantError) as err:
         await switch(hass, SERVICE_TURN_OFF, target)
     assert err.value.translation_key == "authentication_failed"
-    assert str(err.value) == "The PDU rejected the credentials while controlling Outlet 1"
+    unit = emulator.unit(0)
+    outlet = f"{unit.model} {unit.serial} Outlet 1"
+    assert str(err.value) == f"The PDU rejected the credentials while controlling {outlet}"
     await hass.async_block_till_done(wait_background_tasks=True)
     assert emulator.unit(0).outlet(0).power_state == 1
     # The poll that confirms the rejection makes the entities unavailable.
@@ -238,7 +242,9 @@ async def test_connection_error(
     with pytest.raises(HomeAssistantError) as err:
         await switch(hass, SERVICE_TURN_OFF, target)
     assert err.value.translation_key == "communication_error"
-    assert str(err.value).startswith("Error communicating with the PDU while controlling Outlet 1")
+    unit = emulator.unit(0)
+    outlet = f"{unit.model} {unit.serial} Outlet 1"
+    assert str(err.value).startswith(f"Error communicating with the PDU while controlling {outlet}")
 
 
 @pytest.mark.parametrize("emulator_config", [{"non_switchable_outlets": (1, 5)}])

@@ -106,6 +106,11 @@ async def test_big_stack_discovery_and_poll_request_counts(
     assert topology.unavailable == frozenset()
     assert len(topology.primary.peripherals) == 11
     assert all(len(u.peripherals) == 11 for u in topology.units)
+    # Each package's model (getDiscoveredPackageInfos) came in the same round trips.
+    for unit in topology.units:
+        for peripheral in unit.peripherals:
+            emulated = emu.unit(unit.pdu_id).peripheral(peripheral.slot_index)
+            assert peripheral.package_model == emulated.entry.model, peripheral
     for unit in topology.link_units.values():
         assert unit.identity.role is CascadeRole.LINK_UNIT
         assert unit.identity.serial == emu.unit(unit.pdu_id).serial
@@ -301,6 +306,7 @@ async def test_optional_calls_may_fail(
 ) -> None:
     emu = await emulator_factory(outlets=2, peripherals=3)
     emu.faults.fail_call(method="getDeviceTypeInfos", rpc_error=(-32601, "no"))
+    emu.faults.fail_call(method="getDiscoveredPackageInfos", rpc_error=(-32601, "no"))
     emu.faults.fail_call(method="getPoles", statcode=500)
     emu.faults.fail_call(rid="/model/pdu/0", method="getSensors", statcode=500)
     emu.faults.fail_call(rid="/model/peripheraldeviceslot/1", method="getDevice", statcode=500)
@@ -314,6 +320,8 @@ async def test_optional_calls_may_fail(
     assert probe is not None and probe.device_metadata
     assert probe.decdigits == emu.unit(0).peripheral(0).entry.spec.decdigits
     assert emu.stats()["method_names"].get("getTypeSpec") is None  # the catalogue knows
+    # Without the package infos a package has no model of its own.
+    assert [p.package_model for p in unit.peripherals] == ["", ""]
 
 
 async def test_peripheral_slots_fallback_to_returned_reference(

@@ -57,6 +57,7 @@ from custom_components.raritan_pdu.xerus.models import (
     base_type_name,
     decode_device_type_infos,
     decode_map,
+    decode_package_models,
     decode_refs,
     decode_sensor_refs,
     is_void_result,
@@ -513,6 +514,23 @@ def test_device_type_infos() -> None:
     )
     assert names == {(0, 8, 7, False): "Temperature", (1, 39, 0, True): "Dry Contact"}
     assert decode_device_type_infos(None) == {}
+
+
+def test_package_models() -> None:
+    """``getDiscoveredPackageInfos``: the model of each package by serial; a package without
+    serial or model, or not a package info, is left out."""
+    hw = {"serial": "1JX8882770", "packageClass": "1JX", "model": "DPX3-T3H1", "revision": "3"}
+    models = decode_package_models(
+        [
+            {"state": 0, "position": [], "hwInfo": hw},
+            {"hwInfo": {"serial": "1DC1", "model": ""}},
+            {"hwInfo": {"model": "DX2-DH2C2"}},
+            {"hwInfo": "junk"},
+            "junk",
+        ]
+    )
+    assert models == {"1JX8882770": "DPX3-T3H1"}
+    assert decode_package_models(None) == {}
 
 
 def test_cascade_status_36_44_and_link_units() -> None:

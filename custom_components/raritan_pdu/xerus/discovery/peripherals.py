@@ -2,6 +2,8 @@
 
 A peripheral's type spec comes with its device (``getDevice``), its usual digits and range with
 ``getDeviceTypeInfos``: its own metadata is read only when the type infos did not give digits.
+The model of its package (``getDiscoveredPackageInfos``) comes in the same round trip as the
+slots.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ..models import (
     SensorInfo,
     SensorKind,
     decode_device_type_defaults,
+    decode_package_models,
 )
 from .rounds import Round, Warnings, add_sensor_metadata, optional
 
@@ -56,6 +59,8 @@ class PeripheralDiscovery:
         self._devices: dict[int, Any] = {}
         self._settings: dict[int, Any] = {}
         self._type_defaults: dict[tuple[int, int, int, bool], DeviceTypeDefaults] = {}
+        #: Package serial -> model (``getDiscoveredPackageInfos``: ``hwInfo.model``).
+        self._package_models: dict[str, str] = {}
         self._peripherals: list[PeripheralInfo] | None = None
         self._sensors: dict[str, SensorInfo] = {}
 
@@ -111,6 +116,12 @@ class PeripheralDiscovery:
             "getDeviceTypeInfos",
             optional(self.pdu_id, "getDeviceTypeInfos", self._store_type_infos),
         )
+        # What each sensor package is (its model: "DPX3-T1H1"), in the same round trip.
+        rnd.add(
+            rid,
+            "getDiscoveredPackageInfos",
+            optional(self.pdu_id, "getDiscoveredPackageInfos", self._store_package_infos),
+        )
 
     def _slot_refs(self, value: Any) -> list[tuple[int, Ref]]:
         """The slot references by slot index; a malformed entry is left out (and told)."""
@@ -128,6 +139,9 @@ class PeripheralDiscovery:
 
     def _store_type_infos(self, value: Any) -> None:
         self._type_defaults.update(decode_device_type_defaults(value))
+
+    def _store_package_infos(self, value: Any) -> None:
+        self._package_models.update(decode_package_models(value))
 
     def _add_devices(self, rnd: Round) -> None:
         for index, slot in self._slots:
@@ -157,6 +171,7 @@ class PeripheralDiscovery:
                     self._settings.get(index),
                     pdu_id=self.pdu_id,
                     type_defaults=self._type_defaults,
+                    package_models=self._package_models,
                 )
                 if info is None:
                     if device is not None:  # assigned, but not a device this client can read

@@ -40,6 +40,7 @@ from .peripherals import (
     PosElement,
     decode_device_type_defaults,
     decode_device_type_infos,
+    decode_package_models,
 )
 from .readings import (
     NumericReading,
@@ -100,6 +101,7 @@ __all__ = [
     "decode_device_type_defaults",
     "decode_device_type_infos",
     "decode_map",
+    "decode_package_models",
     "decode_refs",
     "decode_sensor_refs",
     "field_info",

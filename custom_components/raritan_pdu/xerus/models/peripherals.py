@@ -50,6 +50,8 @@ class PeripheralInfo:
     pdu_id: int = 0
     type_name: str | None = None
     location: tuple[str, str, str] = ("", "", "")
+    #: The package's model (``PackageInfo.hwInfo.model``, "DPX3-T1H1"; "" if not told).
+    package_model: str = ""
 
     @property
     def unique_key(self) -> str:
@@ -78,12 +80,14 @@ class PeripheralInfo:
         pdu_id: int = 0,
         type_names: Mapping[DeviceTypeKey, str] | None = None,
         type_defaults: Mapping[DeviceTypeKey, DeviceTypeDefaults] | None = None,
+        package_models: Mapping[str, str] | None = None,
     ) -> PeripheralInfo | None:
         """Decode ``DeviceSlot.getDevice`` (valueobject) + ``getSettings``.
 
         ``None`` if the slot is unassigned (``null``) or its device cannot be identified (no
         ``deviceID`` object). The sensor's digits and range are the defaults of its type
-        (``getDeviceTypeInfos``: ``type_defaults``) until its own metadata is read.
+        (``getDeviceTypeInfos``: ``type_defaults``) until its own metadata is read;
+        ``package_models`` gives the model of its package by serial number.
         """
         if not isinstance(device, dict):
             return None
@@ -125,12 +129,13 @@ class PeripheralInfo:
         if type_name is None and defaults is not None:
             type_name = defaults.name or None
         channel = get_int(devid, "channel")
+        serial = get_str(devid, "serial")
         return cls(
             slot_index=slot_index,
             slot_rid=slot_rid,
             name=get_str(sett, "name"),
             description=get_str(sett, "description"),
-            serial=get_str(devid, "serial"),
+            serial=serial,
             package_class=get_str(data, "packageClass"),
             type_spec=spec,
             is_actuator=is_actuator,
@@ -140,6 +145,7 @@ class PeripheralInfo:
             pdu_id=pdu_id,
             type_name=type_name,
             location=(get_str(loc, "x"), get_str(loc, "y"), get_str(loc, "z")),
+            package_model=(package_models or {}).get(serial, ""),
         )
 
 
@@ -175,6 +181,20 @@ def decode_device_type_infos(value: object) -> dict[DeviceTypeKey, str]:
     }
 
 
+def decode_package_models(value: object) -> dict[str, str]:
+    """``DeviceManager.getDiscoveredPackageInfos`` → ``{package serial: model}``.
+
+    Entries without a serial or a model (or not a ``PackageInfo``) are left out.
+    """
+    models: dict[str, str] = {}
+    for item in value if isinstance(value, list) else ():
+        hw_info = as_dict(as_dict(item).get("hwInfo"))
+        serial, model = get_str(hw_info, "serial"), get_str(hw_info, "model")
+        if serial and model:
+            models.setdefault(serial, model)
+    return models
+
+
 __all__ = [
     "DeviceTypeDefaults",
     "DeviceTypeKey",
@@ -182,4 +202,5 @@ __all__ = [
     "PosElement",
     "decode_device_type_defaults",
     "decode_device_type_infos",
+    "decode_package_models",
 ]
