@@ -12,6 +12,7 @@ from .codec import decoder, encode
 from .components import InletInfo, OcpInfo, OutletInfo
 from .identity import CascadeStatus, PduIdentity
 from .peripherals import PeripheralInfo
+from .power import OutletGroupInfo, UnitPowerSettings
 from .sensors import SensorInfo
 
 #: ``Topology.to_json()["format"]`` and the version this library writes and reads.
@@ -29,7 +30,9 @@ def _mapped(sensors: dict[str, SensorInfo], fn: SensorMap) -> dict[str, SensorIn
 class UnitTopology:
     """Everything discovered on one unit (primary or link unit).
 
-    ``sensors`` are the unit totals of ``Pdu.getSensors``.
+    ``sensors`` are the unit totals of ``Pdu.getSensors``; ``power_settings`` the power fields
+    of ``Pdu.getSettings``; ``groups`` the outlet groups (only the primary has them: it manages
+    the groups of the whole stack, members may be outlets of any unit).
     """
 
     identity: PduIdentity
@@ -38,6 +41,8 @@ class UnitTopology:
     ocps: list[OcpInfo]
     peripherals: list[PeripheralInfo]
     sensors: dict[str, SensorInfo]
+    power_settings: UnitPowerSettings = field(default_factory=UnitPowerSettings)
+    groups: list[OutletGroupInfo] = field(default_factory=list)
 
     @property
     def pdu_id(self) -> int:
@@ -57,6 +62,8 @@ class UnitTopology:
         for peripheral in self.peripherals:
             if peripheral.sensor is not None:
                 yield peripheral.sensor
+        for group in self.groups:
+            yield from group.sensors.values()
 
     def map_sensors(self, fn: SensorMap) -> UnitTopology:
         """The same unit with every sensor replaced by ``fn(sensor)``."""
@@ -77,6 +84,7 @@ class UnitTopology:
                 for p in self.peripherals
             ],
             sensors=_mapped(self.sensors, fn),
+            groups=[replace(g, sensors=_mapped(g.sensors, fn)) for g in self.groups],
         )
 
 
