@@ -704,6 +704,7 @@ def test_field_descriptions_cover_exactly_the_fields_of_the_bindings() -> None:
         ObjectKind.POLE: "Pole",
         ObjectKind.OCP: "OverCurrentProtector.Sensors",
         ObjectKind.UNIT: "Pdu.Sensors",
+        ObjectKind.GROUP: "OutletGroup.Sensors",
     }
     fields: dict[ObjectKind, set[str]] = {kind: set() for kind in structures}
     for bindings in BINDINGS:

@@ -23,7 +23,15 @@ from homeassistant.helpers.device_registry import DeviceInfo
 
 from .const import DOMAIN, MANUFACTURER
 from .objects import PduObject, has_inlet_devices, is_switchable
-from .xerus.models import InletInfo, OutletInfo, PeripheralInfo, PoleInfo, Topology, UnitTopology
+from .xerus.models import (
+    InletInfo,
+    OutletGroupInfo,
+    OutletInfo,
+    PeripheralInfo,
+    PoleInfo,
+    Topology,
+    UnitTopology,
+)
 
 type DeviceIdentifier = tuple[str, str]
 
@@ -51,6 +59,11 @@ def package_identifier(unit: UnitTopology, peripheral: PeripheralInfo) -> Device
     return (DOMAIN, f"{unit.identity.unique_id}_ext_{_package_key(peripheral)}")
 
 
+def group_identifier(unit: UnitTopology, group: OutletGroupInfo) -> DeviceIdentifier:
+    """``(DOMAIN, "<primary serial>_group_<uniqueId>")``: survives reboots and renames."""
+    return (DOMAIN, f"{unit.identity.unique_id}_group_{group.unique_id}")
+
+
 def _package_key(peripheral: PeripheralInfo) -> str:
     return peripheral.serial or f"slot{peripheral.slot_index + 1}"
 
@@ -61,6 +74,8 @@ def device_identifier(unit: UnitTopology, obj: PduObject) -> DeviceIdentifier:
         return outlet_identifier(unit, obj)
     if isinstance(obj, PeripheralInfo):
         return package_identifier(unit, obj)
+    if isinstance(obj, OutletGroupInfo):
+        return group_identifier(unit, obj)
     if has_inlet_devices(unit):
         if isinstance(obj, InletInfo):
             return inlet_identifier(unit, obj)
@@ -101,12 +116,17 @@ def package_name(unit: UnitTopology, peripheral: PeripheralInfo) -> str:
     return f"{peripheral.package_class} {peripheral.serial}".strip() or _package_key(peripheral)
 
 
+def group_name(unit: UnitTopology, group: OutletGroupInfo) -> str:
+    """Name of an outlet group's device: the name set on the PDU."""
+    return group.display_name
+
+
 def object_name(unit: UnitTopology, obj: PduObject) -> str:
     """How messages (command errors) call an object: an outlet like its device, an external
     sensor or actuator by its slot or type name, anything else by the unit's name or model."""
     if isinstance(obj, OutletInfo):
         return outlet_name(unit, obj)
-    if isinstance(obj, PeripheralInfo):
+    if isinstance(obj, PeripheralInfo | OutletGroupInfo):
         return obj.display_name
     return unit.identity.name or unit.identity.model
 
@@ -188,6 +208,8 @@ def _child_devices(unit: UnitTopology) -> Iterator[DeviceSpec]:
     for identifier, peripheral in packages.items():
         name = package_name(unit, peripheral)
         yield _child(unit, identifier, name, peripheral.package_class, peripheral.serial or None)
+    for group in unit.groups:
+        yield _child(unit, group_identifier(unit, group), group_name(unit, group), "Outlet group")
 
 
 def topology_devices(

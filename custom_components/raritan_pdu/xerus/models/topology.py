@@ -9,7 +9,7 @@ from typing import Any, Final
 from ..const import LinkUnitStatus
 from ..exceptions import XerusError, XerusStorageError
 from .codec import decoder, encode
-from .components import InletInfo, OcpInfo, OutletInfo
+from .components import InletInfo, OcpInfo, OutletInfo, OutletSettings
 from .identity import CascadeStatus, PduIdentity
 from .peripherals import PeripheralInfo
 from .power import OutletGroupInfo, UnitPowerSettings
@@ -121,6 +121,29 @@ class Topology:
             primary=self.primary.map_sensors(fn),
             link_units={pdu_id: u.map_sensors(fn) for pdu_id, u in self.link_units.items()},
         )
+
+    def _with_unit(self, pdu_id: int, fn: Callable[[UnitTopology], UnitTopology]) -> Topology:
+        if pdu_id == self.primary.pdu_id:
+            return replace(self, primary=fn(self.primary))
+        if pdu_id not in self.link_units:
+            return self
+        return replace(self, link_units={**self.link_units, pdu_id: fn(self.link_units[pdu_id])})
+
+    def with_outlet_settings(self, pdu_id: int, index: int, settings: OutletSettings) -> Topology:
+        """The same topology with an outlet's settings replaced (what a write confirmed)."""
+
+        def change(unit: UnitTopology) -> UnitTopology:
+            outlets = [
+                replace(o, settings=settings, name=settings.name) if o.index == index else o
+                for o in unit.outlets
+            ]
+            return replace(unit, outlets=outlets)
+
+        return self._with_unit(pdu_id, change)
+
+    def with_unit_power_settings(self, pdu_id: int, settings: UnitPowerSettings) -> Topology:
+        """The same topology with a unit's power settings replaced (what a write confirmed)."""
+        return self._with_unit(pdu_id, lambda unit: replace(unit, power_settings=settings))
 
     def to_json(self) -> dict[str, Any]:
         """The lossless, versioned JSON form (to keep in storage), see :meth:`from_json`."""
