@@ -270,6 +270,11 @@ DEFAULT_ENABLED = {
         "active_energy",
         "identify",
         "power_supply_1_status",
+        # power features (#9): load shedding, the unit's delays (config, never polled)
+        "load_shedding",
+        "unit_cycle_delay",
+        "power_on_delay",
+        "in_rush_guard_delay",
     },
 }
 
