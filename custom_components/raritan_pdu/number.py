@@ -130,7 +130,7 @@ def _unit_guard_delay(settings: UnitPowerSettings) -> int | None:
 #: Per unit with switchable outlets (enabled: three per unit).
 UNIT_SETTING_DESCRIPTIONS: tuple[RaritanPowerSettingDescription, ...] = (
     _delay(
-        "unit_cycle_delay",
+        "cycle_delay",
         "cycleDelay",
         _unit_cycle_delay,
         native_min_value=0,

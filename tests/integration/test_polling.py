@@ -272,7 +272,7 @@ DEFAULT_ENABLED = {
         "power_supply_1_status",
         # power features (#9): load shedding, the unit's delays (config, never polled)
         "load_shedding",
-        "unit_cycle_delay",
+        "cycle_delay",
         "power_on_delay",
         "in_rush_guard_delay",
     },
