@@ -74,13 +74,6 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "default 0)",
     )
     parser.add_argument(
-        "--outlet-groups",
-        type=int,
-        default=0,
-        help="outlet groups on the PDU (members on the primary and the first link unit; "
-        "default 0)",
-    )
-    parser.add_argument(
         "--quick", action="store_true", help="smoke run: 1 poll, 1 profiled poll, small samples"
     )
     args = parser.parse_args(argv)
