@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 import voluptuous as vol
-from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID, ATTR_STATE
+from homeassistant.const import (
+    ATTR_AREA_ID,
+    ATTR_DEVICE_ID,
+    ATTR_ENTITY_ID,
+    ATTR_LABEL_ID,
+    ATTR_STATE,
+)
 from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
@@ -41,6 +47,8 @@ STATES: Final = ("on", "off", "cycle")
 _TARGET: Final[dict[vol.Marker, Any]] = {
     vol.Optional(ATTR_ENTITY_ID): cv.comp_entity_ids,
     vol.Optional(ATTR_DEVICE_ID): vol.All(cv.ensure_list, [cv.string]),
+    vol.Optional(ATTR_AREA_ID): vol.All(cv.ensure_list, [cv.string]),
+    vol.Optional(ATTR_LABEL_ID): vol.All(cv.ensure_list, [cv.string]),
 }
 SET_OUTLETS_SCHEMA: Final = vol.Schema(
     {
@@ -87,9 +95,34 @@ def _device_index(coordinator: RaritanCoordinator) -> dict[tuple[str, str], _Kin
     return index
 
 
+def _grouped_devices(hass: HomeAssistant, call: ServiceCall) -> set[str]:
+    """This integration's devices (and those of its entities) in the call's areas and labels;
+    anything else there is not a target of this action."""
+    devices: set[str] = set()
+    device_registry, entity_registry = dr.async_get(hass), er.async_get(hass)
+    ours = {
+        device.id
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+    }
+    found_devices: list[dr.DeviceEntry] = []
+    found_entities: list[er.RegistryEntry] = []
+    for area_id in call.data.get(ATTR_AREA_ID, ()):
+        found_devices += dr.async_entries_for_area(device_registry, area_id)
+        found_entities += er.async_entries_for_area(entity_registry, area_id)
+    for label_id in call.data.get(ATTR_LABEL_ID, ()):
+        found_devices += dr.async_entries_for_label(device_registry, label_id)
+        found_entities += er.async_entries_for_label(entity_registry, label_id)
+    devices.update(d.id for d in found_devices if d.id in ours)
+    devices.update(
+        e.device_id for e in found_entities if e.platform == DOMAIN and e.device_id is not None
+    )
+    return devices
+
+
 def _target_devices(hass: HomeAssistant, call: ServiceCall) -> set[str]:
     """The device ids of the call's targets (an entity of this integration: its device)."""
-    devices = set(call.data.get(ATTR_DEVICE_ID, ()))
+    devices = set(call.data.get(ATTR_DEVICE_ID, ())) | _grouped_devices(hass, call)
     registry = er.async_get(hass)
     for entity_id in call.data.get(ATTR_ENTITY_ID, ()):
         entry = registry.async_get(entity_id)

@@ -11,6 +11,10 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID, STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import area_registry as ar
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import label_registry as lr
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.raritan_pdu.const import DOMAIN
@@ -122,6 +126,24 @@ async def test_power_cycle_with_its_own_off_time(
 
     await action(hass, "power_cycle", {ATTR_ENTITY_ID: target})
     assert device_outlet.cycle_in_progress
+
+
+async def test_area_and_label_targets(
+    hass: HomeAssistant, emulator_factory: EmulatorFactory
+) -> None:
+    """An area or a label selects this integration's devices and entities in it."""
+
+    emu = await _setup(hass, emulator_factory)
+    rack = ar.async_get(hass).async_create("Rack A")
+    device = get_device(hass, f"{emu.unit(0).serial}_outlet_2")
+    dr.async_get(hass).async_update_device(device.id, area_id=rack.id)
+    await action(hass, "set_outlets", {"area_id": rack.id, "state": "off"})
+    assert emu.unit(0).outlet(1).power_state == 0
+    assert emu.unit(0).outlet(0).power_state == 1
+    label = lr.async_get(hass).async_create("Lab")
+    er.async_get(hass).async_update_entity(outlet(hass, emu, 3, unit=2), labels={label.label_id})
+    await action(hass, "set_outlets", {"label_id": label.label_id, "state": "off"})
+    assert emu.unit(2).outlet(2).power_state == 0
 
 
 async def test_targets_of_another_integration_are_refused(
