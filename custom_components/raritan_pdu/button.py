@@ -15,11 +15,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
-from .entity import RaritanEntity
+from .entity import RaritanEntity, RaritanUnitReadEntity
 from .helpers import (
     async_command,
     async_outlets_command,
     async_setup_topology_entities,
+    async_unit_command,
     raritan_command,
 )
 from .objects import (
@@ -146,22 +147,26 @@ class RaritanGroupCycleButton(RaritanButton):
         )
 
 
-class RaritanCancelSequenceButton(RaritanButton):
+class RaritanCancelSequenceButton(RaritanUnitReadEntity, ButtonEntity):
     """Cancel a running switching sequence of a unit (outlets not yet on stay off; power
     cycles always end). Available only while a sequence runs."""
 
-    def _target(self) -> ReadTarget | None:
-        unit = self.pdu_object
-        return ReadTarget.sequence(unit) if isinstance(unit, UnitTopology) else None
+    unit_read = ReadTarget.sequence
 
-    def _rids(self) -> set[str]:
-        target = self._target()
-        return {target.rid} if target else set()
+    def __init__(
+        self,
+        coordinator: RaritanCoordinator,
+        target: MeteredObject,
+        description: ButtonEntityDescription,
+    ) -> None:
+        """Initialise the cancel button of the unit ``target``."""
+        super().__init__(coordinator, target, description.key)
+        self.entity_description = description
 
     @property
     def available(self) -> bool:
         """Only while the unit runs a sequence with switch-ons that can be canceled."""
-        target = self._target()
+        target = self.read_target
         state = self.coordinator.data.sequences.get(target.rid) if target else None
         return super().available and state is not None and state.running
 
@@ -169,11 +174,5 @@ class RaritanCancelSequenceButton(RaritanButton):
     async def async_press(self) -> None:
         """Cancel the sequence; its new state and the outlets' come in the same answer."""
         unit = self.command_object(UnitTopology)
-        target = ReadTarget.sequence(unit)
-
-        async def command() -> dict[str, OutletState]:
-            sequence, states = await self.coordinator.client.cancel_sequence(unit)
-            self.coordinator.async_set_reading(target.rid, sequence)
-            return {rid: state for rid, state in states.items() if state.available}
-
-        await async_outlets_command(self.coordinator, command())
+        command = self.coordinator.client.cancel_sequence(unit)
+        await async_unit_command(self.coordinator, ReadTarget.sequence(unit), command)

@@ -24,7 +24,14 @@ from .xerus.exceptions import (
     XerusPrivilegeError,
     XerusTlsError,
 )
-from .xerus.models import OutletInfo, OutletState, StateReading, Topology, UnitTopology
+from .xerus.models import (
+    OutletInfo,
+    OutletState,
+    SequenceState,
+    StateReading,
+    Topology,
+    UnitTopology,
+)
 from .xerus.plan import ReadingPlan, ReadKind, ReadTarget
 
 if TYPE_CHECKING:
@@ -161,6 +168,22 @@ async def async_outlets_command(
         raise
     for rid, state in states.items():
         coordinator.async_set_reading(rid, state)
+
+
+async def async_unit_command[ReadingT: (StateReading, SequenceState)](
+    coordinator: RaritanCoordinator,
+    target: ReadTarget,
+    command: Awaitable[tuple[ReadingT, Mapping[str, OutletState]]],
+) -> None:
+    """A unit-level command (load shedding, cancelling a sequence) whose answer carries the
+    unit's new reading of ``target`` and its outlets' states: publish them all."""
+
+    async def outlets() -> Mapping[str, OutletState]:
+        reading, states = await command
+        coordinator.async_set_reading(target.rid, reading)
+        return {rid: state for rid, state in states.items() if state.available}
+
+    await async_outlets_command(coordinator, outlets())
 
 
 async def async_write_outlet_settings(

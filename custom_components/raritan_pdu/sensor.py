@@ -38,7 +38,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
-from .entity import RaritanEntity, RaritanFieldEntity
+from .entity import RaritanFieldEntity, RaritanUnitReadEntity
 from .helpers import async_setup_topology_entities
 from .objects import (
     MeteredObject,
@@ -57,7 +57,6 @@ from .xerus.models import (
     SensorKind,
     SequenceState,
     Topology,
-    UnitTopology,
 )
 from .xerus.plan import ReadTarget
 
@@ -454,25 +453,20 @@ class RaritanCounterSensor(RaritanSensor, RestoreSensor):
         super()._handle_coordinator_update()
 
 
-class RaritanSequenceSensor(RaritanEntity, SensorEntity):
+class RaritanSequenceSensor(RaritanUnitReadEntity, SensorEntity):
     """A unit's switching sequence (``Pdu.getOutletSequenceState``): ``running`` while outlets
     are still to be switched on one after the other, with the next outlet and when."""
 
     entity_description = SEQUENCE_DESCRIPTION
+    unit_read = ReadTarget.sequence
 
     def __init__(self, coordinator: RaritanCoordinator, target: MeteredObject) -> None:
         """Initialise the sequence sensor of the unit ``target``."""
         super().__init__(coordinator, target, SEQUENCE_DESCRIPTION.key)
 
     def _state(self) -> SequenceState | None:
-        unit = self.pdu_object
-        if not isinstance(unit, UnitTopology):
-            return None
-        return self.coordinator.data.sequences.get(ReadTarget.sequence(unit).rid)
-
-    def _rids(self) -> set[str]:
-        unit = self.pdu_object
-        return {ReadTarget.sequence(unit).rid} if isinstance(unit, UnitTopology) else set()
+        target = self.read_target
+        return self.coordinator.data.sequences.get(target.rid) if target else None
 
     @property
     def native_value(self) -> str | None:

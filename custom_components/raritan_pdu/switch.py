@@ -16,11 +16,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
-from .entity import RaritanActuatorEntity, RaritanEntity
+from .entity import RaritanActuatorEntity, RaritanEntity, RaritanUnitReadEntity
 from .helpers import (
     async_command,
     async_outlets_command,
     async_setup_topology_entities,
+    async_unit_command,
     async_write_outlet_settings,
     raritan_command,
 )
@@ -312,28 +313,21 @@ class RaritanGroupSwitch(RaritanEntity, SwitchEntity):
         )
 
 
-class RaritanLoadSheddingSwitch(RaritanEntity, SwitchEntity):
+class RaritanLoadSheddingSwitch(RaritanUnitReadEntity, SwitchEntity):
     """Load shedding of a unit: on switches its non-critical outlets off (shown off with
     ``load_shed``), off brings them back in sequence."""
 
     entity_description = LOAD_SHEDDING_DESCRIPTION
+    unit_read = ReadTarget.load_shedding
 
     def __init__(self, coordinator: RaritanCoordinator, target: MeteredObject) -> None:
         """Initialise the load shedding switch of the unit ``target``."""
         super().__init__(coordinator, target, LOAD_SHEDDING_DESCRIPTION.key)
 
-    def _target(self) -> ReadTarget | None:
-        unit = self.pdu_object
-        return ReadTarget.load_shedding(unit) if isinstance(unit, UnitTopology) else None
-
-    def _rids(self) -> set[str]:
-        target = self._target()
-        return {target.rid} if target else set()
-
     @property
     def is_on(self) -> bool | None:
         """Whether load shedding is active."""
-        target = self._target()
+        target = self.read_target
         reading = self.coordinator.data.states.get(target.rid) if target else None
         return None if reading is None or reading.value is None else reading.value == 1
 
@@ -351,14 +345,8 @@ class RaritanLoadSheddingSwitch(RaritanEntity, SwitchEntity):
     @raritan_command
     async def _async_set(self, *, active: bool) -> None:
         unit = self.command_object(UnitTopology)
-        target = ReadTarget.load_shedding(unit)
-
-        async def command() -> dict[str, OutletState]:
-            mode, states = await self.coordinator.client.set_load_shedding(unit, active)
-            self.coordinator.async_set_reading(target.rid, mode)
-            return {rid: state for rid, state in states.items() if state.available}
-
-        await async_outlets_command(self.coordinator, command())
+        command = self.coordinator.client.set_load_shedding(unit, active)
+        await async_unit_command(self.coordinator, ReadTarget.load_shedding(unit), command)
 
 
 class RaritanOutletSettingSwitch(RaritanEntity, SwitchEntity):
