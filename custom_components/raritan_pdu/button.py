@@ -147,21 +147,11 @@ class RaritanGroupCycleButton(RaritanButton):
         )
 
 
-class RaritanCancelSequenceButton(RaritanUnitReadEntity, ButtonEntity):
+class RaritanCancelSequenceButton(RaritanUnitReadEntity, RaritanButton):
     """Cancel a running switching sequence of a unit (outlets not yet on stay off; power
     cycles always end). Available only while a sequence runs."""
 
     unit_read = ReadTarget.sequence
-
-    def __init__(
-        self,
-        coordinator: RaritanCoordinator,
-        target: MeteredObject,
-        description: ButtonEntityDescription,
-    ) -> None:
-        """Initialise the cancel button of the unit ``target``."""
-        super().__init__(coordinator, target, description.key)
-        self.entity_description = description
 
     @property
     def available(self) -> bool:
