@@ -149,6 +149,10 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
             age = time.time() - (store.discovered_at or 0.0)
             self._set_topology(store.topology, age=age, verified=False)
             await self._async_check_device()
+            primary = store.topology.primary
+            if primary.identity.has_switchable_outlets and not primary.power_settings.raw:
+                # Stored by a version without the power features (#9): no groups or settings.
+                self._start_topology_refresh("the stored topology has no power settings")
             return
         if store.discovery_failures:
             await self._async_check_device()

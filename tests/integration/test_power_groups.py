@@ -20,7 +20,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 
-from custom_components.raritan_pdu.const import DOMAIN
+from custom_components.raritan_pdu.const import DOMAIN, STORAGE_KEY
 from tests.emulator import PduEmulator
 
 from .conftest import (
@@ -30,6 +30,7 @@ from .conftest import (
     get_device,
     setup_emulator_entry,
 )
+from .test_storage import async_saved, forget_memory, structure_calls
 
 EmulatorFactory = Any
 
@@ -177,3 +178,25 @@ async def test_groups_follow_the_pdu(
     assert get_device(hass, first) is None
     assert er.async_get(hass).async_get_entity_id("switch", DOMAIN, f"{first}_switch") is None
     assert get_device(hass, second) is not None
+
+
+async def test_topology_stored_by_an_older_version_is_read_again(
+    hass: HomeAssistant, hass_storage: dict[str, Any], emulator_factory: EmulatorFactory
+) -> None:
+    """A topology stored before the power features (no groups, no settings) is used at once,
+    and read again in the background: the groups appear without waiting 6 hours."""
+    emu, entry = await _setup(hass, emulator_factory)
+    await async_saved(hass)
+    document = hass_storage[f"{STORAGE_KEY}.{entry.entry_id}"]["data"]["topology"]
+    primary = document["topology"]["primary"]
+    del primary["groups"], primary["power_settings"]
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    er.async_get(hass).async_remove(entity_id(hass, "switch", f"{_group_uid(emu)}_switch"))
+    forget_memory(hass, entry)
+    emu.reset_stats()
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert structure_calls(emu).get("getAllGroups") == 1
+    assert hass.states.get(entity_id(hass, "switch", f"{_group_uid(emu)}_switch")).state == STATE_ON
+    power = entry.runtime_data.topology.primary.power_settings
+    assert power.cycle_delay == emu.unit(0).cycle_delay
