@@ -18,6 +18,7 @@ from homeassistant.const import (
     STATE_ON,
 )
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 
 from custom_components.raritan_pdu.const import DOMAIN, STORAGE_KEY
@@ -200,3 +201,22 @@ async def test_topology_stored_by_an_older_version_is_read_again(
     assert hass.states.get(entity_id(hass, "switch", f"{_group_uid(emu)}_switch")).state == STATE_ON
     power = entry.runtime_data.topology.primary.power_settings
     assert power.cycle_delay == emu.unit(0).cycle_delay
+
+
+async def test_group_command_whose_answer_is_lost(
+    hass: HomeAssistant, emulator_factory: EmulatorFactory
+) -> None:
+    """The device switched, the answer was garbled: an error (not repeated), then the state
+    read again shows what the PDU did."""
+    emu, _entry = await _setup(hass, emulator_factory)
+    target = entity_id(hass, "switch", f"{_group_uid(emu)}_switch")
+    emu.faults.truncate_json(count=1)
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            "switch", SERVICE_TURN_OFF, {ATTR_ENTITY_ID: target}, blocking=True
+        )
+    assert err.value.translation_key == "communication_error"
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert emu.unit(0).outlet(0).power_state == 0
+    assert emu.stats()["method_names"]["setAllOutletPowerStates"] == 1
+    assert hass.states.get(target).state == STATE_OFF

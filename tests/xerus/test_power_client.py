@@ -3,15 +3,18 @@ multi-outlet, group, load-shedding, sequence and settings commands (one request 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from custom_components.raritan_pdu.xerus import (
+    OutletSettings,
     PowerState,
     ReadingPlan,
     ReadTarget,
     Topology,
+    UnitPowerSettings,
     XerusDeviceError,
 )
 from custom_components.raritan_pdu.xerus.const import OutletStartupState
@@ -163,3 +166,34 @@ async def test_cycle_with_own_off_time(
     assert emu.unit(0).outlet(0).use_pdu_cycle_delay is True
     with pytest.raises(XerusDeviceError):
         await client.cycle_outlet_for(outlet, 99999)
+
+
+async def test_settings_not_read_at_discovery_are_read_first(
+    emulator_factory: Any, client_factory: ClientFactory
+) -> None:
+    """A topology stored by an older version has no settings struct: it is read first (one more
+    request), never written half."""
+    emu = await emulator_factory(outlets=2, clock="manual")
+    client = client_factory(emu)
+    unit = (await client.discover()).primary
+    outlet = replace(unit.outlets[0], settings=OutletSettings())
+    settings = await client.set_outlet_settings(outlet, {"sequenceDelay": 1500})
+    assert settings.sequence_delay == 1500
+    assert settings.startup_state == OutletStartupState.PDU_DEFINED
+    power = await client.set_unit_settings(replace(unit, power_settings=UnitPowerSettings()), {})
+    assert power.cycle_delay == emu.unit(0).cycle_delay
+    state = await client.cycle_outlet_for(outlet, 1)
+    assert state.cycle_in_progress
+    assert emu.unit(0).outlet(0).sequence_delay == 1500
+
+
+async def test_a_failed_confirming_read_gives_the_implied_state(
+    emulator_factory: Any, client_factory: ClientFactory
+) -> None:
+    emu = await emulator_factory(outlets=2)
+    client = client_factory(emu)
+    unit = (await client.discover()).primary
+    emu.faults.fail_call(method="getState", count=2)
+    states = await client.set_outlets(unit.outlets, "off")
+    assert all(s.power_state == PowerState.OFF for s in states.values())
+    assert emu.unit(0).outlet(0).power_state == 0
