@@ -704,6 +704,7 @@ def test_field_descriptions_cover_exactly_the_fields_of_the_bindings() -> None:
         ObjectKind.POLE: "Pole",
         ObjectKind.OCP: "OverCurrentProtector.Sensors",
         ObjectKind.UNIT: "Pdu.Sensors",
+        ObjectKind.GROUP: "OutletGroup.Sensors",
     }
     fields: dict[ObjectKind, set[str]] = {kind: set() for kind in structures}
     for bindings in BINDINGS:
@@ -805,6 +806,31 @@ def test_services_yaml_has_strings(strings: dict[str, Any]) -> None:
         assert service in strings.get("services", {}), service
         for field in (spec or {}).get("fields", {}):
             assert field in strings["services"][service].get("fields", {}), (service, field)
+
+
+def test_services_strings_match_services_yaml_exactly(strings: dict[str, Any]) -> None:
+    """Every action and field of services.yaml is translated and nothing else is; the options
+    of a select with a ``translation_key`` are translated under ``selector``, exactly."""
+    services = yaml.safe_load((COMPONENT / "services.yaml").read_text()) or {}
+    translated = strings.get("services", {})
+    assert set(translated) == set(services)
+    selectors = strings.get("selector", {})
+    used: set[str] = set()
+    for service, spec in services.items():
+        fields = (spec or {}).get("fields", {})
+        assert set(translated[service].get("fields", {})) == set(fields), service
+        assert translated[service].get("name") and translated[service].get("description")
+        for field, field_spec in fields.items():
+            select = (field_spec.get("selector") or {}).get("select") or {}
+            key = select.get("translation_key")
+            if key is not None:
+                used.add(key)
+                options = set(selectors.get(key, {}).get("options", {}))
+                assert options == {str(o) for o in select["options"]}, (service, field)
+        # Target selectors are filtered to this integration.
+        for target in (spec.get("target") or {}).values():
+            assert target.get("integration") == DOMAIN, service
+    assert set(selectors) == used
 
 
 def test_config_schema_with_async_setup() -> None:

@@ -26,6 +26,7 @@ from .const import CONF_FINGERPRINT, DEFAULT_TIMEOUT, DOMAIN
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
 from .devices import async_migrate_names, async_sync_devices, is_current
 from .helpers import async_remove_redundant_entities
+from .services import async_setup_services
 from .storage import async_get_store, async_remove_store
 from .xerus import XerusClient
 
@@ -33,6 +34,8 @@ PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
     Platform.LOCK,
+    Platform.NUMBER,
+    Platform.SELECT,
     Platform.SENSOR,
     Platform.SWITCH,
 ]
@@ -43,6 +46,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Set up what all entries share: the dashboard card and its layout command."""
     await async_setup_card(hass)
+    async_setup_services(hass)
     return True
 
 

@@ -1,4 +1,5 @@
-"""Buttons: power-cycle an outlet, identify a unit."""
+"""Buttons: power-cycle an outlet or an outlet group, cancel a switching sequence, identify a
+unit."""
 
 from __future__ import annotations
 
@@ -14,10 +15,29 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
-from .entity import RaritanEntity
-from .helpers import async_command, async_setup_topology_entities, raritan_command
-from .objects import MeteredObject, is_switchable, outlet_object, unit_object
-from .xerus.models import OutletInfo, OutletState, Topology, UnitTopology
+from .entity import RaritanEntity, RaritanUnitReadEntity
+from .helpers import (
+    async_command,
+    async_outlets_command,
+    async_setup_topology_entities,
+    async_unit_command,
+    raritan_command,
+)
+from .objects import (
+    MeteredObject,
+    group_members,
+    group_object,
+    is_switchable,
+    outlet_object,
+    unit_object,
+)
+from .xerus.models import (
+    OutletGroupInfo,
+    OutletInfo,
+    OutletState,
+    Topology,
+    UnitTopology,
+)
 from .xerus.plan import ReadTarget
 
 PARALLEL_UPDATES = 1
@@ -34,13 +54,27 @@ IDENTIFY_DESCRIPTION = ButtonEntityDescription(
     translation_key="identify",
 )
 IDENTIFY_SECONDS = 10
+#: Per unit with switchable outlets: drop the pending switch-ons of a running sequence. Disabled
+#: by default (it polls the sequence state); available only while a sequence runs.
+CANCEL_SEQUENCE_DESCRIPTION = ButtonEntityDescription(
+    key="cancel_sequence",
+    translation_key="cancel_sequence",
+    entity_registry_enabled_default=False,
+)
 
 
 def build_entities(entry: RaritanConfigEntry, topology: Topology) -> Iterator[ButtonEntity]:
-    """A power-cycle button per switchable outlet; identify for the primary unit."""
+    """A power-cycle button per switchable outlet and outlet group, cancel-sequence per unit
+    with switchable outlets; identify for the primary unit."""
     coordinator = entry.runtime_data
     yield RaritanIdentifyButton(coordinator, unit_object(topology.primary), IDENTIFY_DESCRIPTION)
+    for group in topology.primary.groups:
+        target = group_object(topology.primary, group)
+        yield RaritanGroupCycleButton(coordinator, target, CYCLE_DESCRIPTION)
     for unit in topology.units:
+        if unit.identity.has_switchable_outlets:
+            target = unit_object(unit)
+            yield RaritanCancelSequenceButton(coordinator, target, CANCEL_SEQUENCE_DESCRIPTION)
         for outlet in unit.outlets:
             if is_switchable(unit, outlet):
                 target = outlet_object(unit, outlet)
@@ -97,3 +131,38 @@ class RaritanIdentifyButton(RaritanButton):
         """Identify the unit for a few seconds."""
         unit = self.command_object(UnitTopology)
         await self.coordinator.client.identify(unit.pdu_id, seconds=IDENTIFY_SECONDS)
+
+
+class RaritanGroupCycleButton(RaritanButton):
+    """Power-cycle every member of an outlet group (each back after its cycle delay, in the
+    units' sequence)."""
+
+    @raritan_command
+    async def async_press(self) -> None:
+        """Start the group's power cycle; its members' states come with the answer."""
+        group = self.command_object(OutletGroupInfo)
+        members = [o for _, o in group_members(self.coordinator.topology, group)]
+        await async_outlets_command(
+            self.coordinator, self.coordinator.client.set_group(group, "cycle", members)
+        )
+
+
+class RaritanCancelSequenceButton(RaritanUnitReadEntity, RaritanButton):
+    """Cancel a running switching sequence of a unit (outlets not yet on stay off; power
+    cycles always end). Available only while a sequence runs."""
+
+    unit_read = ReadTarget.sequence
+
+    @property
+    def available(self) -> bool:
+        """Only while the unit runs a sequence with switch-ons that can be canceled."""
+        target = self.read_target
+        state = self.coordinator.data.sequences.get(target.rid) if target else None
+        return super().available and state is not None and state.running
+
+    @raritan_command
+    async def async_press(self) -> None:
+        """Cancel the sequence; its new state and the outlets' come in the same answer."""
+        unit = self.command_object(UnitTopology)
+        command = self.coordinator.client.cancel_sequence(unit)
+        await async_unit_command(self.coordinator, ReadTarget.sequence(unit), command)

@@ -56,6 +56,8 @@ from .xerus import (
     OutletState,
     ReadingPlan,
     Readings,
+    ReadTarget,
+    SequenceState,
     StateReading,
     Topology,
     XerusAuthenticationError,
@@ -70,7 +72,7 @@ from .xerus import (
 
 type RaritanConfigEntry = ConfigEntry[RaritanCoordinator]
 
-type Reading = NumericReading | StateReading | OutletState
+type Reading = NumericReading | StateReading | OutletState | SequenceState
 
 
 class RaritanCoordinator(DataUpdateCoordinator[Readings]):
@@ -153,6 +155,10 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
             age = time.time() - (store.discovered_at or 0.0)
             self._set_topology(store.topology, age=age, verified=False)
             await self._async_check_device()
+            primary = store.topology.primary
+            if primary.identity.has_switchable_outlets and not primary.power_settings.raw:
+                # Stored by a version without the power features (#9): no groups or settings.
+                self._start_topology_refresh("the stored topology has no power settings")
             return
         if store.discovery_failures:
             await self._async_check_device()
@@ -224,11 +230,13 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
                     slow.add(sensor.rid)
             for outlet in unit.outlets:
                 rid_unit[outlet.rid] = unit.pdu_id
+            for target in (ReadTarget.load_shedding(unit), ReadTarget.sequence(unit)):
+                rid_unit[target.rid] = unit.pdu_id
         self._rid_unit, self._slow = rid_unit, frozenset(slow)
         self._plans.clear()
         # Readings of resource ids the topology no longer has (a reboot renamed them).
         data = self.data
-        for readings in (data.numeric, data.states, data.outlets, data.errors):
+        for readings in (data.numeric, data.states, data.outlets, data.errors, data.sequences):
             for rid in [rid for rid in readings if rid not in rid_unit]:
                 del readings[rid]
         if verified:
@@ -471,6 +479,9 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         _merge_kind(
             data.outlets, readings.outlets, _same_outlet, errors=errors, changed=changed, skip=skip
         )
+        _merge_kind(
+            data.sequences, readings.sequences, _same, errors=errors, changed=changed, skip=skip
+        )
         known = self._unknown_after_discovery
         if known:
             known.difference_update(readings.numeric, readings.states, readings.outlets)
@@ -591,18 +602,33 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
     # ------------------------------------------------------------------ commands
 
     @callback
-    def async_set_reading(self, rid: str, reading: OutletState | StateReading) -> None:
+    def async_set_reading(
+        self, rid: str, reading: OutletState | StateReading | SequenceState
+    ) -> None:
         """Publish a command's confirming read; a poll under way cannot overwrite it."""
         self._seq += 1
         self._commanded[rid] = self._seq
         data = self.data
         if isinstance(reading, OutletState):
             data.outlets[rid] = reading
+        elif isinstance(reading, SequenceState):
+            data.sequences[rid] = reading
         else:
             data.states[rid] = reading
         data.errors.pop(rid, None)
         self._missing.discard(rid)
         for listener in list(self._rid_listeners.get(rid, ())):
+            listener()
+
+    @callback
+    def async_set_topology_details(self, topology: Topology) -> None:
+        """A command changed what the topology knows (settings it confirmed): the same objects
+        and RIDs with new details. Kept in storage; entities re-resolve and write."""
+        self.topology = topology
+        discovered_at = self.store.discovered_at
+        self.store.async_set_topology(topology, self.client.timing)
+        self.store.discovered_at = discovered_at  # not a discovery: the age stays
+        for listener in list(self._topology_listeners):
             listener()
 
     @callback
@@ -685,7 +711,11 @@ def _same_outlet(old: OutletState, new: OutletState) -> bool:
     return old == new
 
 
-def _merge_kind[ReadingT: (NumericReading, StateReading, OutletState)](
+def _same(old: SequenceState, new: SequenceState) -> bool:
+    return old == new
+
+
+def _merge_kind[ReadingT: (NumericReading, StateReading, OutletState, SequenceState)](
     known: dict[str, ReadingT],
     new: dict[str, ReadingT],
     same: Callable[[ReadingT, ReadingT], bool],
@@ -707,4 +737,10 @@ def _merge_kind[ReadingT: (NumericReading, StateReading, OutletState)](
 
 
 def _has_reading(data: Readings, rid: str) -> bool:
-    return rid in data.numeric or rid in data.states or rid in data.outlets or rid in data.errors
+    return (
+        rid in data.numeric
+        or rid in data.states
+        or rid in data.outlets
+        or rid in data.errors
+        or rid in data.sequences
+    )

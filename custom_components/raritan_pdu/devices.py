@@ -28,7 +28,15 @@ from homeassistant.util import slugify
 from .const import DOMAIN, MANUFACTURER
 from .objects import PduObject, has_inlet_devices, is_switchable
 from .xerus.const import SensorType
-from .xerus.models import InletInfo, OutletInfo, PeripheralInfo, PoleInfo, Topology, UnitTopology
+from .xerus.models import (
+    InletInfo,
+    OutletGroupInfo,
+    OutletInfo,
+    PeripheralInfo,
+    PoleInfo,
+    Topology,
+    UnitTopology,
+)
 
 type DeviceIdentifier = tuple[str, str]
 
@@ -56,6 +64,11 @@ def package_identifier(unit: UnitTopology, peripheral: PeripheralInfo) -> Device
     return (DOMAIN, f"{unit.identity.unique_id}_ext_{_package_key(peripheral)}")
 
 
+def group_identifier(unit: UnitTopology, group: OutletGroupInfo) -> DeviceIdentifier:
+    """``(DOMAIN, "<primary serial>_group_<uniqueId>")``: survives reboots and renames."""
+    return (DOMAIN, f"{unit.identity.unique_id}_group_{group.unique_id}")
+
+
 def _package_key(peripheral: PeripheralInfo) -> str:
     return peripheral.serial or f"slot{peripheral.slot_index + 1}"
 
@@ -66,6 +79,8 @@ def device_identifier(unit: UnitTopology, obj: PduObject) -> DeviceIdentifier:
         return outlet_identifier(unit, obj)
     if isinstance(obj, PeripheralInfo):
         return package_identifier(unit, obj)
+    if isinstance(obj, OutletGroupInfo):
+        return group_identifier(unit, obj)
     if has_inlet_devices(unit):
         if isinstance(obj, InletInfo):
             return inlet_identifier(unit, obj)
@@ -167,12 +182,17 @@ def package_model(peripheral: PeripheralInfo) -> str:
     return peripheral.package_model or peripheral.package_class
 
 
+def group_name(unit: UnitTopology, group: OutletGroupInfo) -> str:
+    """Name of an outlet group's device: the name set on the PDU."""
+    return group.display_name
+
+
 def object_name(unit: UnitTopology, obj: PduObject) -> str:
     """How messages (command errors) call an object: an outlet like its device, an external
     sensor or actuator by its slot or type name, anything else by the unit's name or model."""
     if isinstance(obj, OutletInfo):
         return outlet_name(unit, obj)
-    if isinstance(obj, PeripheralInfo):
+    if isinstance(obj, PeripheralInfo | OutletGroupInfo):
         return obj.display_name
     return unit_name(unit)
 
@@ -255,6 +275,8 @@ def _child_devices(unit: UnitTopology) -> Iterator[DeviceSpec]:
         name = package_name(unit, peripheral)
         model = package_model(peripheral)
         yield _child(unit, identifier, name, model, peripheral.serial or None)
+    for group in unit.groups:
+        yield _child(unit, group_identifier(unit, group), group_name(unit, group), "Outlet group")
 
 
 def topology_devices(

@@ -7,6 +7,7 @@ resource id: it resolves the object, and with it the RIDs to poll, through
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, callback
@@ -174,6 +175,23 @@ class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
             return False
         errors = coordinator.data.errors
         return not errors or not any(rid in errors for rid in self._registered)
+
+
+class RaritanUnitReadEntity(RaritanEntity):
+    """An entity of a unit that shows one unit-level read (load shedding, the switching
+    sequence): ``unit_read`` says which (``ReadTarget.load_shedding`` / ``.sequence``)."""
+
+    unit_read: Callable[[UnitTopology], ReadTarget]
+
+    @property
+    def read_target(self) -> ReadTarget | None:
+        """The unit's read in the current topology (``None`` once the unit vanished)."""
+        unit = self.pdu_object
+        return type(self).unit_read(unit) if isinstance(unit, UnitTopology) else None
+
+    def _rids(self) -> set[str]:
+        target = self.read_target
+        return {target.rid} if target else set()
 
 
 class RaritanFieldEntity(RaritanEntity):

@@ -24,7 +24,14 @@ from .xerus.exceptions import (
     XerusPrivilegeError,
     XerusTlsError,
 )
-from .xerus.models import OutletState, StateReading, Topology
+from .xerus.models import (
+    OutletInfo,
+    OutletState,
+    SequenceState,
+    StateReading,
+    Topology,
+    UnitTopology,
+)
 from .xerus.plan import ReadingPlan, ReadKind, ReadTarget
 
 if TYPE_CHECKING:
@@ -41,6 +48,12 @@ _OUTLET_RETURN_CODES: Final[Mapping[int, str]] = {
 RETURN_CODES: Final[Mapping[str, Mapping[int, str]]] = {
     "setPowerState": _OUTLET_RETURN_CODES,
     "cyclePowerState": _OUTLET_RETURN_CODES,
+    # Pdu / OutletGroup multi-outlet commands (#9): 3 disabled outlet, 5 relay control off
+    "setMultipleOutletPowerStates": _OUTLET_RETURN_CODES,
+    "cycleMultipleOutletPowerStates": _OUTLET_RETURN_CODES,
+    "setAllOutletPowerStates": _OUTLET_RETURN_CODES,
+    "cycleAllOutletPowerStates": _OUTLET_RETURN_CODES,
+    "setSettings": {1: "invalid_setting"},
 }
 #: Translation key of any other return code, per method (default ``command_failed``).
 COMMAND_FAILED: Final[Mapping[str, str]] = {"setState": "actuator_failed"}
@@ -137,6 +150,61 @@ async def async_command[ReadingT: (OutletState, StateReading)](
         LOGGER.debug("The answer to a command was lost (%s); the state read again confirms it", err)
         return
     coordinator.async_set_reading(target.rid, reading)
+
+
+async def async_outlets_command(
+    coordinator: RaritanCoordinator, command: Awaitable[Mapping[str, OutletState]]
+) -> None:
+    """Send a command that switches several outlets and publish the states read in the same
+    request. When its answer was lost the outlets are polled at once (the device may have
+    switched them) and the error is raised: never repeat a group or multi-outlet command
+    blindly."""
+    try:
+        states = await command
+    except _DEFINITE:
+        raise
+    except XerusError:
+        await coordinator.async_request_refresh()
+        raise
+    for rid, state in states.items():
+        coordinator.async_set_reading(rid, state)
+
+
+async def async_unit_command[ReadingT: (StateReading, SequenceState)](
+    coordinator: RaritanCoordinator,
+    target: ReadTarget,
+    command: Awaitable[tuple[ReadingT, Mapping[str, OutletState]]],
+) -> None:
+    """A unit-level command (load shedding, cancelling a sequence) whose answer carries the
+    unit's new reading of ``target`` and its outlets' states: publish them all."""
+
+    async def outlets() -> Mapping[str, OutletState]:
+        reading, states = await command
+        coordinator.async_set_reading(target.rid, reading)
+        return {rid: state for rid, state in states.items() if state.available}
+
+    await async_outlets_command(coordinator, outlets())
+
+
+async def async_write_outlet_settings(
+    coordinator: RaritanCoordinator, outlet: OutletInfo, changes: Mapping[str, Any]
+) -> None:
+    """Write fields of an outlet's settings (the whole struct, as the firmware expects) and
+    keep what the device confirmed in the topology (and its storage): no poll reads settings."""
+    settings = await coordinator.client.set_outlet_settings(outlet, changes)
+    coordinator.async_set_topology_details(
+        coordinator.topology.with_outlet_settings(outlet.pdu_id, outlet.index, settings)
+    )
+
+
+async def async_write_unit_settings(
+    coordinator: RaritanCoordinator, unit: UnitTopology, changes: Mapping[str, Any]
+) -> None:
+    """Write fields of a unit's ``Pdu.Settings``; the confirmed settings go to the topology."""
+    settings = await coordinator.client.set_unit_settings(unit, changes)
+    coordinator.async_set_topology_details(
+        coordinator.topology.with_unit_power_settings(unit.pdu_id, settings)
+    )
 
 
 async def _async_read_again(

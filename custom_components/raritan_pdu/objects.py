@@ -24,6 +24,7 @@ from .xerus.const import PowerLine
 from .xerus.models import (
     InletInfo,
     OcpInfo,
+    OutletGroupInfo,
     OutletInfo,
     PeripheralInfo,
     PoleInfo,
@@ -32,7 +33,9 @@ from .xerus.models import (
     UnitTopology,
 )
 
-type PduObject = UnitTopology | OutletInfo | InletInfo | PoleInfo | OcpInfo | PeripheralInfo
+type PduObject = (
+    UnitTopology | OutletInfo | InletInfo | PoleInfo | OcpInfo | PeripheralInfo | OutletGroupInfo
+)
 
 
 class ObjectKind(StrEnum):
@@ -44,6 +47,7 @@ class ObjectKind(StrEnum):
     POLE = "pole"
     OCP = "ocp"
     EXT = "ext"
+    GROUP = "group"
 
 
 #: Translation key prefix of the entities of an object kind: the device name does not say what
@@ -58,7 +62,9 @@ NAME_PREFIXES: Final[Mapping[ObjectKind, str]] = MappingProxyType(
     }
 )
 #: Kinds whose objects can have a device of their own (inlets only on multi-inlet units).
-OWN_DEVICE_KINDS: Final = frozenset({ObjectKind.OUTLET, ObjectKind.INLET, ObjectKind.EXT})
+OWN_DEVICE_KINDS: Final = frozenset(
+    {ObjectKind.OUTLET, ObjectKind.INLET, ObjectKind.EXT, ObjectKind.GROUP}
+)
 
 #: The unit totals (``Pdu.getSensors``) by IDL field, with their entity keys. On a unit with one
 #: inlet they repeat that inlet's readings exactly: the inlet gets no entity of these fields (and
@@ -150,8 +156,9 @@ def split_field(name: str) -> tuple[str, int | None]:
 class ObjectRef:
     """Stable address of an object of a PDU (survives RID changes and reboots).
 
-    ``index`` is the 0-based outlet/inlet/OCP index (for a pole: of its inlet), ``line`` the
-    pole's line key, ``ext_key`` the peripheral's ``unique_key``.
+    ``index`` is the 0-based outlet/inlet/OCP index (for a pole: of its inlet; for an outlet
+    group its ``uniqueId``, which survives reboots and renames, on the primary's serial),
+    ``line`` the pole's line key, ``ext_key`` the peripheral's ``unique_key``.
     """
 
     serial: str
@@ -169,6 +176,8 @@ class ObjectRef:
             return f"inlet_{self.index + 1}_pole_{self.line}"
         if self.kind is ObjectKind.EXT:
             return f"ext_{self.ext_key}"
+        if self.kind is ObjectKind.GROUP:
+            return f"group_{self.index}"
         return f"{self.kind}_{self.index + 1}"
 
     def unique_id(self, key: str) -> str:
@@ -188,20 +197,28 @@ def _find_inlet(unit: UnitTopology, index: int) -> InletInfo | None:
     return next((i for i in unit.inlets if i.index == index), None)
 
 
+def _find_indexed(unit: UnitTopology, ref: ObjectRef) -> PduObject | None:
+    """Objects addressed by index alone: outlets, breakers, groups (by unique id)."""
+    objects: list[OutletInfo] | list[OcpInfo] = (
+        unit.outlets if ref.kind is ObjectKind.OUTLET else unit.ocps
+    )
+    if ref.kind is ObjectKind.GROUP:
+        return next((g for g in unit.groups if g.unique_id == ref.index), None)
+    return next((o for o in objects if o.index == ref.index), None)
+
+
 def _find_object(unit: UnitTopology, ref: ObjectRef) -> PduObject | None:
     match ref.kind:
         case ObjectKind.UNIT:
             return unit
-        case ObjectKind.OUTLET:
-            return next((o for o in unit.outlets if o.index == ref.index), None)
+        case ObjectKind.OUTLET | ObjectKind.OCP | ObjectKind.GROUP:
+            return _find_indexed(unit, ref)
         case ObjectKind.INLET:
             return _find_inlet(unit, ref.index)
         case ObjectKind.POLE:
             inlet = _find_inlet(unit, ref.index)
             poles = inlet.poles if inlet is not None else []
             return next((p for p in poles if line_key(p) == ref.line), None)
-        case ObjectKind.OCP:
-            return next((o for o in unit.ocps if o.index == ref.index), None)
         case ObjectKind.EXT:
             return next((p for p in unit.peripherals if p.unique_key == ref.ext_key), None)
 
@@ -267,8 +284,30 @@ def peripheral_object(unit: UnitTopology, peripheral: PeripheralInfo) -> Metered
     return MeteredObject(unit, peripheral, ref, own_device=True, name=peripheral.name or None)
 
 
+def group_object(unit: UnitTopology, group: OutletGroupInfo) -> MeteredObject:
+    """An outlet group of the primary ``unit`` (on a device of its own)."""
+    ref = ObjectRef(unit.identity.unique_id, ObjectKind.GROUP, group.unique_id)
+    return MeteredObject(unit, group, ref, own_device=True)
+
+
+def group_members(
+    topology: Topology, group: OutletGroupInfo
+) -> list[tuple[UnitTopology, OutletInfo]]:
+    """The member outlets of a group that the topology knows (units not reachable: left out)."""
+    found = []
+    for member in group.members:
+        unit = topology.unit(member.pdu_id) if member.pdu_id is not None else None
+        if unit is None:
+            continue
+        outlet = next((o for o in unit.outlets if o.index == member.index), None)
+        if outlet is not None:
+            found.append((unit, outlet))
+    return found
+
+
 def metered_objects(unit: UnitTopology) -> Iterator[MeteredObject]:
-    """The unit, its inlets (and the poles of multi-phase inlets), breakers and outlets."""
+    """The unit, its inlets (and the poles of multi-phase inlets), breakers, outlets and
+    (primary) outlet groups."""
     serial = unit.identity.unique_id
     yield unit_object(unit)
     own_inlet_device = has_inlet_devices(unit)
@@ -285,6 +324,8 @@ def metered_objects(unit: UnitTopology) -> Iterator[MeteredObject]:
         yield MeteredObject(unit, ocp, ref, placeholders={"ocp": ocp.name or ocp.label})
     for outlet in unit.outlets:
         yield outlet_object(unit, outlet)
+    for group in unit.groups:
+        yield group_object(unit, group)
 
 
 # --- descriptions of sensor fields -----------------------------------------------------------

@@ -38,17 +38,27 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
-from .entity import RaritanFieldEntity
+from .entity import RaritanFieldEntity, RaritanUnitReadEntity
 from .helpers import async_setup_topology_entities
 from .objects import (
+    MeteredObject,
     ObjectKind,
     ObjectSensor,
     RaritanFieldDescription,
     object_sensors,
     peripheral_object,
+    unit_object,
 )
 from .xerus.const import SensorType, SensorUnit, sensor_type_info
-from .xerus.models import NumericReading, PeripheralInfo, SensorInfo, SensorKind, Topology
+from .xerus.models import (
+    NumericReading,
+    PeripheralInfo,
+    SensorInfo,
+    SensorKind,
+    SequenceState,
+    Topology,
+)
+from .xerus.plan import ReadTarget
 
 PARALLEL_UPDATES = 0
 
@@ -145,9 +155,11 @@ class RaritanSensorEntityDescription(SensorEntityDescription, RaritanFieldDescri
 
 _OUTLET, _INLET, _POLE = ObjectKind.OUTLET, ObjectKind.INLET, ObjectKind.POLE
 _OCP, _UNIT, _EXT = ObjectKind.OCP, ObjectKind.UNIT, ObjectKind.EXT
+_GROUP = ObjectKind.GROUP
 _EVERYWHERE = frozenset(ObjectKind)
 _SUPPLY = frozenset({_INLET, _UNIT})
-_METERED = frozenset({_OUTLET, _INLET, _UNIT})
+_METERED = frozenset({_OUTLET, _INLET, _UNIT, _GROUP})
+_TOTALS = (_OUTLET, _INLET, _POLE, _OCP, _UNIT, _GROUP)  # outlet groups have power and energy
 _DIAG = EntityCategory.DIAGNOSTIC
 
 
@@ -179,10 +191,10 @@ SENSOR_DESCRIPTIONS: dict[str, RaritanSensorEntityDescription] = {
     d.field: d
     for d in (
         _d("current", "current", {_OUTLET, _INLET, _POLE, _OCP}, _EVERYWHERE),
-        _d("activePower", "active_power", {_OUTLET, _INLET, _POLE, _OCP, _UNIT}, _EVERYWHERE),
-        _d("apparentPower", "apparent_power", {_OUTLET, _INLET, _POLE, _OCP, _UNIT}, _SUPPLY),
+        _d("activePower", "active_power", _TOTALS, _EVERYWHERE),
+        _d("apparentPower", "apparent_power", _TOTALS, _SUPPLY),
         _d("powerFactor", "power_factor", {_OUTLET, _INLET, _POLE, _OCP}, {_INLET}),
-        _d("activeEnergy", "active_energy", {_OUTLET, _INLET, _POLE, _OCP, _UNIT}, _METERED),
+        _d("activeEnergy", "active_energy", _TOTALS, _METERED),
         _d("voltage", "voltage", {_OUTLET, _INLET, _POLE, _OCP}, {_INLET}, _DIAG),
         _d("voltageLN", "voltage_ln", {_POLE}, {_POLE}, _DIAG),
         _d("residualCurrent", "residual_current", {_INLET, _POLE, _OCP}, {_INLET}),
@@ -212,7 +224,7 @@ SENSOR_DESCRIPTIONS: dict[str, RaritanSensorEntityDescription] = {
             {_OUTLET, _INLET, _POLE, _OCP},
             entity_category=_DIAG,
         ),
-        _d("apparentEnergy", "apparent_energy", {_OUTLET, _INLET, _POLE, _OCP, _UNIT}),
+        _d("apparentEnergy", "apparent_energy", _TOTALS),
         _d("phaseAngle", "phase_angle", {_OUTLET, _INLET, _POLE, _OCP}, entity_category=_DIAG),
         _d("lineFrequency", "line_frequency", {_OUTLET, _INLET, _OCP}, entity_category=_DIAG),
         _d("crestFactor", "crest_factor", {_OUTLET, _INLET, _POLE, _OCP}, entity_category=_DIAG),
@@ -272,10 +284,25 @@ def describe_peripheral(peripheral: PeripheralInfo) -> RaritanSensorEntityDescri
     return description
 
 
-def build_entities(entry: RaritanConfigEntry, topology: Topology) -> Iterator[RaritanSensor]:
-    """Every numeric sensor entity of the topology (null sensor references give none)."""
+#: Per unit with switchable outlets: a running switching sequence (diagnostic, disabled by
+#: default: it adds one read per unit to every poll).
+SEQUENCE_DESCRIPTION = SensorEntityDescription(
+    key="outlet_sequence",
+    translation_key="outlet_sequence",
+    device_class=SensorDeviceClass.ENUM,
+    options=["idle", "running"],
+    entity_category=EntityCategory.DIAGNOSTIC,
+    entity_registry_enabled_default=False,
+)
+
+
+def build_entities(entry: RaritanConfigEntry, topology: Topology) -> Iterator[SensorEntity]:
+    """Every numeric sensor entity of the topology (null sensor references give none), and
+    the switching sequence of each unit with switchable outlets."""
     coordinator = entry.runtime_data
     for unit in topology.units:
+        if unit.identity.has_switchable_outlets:
+            yield RaritanSequenceSensor(coordinator, unit_object(unit))
         for sensor in object_sensors(unit, SENSOR_DESCRIPTIONS, state=False):
             yield _sensor(coordinator, sensor)
         for peripheral in unit.peripherals:
@@ -424,3 +451,43 @@ class RaritanCounterSensor(RaritanSensor, RestoreSensor):
     def _handle_coordinator_update(self) -> None:
         self._take_reading()
         super()._handle_coordinator_update()
+
+
+class RaritanSequenceSensor(RaritanUnitReadEntity, SensorEntity):
+    """A unit's switching sequence (``Pdu.getOutletSequenceState``): ``running`` while outlets
+    are still to be switched on one after the other, with the next outlet and when."""
+
+    entity_description = SEQUENCE_DESCRIPTION
+    unit_read = ReadTarget.sequence
+
+    def __init__(self, coordinator: RaritanCoordinator, target: MeteredObject) -> None:
+        """Initialise the sequence sensor of the unit ``target``."""
+        super().__init__(coordinator, target, SEQUENCE_DESCRIPTION.key)
+
+    def _state(self) -> SequenceState | None:
+        target = self.read_target
+        return self.coordinator.data.sequences.get(target.rid) if target else None
+
+    @property
+    def native_value(self) -> str | None:
+        """``running`` or ``idle``."""
+        state = self._state()
+        if state is None or not state.available:
+            return None
+        return "running" if state.running else "idle"
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """The outlet switched next (number), in how many seconds, and how many remain."""
+        state = self._state()
+        if state is None or not state.running:
+            return None
+        wait = state.time_until_next
+        return {
+            "next_outlet": None if state.next_outlet is None else state.next_outlet + 1,
+            "time_until_next_switch": None if wait is None else wait / 1000,
+            "outlets_remaining": state.outlets_remaining,
+        }
+
+    def _shown(self) -> tuple[Any, ...]:
+        return (self.available, self.native_value, self.extra_state_attributes)

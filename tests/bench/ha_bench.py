@@ -67,6 +67,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "change (default 11)",
     )
     parser.add_argument(
+        "--outlet-groups",
+        type=int,
+        default=0,
+        help="outlet groups on the PDU (members on the primary and the first link unit; "
+        "default 0)",
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="smoke run: 1 poll, 1 profiled poll, small samples"
     )
     args = parser.parse_args(argv)
@@ -93,6 +100,7 @@ def run_row(topology: str, speed: str, args: argparse.Namespace) -> dict[str, An
             f"--setup-timeout={args.setup_timeout}",
             f"--naive-sample={args.naive_sample}",
             f"--settle={args.settle}",
+            f"--outlet-groups={args.outlet_groups}",
             f"--out={out}",
         ]
         completed = subprocess.run(command, cwd=ROOT, check=False)

@@ -680,7 +680,10 @@ class _WarningCollector(logging.Handler):
 
 async def run_row(topology: BenchTopology, speed: str, args: argparse.Namespace) -> dict[str, Any]:
     """Start the emulator and Home Assistant, measure, stop both."""
-    emu = EmulatorProcess(topology.emulator_config(speed))
+    config = topology.emulator_config(speed)
+    if args.outlet_groups:
+        config["outlet_groups"] = args.outlet_groups
+    emu = EmulatorProcess(config)
     await emu.start()
     try:
         with (
@@ -717,6 +720,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--setup-timeout", type=float, default=150.0)
     parser.add_argument("--naive-sample", type=int, default=200)
     parser.add_argument("--settle", type=float, default=11.0, help="wait after setup (s)")
+    parser.add_argument("--outlet-groups", type=int, default=0, help="outlet groups on the PDU")
     parser.add_argument("--out", required=True, help="write the row (JSON) here")
     return parser.parse_args(argv)
 

@@ -269,7 +269,7 @@ def test_poll_decoding(responses: list[Any], data: st.DataObject) -> None:
         readings = plan.decode(answer)
         assert len(readings.numeric) + len(readings.states) + len(readings.outlets) + len(
             readings.errors
-        ) == len(plan)
+        ) + len(readings.sequences) == len(plan)
         for reading in readings.numeric.values():
             _assert_reading(reading)
         for state in readings.states.values():
@@ -282,9 +282,9 @@ def test_poll_decoding(responses: list[Any], data: st.DataObject) -> None:
 def test_a_recorded_poll_decodes_to_the_same_values(recorded: Recorded) -> None:
     readings = recorded.plan.decode(recorded.poll)
     assert not readings.errors
-    assert len(readings.numeric) + len(readings.states) + len(readings.outlets) == len(
-        recorded.plan
-    )
+    assert len(readings.numeric) + len(readings.states) + len(readings.outlets) + len(
+        readings.sequences
+    ) == len(recorded.plan)
     for target, raw in zip(recorded.plan.targets, recorded.poll, strict=True):
         value = raw["json"]["result"]["_ret_"]
         if target.kind is ReadKind.NUMERIC:

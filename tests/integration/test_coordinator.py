@@ -470,6 +470,7 @@ async def test_link_unit_that_stops_answering_is_not_rediscovered_every_poll(
     power = power_entity(hass, emulator, 2)
     rids = [s.rid for s in init_integration.runtime_data.topology.unit(2).iter_sensors()]
     rids += [o.rid for o in init_integration.runtime_data.topology.unit(2).outlets]
+    rids.append(init_integration.runtime_data.topology.unit(2).identity.rid)  # its Pdu reads
     for rid in rids:
         emulator.faults.fail_call(rid=rid, statcode=503)
     caplog.clear()

@@ -276,6 +276,11 @@ DEFAULT_ENABLED = {
         "active_energy",
         "identify",
         "power_supply_1_status",
+        # power features (#9): load shedding, the unit's delays (config, never polled)
+        "load_shedding",
+        "cycle_delay",
+        "power_on_delay",
+        "in_rush_guard_delay",
     },
 }
 

@@ -123,7 +123,9 @@ async def test_big_stack_discovery_and_poll_request_counts(
     assert emu.stats()["bulk_subrequests"] == len(plan)
     assert readings.errors == {}
     assert len(readings.outlets) == 8 * 48
-    assert len(readings.numeric) + len(readings.states) + len(readings.outlets) == len(plan)
+    assert len(readings.numeric) + len(readings.states) + len(readings.outlets) + len(
+        readings.sequences
+    ) == len(plan)
     assert client.max_bulk_size is None
 
 

@@ -39,6 +39,7 @@ from .models import (
     Topology,
 )
 from .plan import ReadingPlan
+from .power import PowerCommands, check_return
 from .rpc import (
     BulkCall,
     BulkResult,
@@ -70,7 +71,7 @@ def _cascade_status(response: object) -> CascadeStatus | XerusError:
     return CascadeStatus.from_json(status)
 
 
-class XerusClient:
+class XerusClient(PowerCommands):
     """Client of one Xerus device (the primary unit; link units are reached through it)."""
 
     def __init__(
@@ -308,6 +309,22 @@ class XerusClient:
 
     # ------------------------------------------------------------------------------- commands
 
+    async def _send_once(self, calls: Sequence[BulkCall]) -> list[BulkResult]:
+        """Commands and their confirming reads in one bulk, sent exactly once (never retried,
+        never split). A lost answer raises ``XerusOutcomeUnknownError`` (naming the first
+        call's method): the device may have carried the commands out."""
+        try:
+            raw = await self._bulk.send(encode_calls(calls), idempotent=False)
+        except XerusError as err:
+            if not _answer_lost(err):
+                raise
+            method = calls[0].method
+            raise XerusOutcomeUnknownError(
+                f"the answer to {method} was lost ({err}): the device may have carried it out",
+                method,
+            ) from err
+        return [BulkResult.from_sub_response(item) for item in raw]
+
     async def _command(
         self, rid: str, method: str, params: dict[str, Any] | None, read: str
     ) -> BulkResult:
@@ -317,20 +334,10 @@ class XerusClient:
         carried out). Raises what made the command fail (``XerusDeviceError`` for a non-zero
         return code), or ``XerusOutcomeUnknownError`` when the answer was lost.
         """
-        calls = [BulkCall(rid, method, params), BulkCall(rid, read)]
-        try:
-            raw = await self._bulk.send(encode_calls(calls), idempotent=False)
-        except XerusError as err:
-            if not _answer_lost(err):
-                raise
-            raise XerusOutcomeUnknownError(
-                f"the answer to {method} was lost ({err}): the device may have carried it out",
-                method,
-            ) from err
-        command, state = (BulkResult.from_sub_response(item) for item in raw)
-        ret = command.unwrap()
-        if isinstance(ret, int) and not isinstance(ret, bool) and ret != 0:
-            raise XerusDeviceError(ret, method)
+        command, state = await self._send_once(
+            [BulkCall(rid, method, params), BulkCall(rid, read)]
+        )
+        check_return(command, method)
         if state.error is not None:
             _LOGGER.debug(
                 "%s %s was carried out; its confirming %s failed: %s",

@@ -541,6 +541,8 @@ RID_CASCADE: Final = "/cascade"
 RID_UNIT: Final = "/model/unit"
 RID_FIRMWARE: Final = "/firmware"
 RID_PERIPHERAL_MANAGER: Final = "/model/peripheraldevicemanager"
+#: ``pdumodel.OutletGroupManager`` (primary only; it manages the groups of the whole stack).
+RID_OUTLET_GROUPS: Final = "/model/outletgroup"
 
 
 def pdu_rid(pdu_id: int) -> str:

@@ -15,6 +15,7 @@ from .models import (
     Readings,
     SensorInfo,
     SensorKind,
+    SequenceState,
     StateReading,
     Topology,
     UnitTopology,
@@ -28,9 +29,19 @@ class ReadKind(StrEnum):
     NUMERIC = "numeric"  # NumericSensor/AccumulatingNumericSensor.getReading
     STATE = "state"  # StateSensor.getState
     OUTLET = "outlet"  # Outlet.getState
+    LOAD_SHEDDING = "load_shedding"  # Pdu.isLoadSheddingActive -> Readings.states (1 active)
+    SEQUENCE = "sequence"  # Pdu.getOutletSequenceState -> Readings.sequences
 
 
-_METHODS = {ReadKind.NUMERIC: "getReading", ReadKind.STATE: "getState", ReadKind.OUTLET: "getState"}
+_METHODS = {
+    ReadKind.NUMERIC: "getReading",
+    ReadKind.STATE: "getState",
+    ReadKind.OUTLET: "getState",
+    ReadKind.LOAD_SHEDDING: "isLoadSheddingActive",
+    ReadKind.SEQUENCE: "getOutletSequenceState",
+}
+#: Separates the unit's RID from the method in the reading key of a unit-level read.
+_KEY_SEPARATOR = "#"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +60,36 @@ class ReadTarget:
     def for_outlet(cls, outlet: OutletInfo) -> ReadTarget:
         return cls(outlet.rid, ReadKind.OUTLET)
 
+    @classmethod
+    def load_shedding(cls, unit: UnitTopology) -> ReadTarget:
+        """Whether load shedding is active on the unit: ``Readings.states[target.rid]``, 1 = on.
+
+        ``rid`` is the reading key ``<unit RID>#isLoadSheddingActive`` (the unit's RID also
+        answers other reads): use it, not the unit's RID, to look the reading up.
+        """
+        key = f"{unit.identity.rid}{_KEY_SEPARATOR}isLoadSheddingActive"
+        return cls(key, ReadKind.LOAD_SHEDDING)
+
+    @classmethod
+    def sequence(cls, unit: UnitTopology) -> ReadTarget:
+        """The unit's switching sequence: ``Readings.sequences[target.rid]`` (key as above)."""
+        key = f"{unit.identity.rid}{_KEY_SEPARATOR}getOutletSequenceState"
+        return cls(key, ReadKind.SEQUENCE)
+
+    @property
+    def request_rid(self) -> str:
+        """The RID the sub-request goes to (``rid`` without a unit-level read's method)."""
+        return self.rid.partition(_KEY_SEPARATOR)[0]
+
 
 def _unit_targets(unit: UnitTopology) -> Iterable[ReadTarget]:
     for sensor in unit.iter_sensors():
         yield ReadTarget.for_sensor(sensor)
     for outlet in unit.outlets:
         yield ReadTarget.for_outlet(outlet)
+    if unit.identity.has_switchable_outlets:
+        yield ReadTarget.load_shedding(unit)
+        yield ReadTarget.sequence(unit)
 
 
 class ReadingPlan:
@@ -77,7 +112,7 @@ class ReadingPlan:
         self._rids: tuple[str, ...] = tuple(t.rid for t in unique)
         self._kinds: tuple[ReadKind, ...] = tuple(t.kind for t in unique)
         self._fragments: tuple[str, ...] = tuple(
-            encode_sub_request(t.rid, _METHODS[t.kind], i) for i, t in enumerate(unique)
+            encode_sub_request(t.request_rid, _METHODS[t.kind], i) for i, t in enumerate(unique)
         )
 
     @classmethod
@@ -110,8 +145,10 @@ class ReadingPlan:
         states: dict[str, StateReading] = {}
         outlets: dict[str, OutletState] = {}
         errors: dict[str, XerusError] = {}
+        sequences: dict[str, SequenceState] = {}
         numeric_kind = ReadKind.NUMERIC
         state_kind = ReadKind.STATE
+        outlet_kind = ReadKind.OUTLET
         for rid, kind, resp in zip(self._rids, self._kinds, responses, strict=True):
             if type(resp) is dict and resp.get("statcode") == 200:
                 msg = resp.get("json")
@@ -123,8 +160,14 @@ class ReadingPlan:
                             numeric[rid] = NumericReading.from_json(value)
                         elif kind is state_kind:
                             states[rid] = StateReading.from_json(value)
-                        else:
+                        elif kind is outlet_kind:
                             outlets[rid] = OutletState.from_json(value)
+                        elif kind is ReadKind.SEQUENCE:
+                            sequences[rid] = SequenceState.from_json(value)
+                        elif type(value) is bool:
+                            states[rid] = StateReading(int(value), True)
+                        else:
+                            states[rid] = StateReading(None, False)
                         continue
             decoded = decode_sub_response(resp)
             errors[rid] = (
@@ -132,7 +175,7 @@ class ReadingPlan:
                 if isinstance(decoded, XerusError)
                 else XerusProtocolError("reading without _ret_")
             )
-        return Readings(numeric, states, outlets, errors)
+        return Readings(numeric, states, outlets, errors, sequences)
 
 
 __all__ = ["ReadKind", "ReadTarget", "ReadingPlan"]

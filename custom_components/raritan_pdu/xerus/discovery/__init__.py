@@ -11,6 +11,8 @@ units. Per unit, two chains (``unit.StructureStep``, ``peripherals.PeripheralSte
   getDeviceTypeInfos. Round 1 also carries ``/cascade getStatus``.
 * step 2 - per outlet/inlet/OCP: getMetaData, getSettings, getSensors (+ inlet getPoles);
   every slot's getDevice + getSettings
+* outlet groups (primary only): ``/model/outletgroup getAllGroups`` in round 1, each group's
+  getMetaData, getSettings, getSensors in round 2 (``groups.GroupDiscovery``).
 * step 3 - only for sensor fields the catalogue (``models.catalogue``) does not know:
   getMetaData (numeric) / getTypeSpec (state); and getMetaData of numeric peripheral sensors
   whose type infos gave no digits. Usually nothing: the step then costs no request.
@@ -32,11 +34,13 @@ Discovery needs only :class:`SupportsBulk` (``XerusClient`` is one): it does not
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from ..const import RID_CASCADE, CascadeRole, LinkUnitStatus
 from ..exceptions import XerusError, XerusNotFoundError, XerusRpcError
 from ..models import CascadeStatus, Topology, UnitTopology
+from .groups import GroupDiscovery
 from .peripherals import PeripheralStep
 from .rounds import Round, SupportsBulk, Warnings
 from .unit import StructureStep, UnitDiscovery
@@ -66,8 +70,10 @@ def _no_cascade_manager(error: XerusError) -> bool:
     )
 
 
-async def _first_round(sender: SupportsBulk, primary: UnitDiscovery) -> CascadeStatus:
-    """Round 1: the cascade status and the primary's first step.
+async def _first_round(
+    sender: SupportsBulk, primary: UnitDiscovery, groups: GroupDiscovery
+) -> CascadeStatus:
+    """Round 1: the cascade status, the primary's first step and the list of outlet groups.
 
     Only a device without a cascade manager is standalone; any other failure of
     ``getStatus`` (a 500, a lost sub-request) fails the discovery: taking it for standalone
@@ -88,6 +94,7 @@ async def _first_round(sender: SupportsBulk, primary: UnitDiscovery) -> CascadeS
     rnd = Round()
     rnd.add(RID_CASCADE, "getStatus", store_cascade)
     primary.add_step(rnd)
+    groups.add_step(rnd)
     await rnd.run(sender)
     if primary.error is not None:
         raise primary.error
@@ -103,7 +110,8 @@ async def discover_topology(sender: SupportsBulk, warned: set[str] | None = None
     """
     warnings = Warnings(warned)
     primary = UnitDiscovery(0, CascadeRole.STANDALONE, None, warnings)
-    cascade = await _first_round(sender, primary)
+    groups = GroupDiscovery(warnings)
+    cascade = await _first_round(sender, primary, groups)
     primary.role = cascade.role
     primary.primary_host = cascade.primary_host
 
@@ -113,8 +121,10 @@ async def discover_topology(sender: SupportsBulk, warned: set[str] | None = None
         for link_id in link_ok
     }
     units = [primary, *links.values()]
-    while any(unit.has_pending_work for unit in units):
+    while groups.has_pending_work or any(unit.has_pending_work for unit in units):
         rnd = Round()
+        if groups.has_pending_work:
+            groups.add_step(rnd)
         for unit in units:
             unit.add_step(rnd)
         if rnd.calls:
@@ -131,8 +141,10 @@ async def discover_topology(sender: SupportsBulk, warned: set[str] | None = None
         else:
             link_units[link_id] = unit.build()
     unavailable = frozenset(link_id for link_id in link_status if link_id not in link_units)
+    built = primary.build()
+    built = replace(built, groups=groups.build([built, *link_units.values()]))
     return Topology(
-        primary=primary.build(),
+        primary=built,
         link_units=link_units,
         link_status=link_status,
         unavailable=unavailable,

@@ -16,6 +16,7 @@ from ..models import (
     PoleInfo,
     Ref,
     SensorInfo,
+    UnitPowerSettings,
     UnitTopology,
     decode_sensor_refs,
 )
@@ -274,7 +275,15 @@ class UnitDiscovery:
             for c in self._identified(self._ocps)
         ]
         peripherals = self.peripherals.result()
-        return UnitTopology(identity, outlets, inlets, ocps, peripherals, dict(self._sensors))
+        return UnitTopology(
+            identity,
+            outlets,
+            inlets,
+            ocps,
+            peripherals,
+            dict(self._sensors),
+            power_settings=UnitPowerSettings.from_json(self._settings),
+        )
 
 
 def _poles_store(comp: _Component) -> Callable[[Any], None]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from ..const import OcpType, OutletStartupState, PowerLine, to_enum
 from .fields import JsonDict, as_dict, get_bool, get_float, get_int, get_str
+from .power import raw_settings
 from .sensors import SensorInfo, decode_sensor_refs
 
 
@@ -65,6 +66,8 @@ class OutletSettings:
     cycle_delay: int | None = None
     non_critical: bool = False
     sequence_delay: int | None = None
+    #: The struct as read (JSON text), for the read-modify-write of ``setSettings``.
+    raw: str = ""
 
     @classmethod
     def from_json(cls, value: object) -> OutletSettings:
@@ -76,6 +79,7 @@ class OutletSettings:
             get_int(data, "cycleDelay"),
             get_bool(data, "nonCritical"),
             get_int(data, "sequenceDelay"),
+            raw_settings(value),
         )
 
 

@@ -14,6 +14,7 @@ from ..const import PowerState, to_enum
 from ..exceptions import XerusError
 from .fields import get_int
 from .identity import CascadeStatus
+from .power import SequenceState
 
 #: Integers beyond this do not fit a float (``float(10**309)`` raises ``OverflowError``).
 _FLOAT_MAX_INT = int(sys.float_info.max)
@@ -186,6 +187,8 @@ class Readings:
     states: dict[str, StateReading] = field(default_factory=dict)
     outlets: dict[str, OutletState] = field(default_factory=dict)
     errors: dict[str, XerusError] = field(default_factory=dict)
+    #: ``Pdu.getOutletSequenceState`` by reading key (``ReadTarget.sequence``).
+    sequences: dict[str, SequenceState] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,10 @@ from typing import Any, Final
 from ..const import LinkUnitStatus
 from ..exceptions import XerusError, XerusStorageError
 from .codec import decoder, encode
-from .components import InletInfo, OcpInfo, OutletInfo
+from .components import InletInfo, OcpInfo, OutletInfo, OutletSettings
 from .identity import CascadeStatus, PduIdentity
 from .peripherals import PeripheralInfo
+from .power import OutletGroupInfo, UnitPowerSettings
 from .sensors import SensorInfo
 
 #: ``Topology.to_json()["format"]`` and the version this library writes and reads.
@@ -29,7 +30,9 @@ def _mapped(sensors: dict[str, SensorInfo], fn: SensorMap) -> dict[str, SensorIn
 class UnitTopology:
     """Everything discovered on one unit (primary or link unit).
 
-    ``sensors`` are the unit totals of ``Pdu.getSensors``.
+    ``sensors`` are the unit totals of ``Pdu.getSensors``; ``power_settings`` the power fields
+    of ``Pdu.getSettings``; ``groups`` the outlet groups (only the primary has them: it manages
+    the groups of the whole stack, members may be outlets of any unit).
     """
 
     identity: PduIdentity
@@ -38,6 +41,8 @@ class UnitTopology:
     ocps: list[OcpInfo]
     peripherals: list[PeripheralInfo]
     sensors: dict[str, SensorInfo]
+    power_settings: UnitPowerSettings = field(default_factory=UnitPowerSettings)
+    groups: list[OutletGroupInfo] = field(default_factory=list)
 
     @property
     def pdu_id(self) -> int:
@@ -57,6 +62,8 @@ class UnitTopology:
         for peripheral in self.peripherals:
             if peripheral.sensor is not None:
                 yield peripheral.sensor
+        for group in self.groups:
+            yield from group.sensors.values()
 
     def map_sensors(self, fn: SensorMap) -> UnitTopology:
         """The same unit with every sensor replaced by ``fn(sensor)``."""
@@ -77,6 +84,7 @@ class UnitTopology:
                 for p in self.peripherals
             ],
             sensors=_mapped(self.sensors, fn),
+            groups=[replace(g, sensors=_mapped(g.sensors, fn)) for g in self.groups],
         )
 
 
@@ -113,6 +121,29 @@ class Topology:
             primary=self.primary.map_sensors(fn),
             link_units={pdu_id: u.map_sensors(fn) for pdu_id, u in self.link_units.items()},
         )
+
+    def _with_unit(self, pdu_id: int, fn: Callable[[UnitTopology], UnitTopology]) -> Topology:
+        if pdu_id == self.primary.pdu_id:
+            return replace(self, primary=fn(self.primary))
+        if pdu_id not in self.link_units:
+            return self
+        return replace(self, link_units={**self.link_units, pdu_id: fn(self.link_units[pdu_id])})
+
+    def with_outlet_settings(self, pdu_id: int, index: int, settings: OutletSettings) -> Topology:
+        """The same topology with an outlet's settings replaced (what a write confirmed)."""
+
+        def change(unit: UnitTopology) -> UnitTopology:
+            outlets = [
+                replace(o, settings=settings, name=settings.name) if o.index == index else o
+                for o in unit.outlets
+            ]
+            return replace(unit, outlets=outlets)
+
+        return self._with_unit(pdu_id, change)
+
+    def with_unit_power_settings(self, pdu_id: int, settings: UnitPowerSettings) -> Topology:
+        """The same topology with a unit's power settings replaced (what a write confirmed)."""
+        return self._with_unit(pdu_id, lambda unit: replace(unit, power_settings=settings))
 
     def to_json(self) -> dict[str, Any]:
         """The lossless, versioned JSON form (to keep in storage), see :meth:`from_json`."""
