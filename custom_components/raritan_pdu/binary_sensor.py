@@ -15,8 +15,9 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import RaritanConfigEntry
-from .entity import RaritanFieldEntity
+from .alarms import AlarmSummary, Watched, summarize, unit_watched
+from .coordinator import RaritanConfigEntry, RaritanCoordinator
+from .entity import RaritanEntity, RaritanFieldEntity
 from .helpers import async_setup_topology_entities
 from .objects import (
     ObjectKind,
@@ -24,9 +25,11 @@ from .objects import (
     RaritanFieldDescription,
     object_sensors,
     peripheral_object,
+    unit_object,
 )
+from .xerus import ThresholdState
 from .xerus.const import ReadingType, SensorType, sensor_type_info
-from .xerus.models import PeripheralInfo, Topology
+from .xerus.models import PeripheralInfo, Topology, UnitTopology
 
 PARALLEL_UPDATES = 0
 
@@ -195,10 +198,11 @@ def describe_peripheral(peripheral: PeripheralInfo) -> RaritanBinarySensorEntity
     return None
 
 
-def build_entities(entry: RaritanConfigEntry, topology: Topology) -> Iterator[RaritanBinarySensor]:
+def build_entities(entry: RaritanConfigEntry, topology: Topology) -> Iterator[BinarySensorEntity]:
     """Every binary sensor entity of the topology."""
     coordinator = entry.runtime_data
     for unit in topology.units:
+        yield RaritanAlarmBinarySensor(coordinator, unit)
         for sensor in object_sensors(unit, BINARY_SENSOR_DESCRIPTIONS, state=True):
             yield RaritanBinarySensor(coordinator, sensor)
         for peripheral in unit.peripherals:
@@ -237,3 +241,60 @@ class RaritanBinarySensor(RaritanFieldEntity, BinarySensorEntity):
 
     def _shown(self) -> tuple[Any, ...]:
         return (self.available, self.is_on)
+
+
+# --- alarms (issue #10) ----------------------------------------------------------------------
+
+#: The unit's "Alarm": on while any sensor it watches is in warning or critical state
+#: (:func:`.alarms.unit_watched`: the readings the default entities poll, breakers' trips).
+ALARM_DESCRIPTION = BinarySensorEntityDescription(
+    key="alarm", translation_key="alarm", device_class=_PROBLEM
+)
+
+
+class RaritanAlarmBinarySensor(RaritanEntity, BinarySensorEntity):
+    """A unit's alarm, with the sensors in warning and critical state as attributes."""
+
+    entity_description = ALARM_DESCRIPTION
+
+    def __init__(self, coordinator: RaritanCoordinator, unit: UnitTopology) -> None:
+        """Initialise the alarm of ``unit``."""
+        super().__init__(coordinator, unit_object(unit), ALARM_DESCRIPTION.key)
+        self._watched: list[Watched] = []
+
+    def _resolved_again(self) -> None:
+        resolved = self._resolved
+        unit = resolved[0] if resolved is not None else None
+        self._watched = list(unit_watched(unit)) if unit is not None else []
+
+    def _rids(self) -> set[str]:
+        self._resolve()
+        return {item.info.rid for item in self._watched}
+
+    def _summary(self) -> AlarmSummary:
+        self._resolve()
+        return summarize(self._watched, self.coordinator.data)
+
+    @property
+    def available(self) -> bool:
+        """Available while the unit answers (one sensor's failed read is no unknown alarm)."""
+        if not self.coordinator.last_update_success:
+            return False
+        self._resolve()
+        return self._resolved is not None and self._unit_ok
+
+    @property
+    def is_on(self) -> bool | None:
+        """On while a watched sensor is in warning or critical state."""
+        state = self._summary().state
+        return None if state is None else state is not ThresholdState.NORMAL
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """The sensors in alarm (``Outlet 3 current``, ``Breaker 1 tripped``)."""
+        summary = self._summary()
+        return {"warning": list(summary.warning), "critical": list(summary.critical)}
+
+    def _shown(self) -> tuple[Any, ...]:
+        summary = self._summary()
+        return (self.available, summary.state, summary.warning, summary.critical)

@@ -634,7 +634,8 @@ def _is_not_found(err: XerusError) -> bool:
 
 
 def _same_numeric(old: NumericReading, new: NumericReading) -> bool:
-    return old.value == new.value and old.valid is new.valid and old.available is new.available
+    # The threshold flags count: a sensor can enter a warning with an unchanged value.
+    return old == new or dataclasses.replace(old, timestamp=new.timestamp) == new
 
 
 def _same_state(old: StateReading, new: StateReading) -> bool:

@@ -47,6 +47,7 @@ from .readings import (
     PollResult,
     Readings,
     StateReading,
+    ThresholdState,
     finite_number,
 )
 from .refs import Ref, base_type_name, decode_refs
@@ -93,6 +94,7 @@ __all__ = [
     "SensorInfo",
     "SensorKind",
     "StateReading",
+    "ThresholdState",
     "Topology",
     "TypeSpec",
     "UnitTopology",
