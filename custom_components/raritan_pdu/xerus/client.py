@@ -17,6 +17,7 @@ from .bulk import BulkSender, BulkSizeLimit, BulkTimeBudget, BulkTiming
 from .check import TopologyCheck
 from .const import RID_CASCADE, RID_UNIT, PowerState, pdu_rid
 from .discovery import discover_topology
+from .events import RID_EVENT_SERVICE, EventChannel
 from .exceptions import (
     XerusConnectionLostError,
     XerusDeviceError,
@@ -384,6 +385,16 @@ class XerusClient:
         if state.error is not None:
             return StateReading(new_state, True)
         return StateReading.from_json(state.value)
+
+    # --------------------------------------------------------------------------------- events
+
+    def event_channel(self, pdu_id: int = 0) -> EventChannel:
+        """An event channel of the unit's event service (not opened yet: ``await
+        channel.open()``). Its long-polls are requests of their own, with their own timeout,
+        outside the bulk budget (they wait on the device without keeping it busy); they are
+        counted in ``request_count`` like every request."""
+        service = RID_EVENT_SERVICE if pdu_id in (0, 1) else f"/link/{pdu_id}{RID_EVENT_SERVICE}"
+        return EventChannel(self._transport, service=service)
 
     async def identify(self, pdu_id: int = 0, seconds: int = 10) -> None:
         """Flash the unit's display (``/model/unit identify``; link units via ``/link/<id>``)."""
