@@ -26,6 +26,7 @@ from .const import CONF_FINGERPRINT, DEFAULT_TIMEOUT, DOMAIN
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
 from .devices import async_sync_devices, is_current
 from .helpers import async_remove_redundant_entities
+from .push import EventStream
 from .storage import async_get_store, async_remove_store
 from .xerus import XerusClient
 
@@ -107,6 +108,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: RaritanConfigEntry) -> b
     # The platforms registered the resource ids of their enabled entities: read them now,
     # in one request, instead of waiting for the first scheduled poll.
     await coordinator.async_start()
+    # Changes pushed by the PDU, beside the polls (stopped by coordinator.async_shutdown).
+    coordinator.push = EventStream(hass, coordinator)
+    coordinator.push.async_start()
     return True
 
 
