@@ -62,15 +62,16 @@ class EventStream:
 
     @callback
     def async_start(self) -> None:
-        """Start the long-poll task.
+        """Open the first channel (a tracked task: setup work), then start the long polls.
 
-        Not a tracked Home Assistant task: it never ends on its own, and Home Assistant (and
-        its tests) wait for tracked background tasks to finish. It is cancelled by
-        :meth:`async_stop` (unload, and Home Assistant stopping: ``coordinator.async_shutdown``).
+        The long-poll loop is not a tracked Home Assistant task: it never ends on its own, and
+        Home Assistant (and its tests) wait for tracked tasks to finish. :meth:`async_stop`
+        cancels it (unload, and Home Assistant stopping: ``coordinator.async_shutdown``).
         """
         if self._task is None:
-            self._task = self._hass.loop.create_task(
-                self._async_run(), name=f"{self._coordinator.name} events"
+            entry = self._coordinator.config_entry
+            self._task = entry.async_create_task(
+                self._hass, self._async_first(), f"{self._coordinator.name} event channel"
             )
 
     async def async_stop(self) -> None:
@@ -82,31 +83,59 @@ class EventStream:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def _async_run(self) -> None:
+    async def _async_first(self) -> None:
+        """The first channel: a device without the service is told apart here, once."""
         coordinator = self._coordinator
-        title = coordinator.config_entry.title
-        opened = False
+        first = coordinator.client.event_channel()
+        channel: EventChannel | None = first
+        try:
+            await first.open()
+        except XerusError as err:
+            if _unsupported(err):
+                self.supported = False
+                LOGGER.debug(
+                    "%s offers no event channel (%s): polling only",
+                    coordinator.config_entry.title,
+                    err,
+                )
+                return
+            self._note_failure(err)
+            channel = None
+        else:
+            coordinator.push_stats["channels"] += 1
+        if self._task is not None:  # not stopped meanwhile
+            self._task = self._hass.loop.create_task(
+                self._async_run(channel), name=f"{coordinator.name} events"
+            )
+
+    def _note_failure(self, err: XerusError) -> float:
+        self._failures += 1
+        delay = retry_delay(self._failures)
+        LOGGER.debug(
+            "The event channel of %s failed (%s): a new one in %.0f s",
+            self._coordinator.config_entry.title,
+            err,
+            delay,
+        )
+        return delay
+
+    async def _async_run(self, channel: EventChannel | None) -> None:
+        """Long-poll ``channel``; on failure create a new one (and poll once: events may
+        have been lost with the old one)."""
+        coordinator = self._coordinator
+        if channel is None:
+            await asyncio.sleep(retry_delay(self._failures))
         while True:
-            channel = coordinator.client.event_channel()
             try:
-                await channel.open()
-                coordinator.push_stats["channels"] += 1
-                if opened:
-                    # Events may have been lost with the old channel: one poll reads them.
+                if channel is None:
+                    channel = coordinator.client.event_channel()
+                    await channel.open()
+                    coordinator.push_stats["channels"] += 1
                     await coordinator.async_request_refresh()
-                opened = True
                 await self._async_poll(channel)
             except XerusError as err:
-                if not opened and _unsupported(err):
-                    self.supported = False
-                    LOGGER.debug("%s offers no event channel (%s): polling only", title, err)
-                    return
-                self._failures += 1
-                delay = retry_delay(self._failures)
-                LOGGER.debug(
-                    "The event channel of %s failed (%s): a new one in %.0f s", title, err, delay
-                )
-                await asyncio.sleep(delay)
+                channel = None
+                await asyncio.sleep(self._note_failure(err))
 
     async def _async_poll(self, channel: EventChannel) -> None:
         """Long-poll until the channel fails (it raises ``XerusError``)."""

@@ -39,7 +39,7 @@ def coordinator_of(entry: MockConfigEntry):
 
 @pytest.fixture
 def emulator_config() -> dict[str, object]:
-    return {"link_units": 0, "outlets": 4, "ocps": 2}
+    return {"link_units": 0, "outlets": 4, "ocps": 2, "event_service": True}
 
 
 @pytest.mark.parametrize("firmware", ["3.6", "4.4"])
