@@ -10,8 +10,10 @@ from collections.abc import Callable
 
 import pytest
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_OFF, STATE_ON
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_STATE_CHANGED, STATE_OFF, STATE_ON, STATE_UNKNOWN
+from homeassistant.core import Event as HaEvent
+from homeassistant.core import EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from tests.emulator import PduEmulator
@@ -70,6 +72,46 @@ async def test_a_breaker_trip_shows_without_a_poll(
     emulator.faults.trip_breaker(0)
     await until(lambda: hass.states.get(tripped_id).state == STATE_ON, "the trip to show")
     await until(lambda: hass.states.get(alarm_id).state == STATE_ON, "the alarm to go on")
+    trip_event = hass.states.get(entity_id(hass, "event", f"{serial}_ocp_1_trip_event"))
+    assert trip_event.attributes["event_type"] == "tripped"
+    assert trip_event.attributes["event_types"] == ["tripped", "recovered"]
+    assert trip_event.state != STATE_UNKNOWN  # the time it happened
+
+
+async def test_outlet_and_alarm_events_say_what_happened(
+    hass: HomeAssistant, emulator: PduEmulator, init_integration: MockConfigEntry
+) -> None:
+    """An outlet switched at the PDU's display (disabled by default: enabled here) and an
+    outlet current over its critical threshold are events with who/what as attributes."""
+    serial = emulator.unit(0).serial
+    registry = er.async_get(hass)
+    outlet_event = entity_id(hass, "event", f"{serial}_outlet_2_power_event")
+    assert registry.async_get(outlet_event).disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    registry.async_update_entity(outlet_event, disabled_by=None)
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    await until(lambda: waiting(emulator) == 1, "the long poll to wait")
+
+    emulator.unit(0).outlet(1).power_state = 0
+    await until(lambda: hass.states.get(outlet_event).state != STATE_UNKNOWN, "the event")
+    state = hass.states.get(outlet_event)
+    assert state.attributes["event_type"] == "switched_off"
+    assert state.attributes["address"] == "display" and state.attributes["user"] is None
+
+    alarm_event = entity_id(hass, "event", f"{serial}_unit_alarm_event")
+    fired: list[tuple[str, str]] = []
+
+    @callback
+    def on_change(event: HaEvent[EventStateChangedData]) -> None:
+        new = event.data["new_state"]
+        if event.data["entity_id"] == alarm_event and new is not None:
+            fired.append((new.attributes.get("event_type"), new.attributes.get("sensor")))
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, on_change)
+    emulator.unit(0).outlet(0).base_power = 2900.0  # over the outlet's 10 A critical threshold
+    await until(lambda: ("critical", "Outlet 1 current") in fired, "the alarm event")
+    emulator.unit(0).outlet(0).base_power = 50.0
+    await until(lambda: ("cleared", "Outlet 1 current") in fired, "the alarm to clear")
 
 
 async def test_the_channel_is_recreated_after_a_session_expiry(
