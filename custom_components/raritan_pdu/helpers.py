@@ -41,6 +41,12 @@ _OUTLET_RETURN_CODES: Final[Mapping[int, str]] = {
 RETURN_CODES: Final[Mapping[str, Mapping[int, str]]] = {
     "setPowerState": _OUTLET_RETURN_CODES,
     "cyclePowerState": _OUTLET_RETURN_CODES,
+    # NumericSensor.setThresholds (issue #10)
+    "setThresholds": {
+        1: "threshold_out_of_range",
+        2: "threshold_invalid",
+        3: "threshold_not_supported",
+    },
 }
 #: Translation key of any other return code, per method (default ``command_failed``).
 COMMAND_FAILED: Final[Mapping[str, str]] = {"setState": "actuator_failed"}

@@ -37,6 +37,7 @@ from .models import (
     SensorInfo,
     SensorKind,
     StateReading,
+    Thresholds,
     Topology,
 )
 from .plan import ReadingPlan
@@ -385,6 +386,28 @@ class XerusClient:
         if state.error is not None:
             return StateReading(new_state, True)
         return StateReading.from_json(state.value)
+
+    # ----------------------------------------------------------------------------- thresholds
+
+    async def get_thresholds(self, sensor: SensorInfo | str) -> Thresholds:
+        """A numeric sensor's thresholds (``NumericSensor.getThresholds``, one request)."""
+        rid = sensor.rid if isinstance(sensor, SensorInfo) else sensor
+        return Thresholds.from_json(await self.call(rid, "getThresholds"))
+
+    async def set_thresholds(self, sensor: SensorInfo | str, thresh: dict[str, Any]) -> Thresholds:
+        """Write a complete ``NumericSensor.Thresholds`` (e.g. ``Thresholds.with_level``);
+        ``setThresholds`` and ``getThresholds`` go out in one bulk, sent once.
+
+        The device checks the whole structure and stores all of it or nothing: a non-zero
+        return code raises ``XerusDeviceError`` (1 out of range, 2 invalid: order or
+        hysteresis, 3 not supported). Returns what the device reads back (if only that read
+        failed: what was sent).
+        """
+        rid = sensor.rid if isinstance(sensor, SensorInfo) else sensor
+        state = await self._command(rid, "setThresholds", {"thresh": thresh}, "getThresholds")
+        if state.error is not None:
+            return Thresholds.from_json(thresh)
+        return Thresholds.from_json(state.value)
 
     # --------------------------------------------------------------------------------- events
 

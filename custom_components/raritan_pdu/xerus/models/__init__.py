@@ -61,11 +61,13 @@ from .sensors import (
     decode_sensor_refs,
     sensor_kind,
 )
+from .thresholds import THRESHOLD_LEVELS, Thresholds
 from .topology import Topology, UnitTopology
 
 __all__ = [
     "FIELD_CATALOGUE",
     "STATE_SENSOR_KEYS",
+    "THRESHOLD_LEVELS",
     "UNSPECIFIED_NUMERIC",
     "UNSPECIFIED_STATE",
     "CascadeStatus",
@@ -95,6 +97,7 @@ __all__ = [
     "SensorKind",
     "StateReading",
     "ThresholdState",
+    "Thresholds",
     "Topology",
     "TypeSpec",
     "UnitTopology",
