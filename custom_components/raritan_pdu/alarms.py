@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
 
+from .coordinator import RaritanCoordinator
+from .entity import RaritanEntity
 from .objects import (
     MeteredObject,
     ObjectKind,
+    PduObject,
     metered_objects,
     peripheral_object,
     repeats_unit_total,
@@ -146,3 +149,50 @@ def summarize(watched: list[Watched], data: Readings) -> AlarmSummary:
 def severity(state: ThresholdState | None) -> int:
     """0 normal or unknown, 1 warning, 2 critical (for comparisons)."""
     return 0 if state is None else _SEVERITY[state]
+
+
+class RaritanAlarmEntity(RaritanEntity):
+    """Base of the alarm entities: the sensors they watch (re-resolved with every topology),
+    the summary, its attributes (``warning``, ``critical``) and what is compared before a write.
+
+    Available while the unit answers: one sensor's failed read is no unknown alarm.
+    """
+
+    def __init__(self, coordinator: RaritanCoordinator, target: MeteredObject, key: str) -> None:
+        """Initialise the alarm entity ``key`` of ``target``."""
+        super().__init__(coordinator, target, key)
+        self._watched: list[Watched] = []
+
+    def _watch(self, unit: UnitTopology, obj: PduObject) -> Iterator[Watched]:
+        """What the entity watches in the current topology."""
+        raise NotImplementedError
+
+    def _resolved_again(self) -> None:
+        resolved = self._resolved
+        self._watched = list(self._watch(*resolved)) if resolved is not None else []
+
+    def _rids(self) -> set[str]:
+        self._resolve()
+        return {item.info.rid for item in self._watched}
+
+    def _summary(self) -> AlarmSummary:
+        self._resolve()
+        return summarize(self._watched, self.coordinator.data)
+
+    @property
+    def available(self) -> bool:
+        """Available while the polls succeed and the unit answers."""
+        if not self.coordinator.last_update_success:
+            return False
+        self._resolve()
+        return self._resolved is not None and self._unit_ok
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """The watched sensors in warning and critical state (``Outlet 3 current``)."""
+        summary = self._summary()
+        return {"warning": list(summary.warning), "critical": list(summary.critical)}
+
+    def _shown(self) -> tuple[Any, ...]:
+        summary = self._summary()
+        return (self.available, summary.state, summary.warning, summary.critical)

@@ -15,13 +15,14 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .alarms import AlarmSummary, Watched, summarize, unit_watched
+from .alarms import RaritanAlarmEntity, Watched, unit_watched
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
-from .entity import RaritanEntity, RaritanFieldEntity
+from .entity import RaritanFieldEntity
 from .helpers import async_setup_topology_entities
 from .objects import (
     ObjectKind,
     ObjectSensor,
+    PduObject,
     RaritanFieldDescription,
     object_sensors,
     peripheral_object,
@@ -252,7 +253,7 @@ ALARM_DESCRIPTION = BinarySensorEntityDescription(
 )
 
 
-class RaritanAlarmBinarySensor(RaritanEntity, BinarySensorEntity):
+class RaritanAlarmBinarySensor(RaritanAlarmEntity, BinarySensorEntity):
     """A unit's alarm, with the sensors in warning and critical state as attributes."""
 
     entity_description = ALARM_DESCRIPTION
@@ -260,41 +261,12 @@ class RaritanAlarmBinarySensor(RaritanEntity, BinarySensorEntity):
     def __init__(self, coordinator: RaritanCoordinator, unit: UnitTopology) -> None:
         """Initialise the alarm of ``unit``."""
         super().__init__(coordinator, unit_object(unit), ALARM_DESCRIPTION.key)
-        self._watched: list[Watched] = []
 
-    def _resolved_again(self) -> None:
-        resolved = self._resolved
-        unit = resolved[0] if resolved is not None else None
-        self._watched = list(unit_watched(unit)) if unit is not None else []
-
-    def _rids(self) -> set[str]:
-        self._resolve()
-        return {item.info.rid for item in self._watched}
-
-    def _summary(self) -> AlarmSummary:
-        self._resolve()
-        return summarize(self._watched, self.coordinator.data)
-
-    @property
-    def available(self) -> bool:
-        """Available while the unit answers (one sensor's failed read is no unknown alarm)."""
-        if not self.coordinator.last_update_success:
-            return False
-        self._resolve()
-        return self._resolved is not None and self._unit_ok
+    def _watch(self, unit: UnitTopology, obj: PduObject) -> Iterator[Watched]:
+        return unit_watched(unit)
 
     @property
     def is_on(self) -> bool | None:
         """On while a watched sensor is in warning or critical state."""
         state = self._summary().state
         return None if state is None else state is not ThresholdState.NORMAL
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any]:
-        """The sensors in alarm (``Outlet 3 current``, ``Breaker 1 tripped``)."""
-        summary = self._summary()
-        return {"warning": list(summary.warning), "critical": list(summary.critical)}
-
-    def _shown(self) -> tuple[Any, ...]:
-        summary = self._summary()
-        return (self.available, summary.state, summary.warning, summary.critical)

@@ -37,14 +37,15 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .alarms import AlarmSummary, Watched, object_watched, summarize
+from .alarms import RaritanAlarmEntity, Watched, object_watched
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
-from .entity import RaritanEntity, RaritanFieldEntity
+from .entity import RaritanFieldEntity
 from .helpers import async_setup_topology_entities
 from .objects import (
     MeteredObject,
     ObjectKind,
     ObjectSensor,
+    PduObject,
     RaritanFieldDescription,
     metered_objects,
     object_sensors,
@@ -476,7 +477,7 @@ def _alarm_levels(
             yield RaritanAlarmLevelSensor(coordinator, unit, target, ALARM_LEVEL_DESCRIPTION)
 
 
-class RaritanAlarmLevelSensor(RaritanEntity, SensorEntity):
+class RaritanAlarmLevelSensor(RaritanAlarmEntity, SensorEntity):
     """The alarm level of one object: normal, warning or critical (the PDU's thresholds)."""
 
     entity_description: RaritanSensorEntityDescription
@@ -502,37 +503,13 @@ class RaritanAlarmLevelSensor(RaritanEntity, SensorEntity):
         if placeholders:
             self._attr_translation_placeholders = placeholders
         self._placeholders = target.placeholders
-        self._watched: list[Watched] = []
 
-    def _resolved_again(self) -> None:
-        resolved = self._resolved
-        if resolved is None:
-            self._watched = []
-            return
-        unit, obj = resolved
+    def _watch(self, unit: UnitTopology, obj: PduObject) -> Iterator[Watched]:
         target = MeteredObject(unit, obj, self._ref, placeholders=self._placeholders)
-        self._watched = list(object_watched(unit, target))
-
-    def _rids(self) -> set[str]:
-        self._resolve()
-        return {item.info.rid for item in self._watched}
-
-    def _summary(self) -> AlarmSummary:
-        self._resolve()
-        return summarize(self._watched, self.coordinator.data)
+        return object_watched(unit, target)
 
     @property
     def native_value(self) -> str | None:
         """The worst threshold state of the object's readings (``None``: none known)."""
         state = self._summary().state
         return None if state is None else state.value
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any]:
-        """The object's sensors in warning and critical state."""
-        summary = self._summary()
-        return {"warning": list(summary.warning), "critical": list(summary.critical)}
-
-    def _shown(self) -> tuple[Any, ...]:
-        summary = self._summary()
-        return (self.available, summary.state, summary.warning, summary.critical)
