@@ -13,7 +13,7 @@ whole structure and stores all of it or nothing: a rejected value is a translate
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 from weakref import WeakKeyDictionary
 
@@ -23,11 +23,12 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
-from .entity import RaritanEntity
+from .entity import RaritanFieldEntity
 from .helpers import async_setup_topology_entities, object_unavailable, raritan_command
 from .objects import (
     MeteredObject,
     ObjectKind,
+    ObjectSensor,
     RaritanFieldDescription,
     metered_objects,
     peripheral_object,
@@ -66,7 +67,7 @@ _LEVEL_KEYS: Final = {
     "lowerWarning": "lower_warning",
     "lowerCritical": "lower_critical",
 }
-_FIELD_KEYS: Final = {"current": "current", "activePower": "active_power", "device": "ext"}
+_FIELD_KEYS: Final = {"current": "current_", "activePower": "active_power_", "device": ""}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,10 +78,11 @@ class RaritanThresholdDescription(NumberEntityDescription, RaritanFieldDescripti
 
 
 def _threshold(field: str, level: str, kinds: frozenset[ObjectKind]) -> RaritanThresholdDescription:
-    key = f"{_FIELD_KEYS[field]}_{_LEVEL_KEYS[level]}_threshold"
+    # An external sensor's key names no field: ``..._ext_<sensor>_upper_critical_threshold``.
+    key = f"{_FIELD_KEYS[field]}{_LEVEL_KEYS[level]}_threshold"
     return RaritanThresholdDescription(
         key=key,
-        translation_key=key,
+        translation_key=key if field != "device" else f"ext_{key}",
         field=field,
         level=level,
         kinds=kinds,
@@ -154,7 +156,7 @@ def build_entities(entry: RaritanConfigEntry, topology: Topology) -> Iterator[Nu
         for target, name, info in _threshold_targets(unit):
             for level in THRESHOLD_FIELDS[(target.kind, name)]:
                 description = THRESHOLD_DESCRIPTIONS[(name, level)]
-                yield RaritanThresholdNumber(coordinator, target, description, info)
+                yield RaritanThresholdNumber(coordinator, target, description, name, info)
 
 
 async def async_setup_entry(
@@ -166,8 +168,8 @@ async def async_setup_entry(
     async_setup_topology_entities(entry, async_add_entities, build_entities)
 
 
-class RaritanThresholdNumber(RaritanEntity, NumberEntity):
-    """One threshold level of a sensor, as the PDU stores it."""
+class RaritanThresholdNumber(RaritanFieldEntity, NumberEntity):
+    """One threshold level of a sensor, as the PDU stores it (never polled)."""
 
     entity_description: RaritanThresholdDescription
 
@@ -176,43 +178,26 @@ class RaritanThresholdNumber(RaritanEntity, NumberEntity):
         coordinator: RaritanCoordinator,
         target: MeteredObject,
         description: RaritanThresholdDescription,
+        field: str,
         info: SensorInfo,
     ) -> None:
         """Initialise the threshold ``description.level`` of the sensor ``info``."""
-        # An external sensor's key names no field: ``..._ext_<sensor>_upper_critical_threshold``.
-        key = description.key.removeprefix("ext_")
-        super().__init__(coordinator, target, key)
-        self.entity_description = description
-        self._field = description.field
-        self._attr_translation_key = description.name_key(
-            target.kind, own_device=target.own_device
-        )
-        self._attr_entity_registry_enabled_default = False
+        # A slot name set on the PDU is a placeholder here, not the entity's whole name.
         placeholders = dict(target.placeholders)
         if isinstance(target.obj, PeripheralInfo):
             placeholders["sensor"] = target.name or target.obj.display_name
-        if placeholders:
-            self._attr_translation_placeholders = placeholders
+        named = replace(target, name=None, placeholders=placeholders)
+        super().__init__(coordinator, ObjectSensor(named, description, field, None, info))
         self._attr_native_unit_of_measurement = info.unit_symbol
-        digits = info.decdigits or 0
-        self._attr_native_step = 10.0**-digits
+        self._attr_native_step = 10.0 ** -(info.decdigits or 0)
         self._attr_native_min_value = info.range_lower if info.range_lower is not None else 0.0
         self._attr_native_max_value = (
             info.range_upper if info.range_upper is not None else 100000.0
         )
         self._cache = threshold_cache(coordinator)
-        self._rid: str | None = None
 
-    def _resolved_again(self) -> None:
-        resolved = self._resolved
-        info = sensors_of(resolved[1]).get(self._field) if resolved is not None else None
-        self._rid = info.rid if info is not None else None
-
-    @property
-    def sensor_rid(self) -> str | None:
-        """The sensor's RID in the current topology."""
-        self._resolve()
-        return self._rid
+    def _rids(self) -> set[str]:
+        return set()  # thresholds are not in the polls
 
     async def async_added_to_hass(self) -> None:
         """Read the thresholds once (shared by the sensor's levels), follow changes."""
