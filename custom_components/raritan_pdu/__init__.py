@@ -26,6 +26,7 @@ from .const import CONF_FINGERPRINT, DEFAULT_TIMEOUT, DOMAIN
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
 from .devices import async_migrate_names, async_sync_devices, is_current
 from .helpers import async_remove_redundant_entities
+from .push import EventStream
 from .services import async_setup_services
 from .storage import async_get_store, async_remove_store
 from .xerus import XerusClient
@@ -33,6 +34,7 @@ from .xerus import XerusClient
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
+    Platform.EVENT,
     Platform.LOCK,
     Platform.NUMBER,
     Platform.SELECT,
@@ -128,6 +130,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: RaritanConfigEntry) -> b
     # The platforms registered the resource ids of their enabled entities: read them now,
     # in one request, instead of waiting for the first scheduled poll.
     await coordinator.async_start()
+    # Changes pushed by the PDU, beside the polls (stopped by coordinator.async_shutdown).
+    coordinator.push = EventStream(hass, coordinator)
+    coordinator.push.async_start()
     return True
 
 

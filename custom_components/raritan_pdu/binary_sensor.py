@@ -15,18 +15,22 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import RaritanConfigEntry
+from .alarms import RaritanAlarmEntity, Watched, unit_watched
+from .coordinator import RaritanConfigEntry, RaritanCoordinator
 from .entity import RaritanFieldEntity
 from .helpers import async_setup_topology_entities
 from .objects import (
     ObjectKind,
     ObjectSensor,
+    PduObject,
     RaritanFieldDescription,
     object_sensors,
     peripheral_object,
+    unit_object,
 )
+from .xerus import ThresholdState
 from .xerus.const import ReadingType, SensorType, sensor_type_info
-from .xerus.models import PeripheralInfo, Topology
+from .xerus.models import PeripheralInfo, Topology, UnitTopology
 
 PARALLEL_UPDATES = 0
 
@@ -195,10 +199,11 @@ def describe_peripheral(peripheral: PeripheralInfo) -> RaritanBinarySensorEntity
     return None
 
 
-def build_entities(entry: RaritanConfigEntry, topology: Topology) -> Iterator[RaritanBinarySensor]:
+def build_entities(entry: RaritanConfigEntry, topology: Topology) -> Iterator[BinarySensorEntity]:
     """Every binary sensor entity of the topology."""
     coordinator = entry.runtime_data
     for unit in topology.units:
+        yield RaritanAlarmBinarySensor(coordinator, unit)
         for sensor in object_sensors(unit, BINARY_SENSOR_DESCRIPTIONS, state=True):
             yield RaritanBinarySensor(coordinator, sensor)
         for peripheral in unit.peripherals:
@@ -237,3 +242,31 @@ class RaritanBinarySensor(RaritanFieldEntity, BinarySensorEntity):
 
     def _shown(self) -> tuple[Any, ...]:
         return (self.available, self.is_on)
+
+
+# --- alarms (issue #10) ----------------------------------------------------------------------
+
+#: The unit's "Alarm": on while any sensor it watches is in warning or critical state
+#: (:func:`.alarms.unit_watched`: the readings the default entities poll, breakers' trips).
+ALARM_DESCRIPTION = BinarySensorEntityDescription(
+    key="alarm", translation_key="alarm", device_class=_PROBLEM
+)
+
+
+class RaritanAlarmBinarySensor(RaritanAlarmEntity, BinarySensorEntity):
+    """A unit's alarm, with the sensors in warning and critical state as attributes."""
+
+    entity_description = ALARM_DESCRIPTION
+
+    def __init__(self, coordinator: RaritanCoordinator, unit: UnitTopology) -> None:
+        """Initialise the alarm of ``unit``."""
+        super().__init__(coordinator, unit_object(unit), ALARM_DESCRIPTION.key)
+
+    def _watch(self, unit: UnitTopology, obj: PduObject) -> Iterator[Watched]:
+        return unit_watched(unit)
+
+    @property
+    def is_on(self) -> bool | None:
+        """On while a watched sensor is in warning or critical state."""
+        state = self._summary().state
+        return None if state is None else state is not ThresholdState.NORMAL

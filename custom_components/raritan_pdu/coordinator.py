@@ -24,6 +24,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST
@@ -51,15 +52,20 @@ from .const import (
 from .storage import RaritanStore
 from .xerus import (
     CascadeStatus,
+    Event,
     LinkUnitStatus,
     NumericReading,
+    NumericStateChanged,
     OutletState,
+    OutletStateChanged,
     ReadingPlan,
     Readings,
     ReadTarget,
     SequenceState,
+    StateChanged,
     StateReading,
     Topology,
+    TopologyChanged,
     XerusAuthenticationError,
     XerusCertificateMismatchError,
     XerusClient,
@@ -69,6 +75,9 @@ from .xerus import (
     XerusTimeoutError,
     XerusTlsError,
 )
+
+if TYPE_CHECKING:
+    from .push import EventStream
 
 type RaritanConfigEntry = ConfigEntry[RaritanCoordinator]
 
@@ -133,6 +142,10 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         self._units_down: set[int] = set()
         self._durations: deque[float] = deque(maxlen=SLOW_POLL_EVERY)
         self._stretch_logged = False
+        # Pushed events (``push.py``): the entry's stream, what it cost, who listens.
+        self.push: EventStream | None = None
+        self.push_stats: Counter[str] = Counter()
+        self._event_listeners: list[Callable[[Event], None]] = []
         self._registration_debouncer = Debouncer(
             hass,
             LOGGER,
@@ -602,10 +615,9 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
     # ------------------------------------------------------------------ commands
 
     @callback
-    def async_set_reading(
-        self, rid: str, reading: OutletState | StateReading | SequenceState
-    ) -> None:
-        """Publish a command's confirming read; a poll under way cannot overwrite it."""
+    def async_set_reading(self, rid: str, reading: Reading) -> None:
+        """Publish a command's confirming read (or a pushed reading); a poll under way cannot
+        overwrite it."""
         self._seq += 1
         self._commanded[rid] = self._seq
         data = self.data
@@ -613,12 +625,47 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
             data.outlets[rid] = reading
         elif isinstance(reading, SequenceState):
             data.sequences[rid] = reading
+        elif isinstance(reading, NumericReading):
+            data.numeric[rid] = reading
         else:
             data.states[rid] = reading
         data.errors.pop(rid, None)
         self._missing.discard(rid)
         for listener in list(self._rid_listeners.get(rid, ())):
             listener()
+
+    # ------------------------------------------------------------------ pushed events
+
+    @callback
+    def async_apply_event(self, event: Event) -> None:
+        """Apply an event pushed by the PDU (``push.py``), then tell the event listeners.
+
+        An event that carries a new state updates that resource id through the ordered path
+        of commands (:meth:`async_set_reading`: a poll that started before cannot overwrite
+        it), unless what is shown is newer; a topology change starts a rediscovery beside the
+        polls. Events of resource ids this topology does not know (a reboot renamed them) are
+        ignored: the poll notices the reboot.
+        """
+        rid = event.source
+        if isinstance(event, TopologyChanged):
+            self._start_topology_refresh(f"the PDU reported {event.name}")
+        elif rid is not None and rid in self._rid_unit:
+            reading = _event_reading(event)
+            if reading is not None and not _is_older(reading, self._shown_reading(rid)):
+                self.async_set_reading(rid, reading)
+        for listener in list(self._event_listeners):
+            listener(event)
+
+    def _shown_reading(self, rid: str) -> Reading | None:
+        data = self.data
+        return data.outlets.get(rid) or data.numeric.get(rid) or data.states.get(rid)
+
+    @callback
+    def async_add_event_listener(self, listener: Callable[[Event], None]) -> CALLBACK_TYPE:
+        """Call ``listener`` with every pushed event (after it was applied); returns the
+        remover."""
+        self._event_listeners.append(listener)
+        return partial(self._event_listeners.remove, listener)
 
     @callback
     def async_set_topology_details(self, topology: Topology) -> None:
@@ -641,7 +688,9 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
             self.config_entry.async_create_task(self.hass, self.async_request_refresh())
 
     async def async_shutdown(self) -> None:
-        """Cancel pending refreshes."""
+        """Stop the pushed events and cancel pending refreshes."""
+        if self.push is not None:
+            await self.push.async_stop()
         self._registration_debouncer.async_shutdown()
         await super().async_shutdown()
 
@@ -700,7 +749,8 @@ def _is_not_found(err: XerusError) -> bool:
 
 
 def _same_numeric(old: NumericReading, new: NumericReading) -> bool:
-    return old.value == new.value and old.valid is new.valid and old.available is new.available
+    # The threshold flags count: a sensor can enter a warning with an unchanged value.
+    return old == new or dataclasses.replace(old, timestamp=new.timestamp) == new
 
 
 def _same_state(old: StateReading, new: StateReading) -> bool:
@@ -734,6 +784,29 @@ def _merge_kind[ReadingT: (NumericReading, StateReading, OutletState, SequenceSt
             changed.add(rid)
             errors.pop(rid, None)
         known[rid] = reading
+
+
+def _event_reading(event: Event) -> Reading | None:
+    """The new reading an event carries (``None``: it carries none)."""
+    if isinstance(event, OutletStateChanged | NumericStateChanged | StateChanged):
+        return event.new
+    return None
+
+
+def _is_older(new: Reading, shown: Reading | None) -> bool:
+    """Whether ``new`` is older than the reading shown (by the device's timestamps)."""
+    if shown is None or type(new) is not type(shown):
+        return False
+    before, after = _stamp(shown), _stamp(new)
+    return before is not None and after is not None and after < before
+
+
+def _stamp(reading: Reading) -> int | None:
+    if isinstance(reading, OutletState):
+        return reading.last_power_state_change
+    if isinstance(reading, SequenceState):
+        return None  # no device timestamp; events never carry one
+    return reading.timestamp
 
 
 def _has_reading(data: Readings, rid: str) -> bool:

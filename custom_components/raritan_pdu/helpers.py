@@ -54,6 +54,12 @@ RETURN_CODES: Final[Mapping[str, Mapping[int, str]]] = {
     "setAllOutletPowerStates": _OUTLET_RETURN_CODES,
     "cycleAllOutletPowerStates": _OUTLET_RETURN_CODES,
     "setSettings": {1: "invalid_setting"},
+    # NumericSensor.setThresholds (issue #10)
+    "setThresholds": {
+        1: "threshold_out_of_range",
+        2: "threshold_invalid",
+        3: "threshold_not_supported",
+    },
 }
 #: Translation key of any other return code, per method (default ``command_failed``).
 COMMAND_FAILED: Final[Mapping[str, str]] = {"setState": "actuator_failed"}

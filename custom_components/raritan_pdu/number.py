@@ -2,7 +2,9 @@
 
 Sections (one per feature, kept apart so that they can grow independently):
 * power settings (#9): an outlet's cycle delay and sequence delay, a unit's cycle delay,
-  power-on delay and in-rush guard delay (``Outlet.Settings`` / ``Pdu.Settings``).
+  power-on delay and in-rush guard delay (``Outlet.Settings`` / ``Pdu.Settings``), below;
+* thresholds (#10): the warning and critical levels of inlet, outlet, breaker and probe sensors
+  (``NumericSensor.Thresholds``), in ``thresholds.py``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from .helpers import (
     raritan_command,
 )
 from .objects import MeteredObject, is_switchable, outlet_object, unit_object
+from .thresholds import build_threshold_entities
 from .xerus.models import OutletInfo, OutletSettings, Topology, UnitPowerSettings, UnitTopology
 
 PARALLEL_UPDATES = 1
@@ -38,6 +41,7 @@ PARALLEL_UPDATES = 1
 def build_entities(entry: RaritanConfigEntry, topology: Topology) -> Iterator[NumberEntity]:
     """The number entities of every section."""
     yield from build_power_setting_entities(entry, topology)
+    yield from build_threshold_entities(entry, topology)
 
 
 async def async_setup_entry(

@@ -37,6 +37,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .alarms import RaritanAlarmEntity, Watched, object_watched
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
 from .entity import RaritanFieldEntity, RaritanUnitReadEntity
 from .helpers import async_setup_topology_entities
@@ -44,7 +45,9 @@ from .objects import (
     MeteredObject,
     ObjectKind,
     ObjectSensor,
+    PduObject,
     RaritanFieldDescription,
+    metered_objects,
     object_sensors,
     peripheral_object,
     unit_object,
@@ -56,7 +59,9 @@ from .xerus.models import (
     SensorInfo,
     SensorKind,
     SequenceState,
+    ThresholdState,
     Topology,
+    UnitTopology,
 )
 from .xerus.plan import ReadTarget
 
@@ -297,8 +302,8 @@ SEQUENCE_DESCRIPTION = SensorEntityDescription(
 
 
 def build_entities(entry: RaritanConfigEntry, topology: Topology) -> Iterator[SensorEntity]:
-    """Every numeric sensor entity of the topology (null sensor references give none), and
-    the switching sequence of each unit with switchable outlets."""
+    """Every numeric sensor entity of the topology (null sensor references give none), the
+    alarm levels, and the switching sequence of each unit with switchable outlets."""
     coordinator = entry.runtime_data
     for unit in topology.units:
         if unit.identity.has_switchable_outlets:
@@ -312,6 +317,8 @@ def build_entities(entry: RaritanConfigEntry, topology: Topology) -> Iterator[Se
             target = peripheral_object(unit, peripheral)
             sensor = ObjectSensor(target, describe_peripheral(peripheral), "device", None, info)
             yield _sensor(coordinator, sensor)
+            yield RaritanAlarmLevelSensor(coordinator, unit, target, EXT_ALARM_LEVEL_DESCRIPTION)
+        yield from _alarm_levels(coordinator, unit)
 
 
 def _is_counter(info: SensorInfo) -> bool:
@@ -491,3 +498,78 @@ class RaritanSequenceSensor(RaritanUnitReadEntity, SensorEntity):
 
     def _shown(self) -> tuple[Any, ...]:
         return (self.available, self.native_value, self.extra_state_attributes)
+
+
+# --- alarm levels (issue #10) ----------------------------------------------------------------
+
+_ALARM_OPTIONS: Final = [state.value for state in ThresholdState]
+
+
+def _alarm_level(
+    key: str, kinds: Iterable[ObjectKind], enabled_in: Iterable[ObjectKind]
+) -> RaritanSensorEntityDescription:
+    return RaritanSensorEntityDescription(
+        key=key,
+        translation_key=key,
+        field="",
+        kinds=frozenset(kinds),
+        enabled_in=frozenset(enabled_in),
+        device_class=SensorDeviceClass.ENUM,
+        options=_ALARM_OPTIONS,
+    )
+
+
+#: Per metered object, the worst threshold state of the readings its default entities poll
+#: (:data:`.alarms.ALARM_FIELDS`): normal / warning / critical. Disabled for outlets (a large
+#: stack has hundreds; the unit's "Alarm" names an outlet in alarm anyway).
+ALARM_LEVEL_DESCRIPTION = _alarm_level(
+    "alarm_level", {_OUTLET, _INLET, _POLE, _OCP}, {_INLET, _POLE, _OCP}
+)
+#: The same for an external numeric sensor, named by its type ("Temperature alarm level").
+EXT_ALARM_LEVEL_DESCRIPTION = _alarm_level("ext_alarm_level", {_EXT}, {_EXT})
+
+
+def _alarm_levels(
+    coordinator: RaritanCoordinator, unit: UnitTopology
+) -> Iterator[RaritanAlarmLevelSensor]:
+    for target in metered_objects(unit):
+        if target.kind in ALARM_LEVEL_DESCRIPTION.kinds and any(object_watched(unit, target)):
+            yield RaritanAlarmLevelSensor(coordinator, unit, target, ALARM_LEVEL_DESCRIPTION)
+
+
+class RaritanAlarmLevelSensor(RaritanAlarmEntity, SensorEntity):
+    """The alarm level of one object: normal, warning or critical (the PDU's thresholds)."""
+
+    entity_description: RaritanSensorEntityDescription
+
+    def __init__(
+        self,
+        coordinator: RaritanCoordinator,
+        unit: UnitTopology,
+        target: MeteredObject,
+        description: RaritanSensorEntityDescription,
+    ) -> None:
+        """Initialise the alarm level of ``target``."""
+        key = "alarm_level" if target.kind is _EXT else description.key
+        super().__init__(coordinator, target, key)
+        self.entity_description = description
+        self._attr_translation_key = description.name_key(
+            target.kind, own_device=target.own_device
+        )
+        self._attr_entity_registry_enabled_default = target.kind in description.enabled_in
+        placeholders = dict(target.placeholders)
+        if target.kind is _EXT and isinstance(target.obj, PeripheralInfo):
+            placeholders["sensor"] = target.name or target.obj.display_name
+        if placeholders:
+            self._attr_translation_placeholders = placeholders
+        self._placeholders = target.placeholders
+
+    def _watch(self, unit: UnitTopology, obj: PduObject) -> Iterator[Watched]:
+        target = MeteredObject(unit, obj, self._ref, placeholders=self._placeholders)
+        return object_watched(unit, target)
+
+    @property
+    def native_value(self) -> str | None:
+        """The worst threshold state of the object's readings (``None``: none known)."""
+        state = self._summary().state
+        return None if state is None else state.value

@@ -18,6 +18,8 @@ line on stdout (the first line it prints describes the started emulator):
 * ``{"cmd": "all_reads"}``: one ``[rid, json]`` read for every sensor and every outlet state of
   the whole topology (what a client reading everything would request);
 * ``{"cmd": "outlet", "unit": 0, "index": 0}``: the relay state of an outlet on the device;
+  with ``"set": 0 | 1`` it is switched first, as someone at the PDU's display would (the device
+  pushes the change to event channels);
 * ``{"cmd": "quit"}``.
 """
 
@@ -68,7 +70,10 @@ def handle(emu: PduEmulator, command: dict[str, Any]) -> Any:
     if cmd == "all_reads":
         return all_reads(emu)
     if cmd == "outlet":
-        return emu.unit(int(command["unit"])).outlet(int(command["index"])).power_state
+        outlet = emu.unit(int(command["unit"])).outlet(int(command["index"]))
+        if "set" in command:
+            outlet.power_state = int(command["set"])
+        return outlet.power_state
     return {"error": f"unknown command {cmd!r}"}
 
 

@@ -139,6 +139,10 @@ def main(argv: list[str] | None = None) -> None:
         "= its code (protocol library + entities), state writes = HA's state machine, event bus "
         "and entity state writes (cProfile split applied to the measured CPU time).",
         "* naive client: extrapolated from an evenly spaced sample of its calls.",
+        "push ms: an outlet switched at the PDU until Home Assistant shows it, through the "
+        "event channel, no poll; long polls (row): the channel's pollEvents requests during the "
+        "row (each answers at once when the PDU has news, else after 30 s: 2 per minute idle), "
+        "not counted in HTTP / poll.",
     ]
     for row in rows:
         if problem := row.get("setup_error") or row.get("error"):

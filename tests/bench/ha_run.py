@@ -8,8 +8,8 @@ CPU numbers are Home Assistant's alone, as with a real PDU. What it does, as a u
 
 1. the config flow (user step, then trusting the PDU's self-signed certificate), timed from
    submitting the user step until every entity the integration created enabled has a state
-   (not ``unavailable``; not ``unknown`` either, except for buttons, whose state is the time of
-   the last press);
+   (not ``unavailable``; not ``unknown`` either, except for buttons and events, whose state is
+   the time of the last press or event);
 2. scheduled polls, fired the way Home Assistant's scheduler does (time moved forward with
    ``async_fire_time_changed``): wall time, CPU time of this process, HTTP requests and
    sub-requests, state writes; a few more under cProfile for the CPU split;
@@ -17,6 +17,9 @@ CPU numbers are Home Assistant's alone, as with a real PDU. What it does, as a u
    changed poll (the device's clock moved on by one interval: every noisy reading and energy
    counter changes);
 4. ``switch.turn_off`` (or ``turn_on``) of outlet 1: HTTP requests, time until the state shows it;
+   then outlet 1 switched at the PDU (emulator command): time until Home Assistant shows it
+   through the event channel, without a poll; the event channel's requests (``pollEvents``,
+   counted apart from the polls' ``http_requests``) over the whole row;
 5. a restart: the entry unloaded and set up again in the same Home Assistant;
 6. the naive client (one request per call) reading what the integration's last poll read, and
    reading every sensor and outlet state of the installation.
@@ -159,16 +162,26 @@ def _counts_delta(after: dict[str, int], before: dict[str, int]) -> dict[str, in
     }
 
 
+#: Requests of the event channel (push.py): single calls, counted apart from the polls.
+EVENT_METHODS = frozenset(
+    {"createChannel", "demandEventTypes", "pollEvents", "pollEventsNb", "destroyChannel"}
+)
+
+
 def stats_delta(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
-    """Request counters between two ``stats`` answers."""
+    """Request counters between two ``stats`` answers; ``http_requests`` without the event
+    channel's (``event_requests``; ``long_polls``: its ``pollEvents``)."""
     methods = _counts_delta(after["method_names"], before["method_names"])
+    event_requests = sum(count for name, count in methods.items() if name in EVENT_METHODS)
     structure = sum(
         count
         for name, count in methods.items()
         if name.startswith("get") and name not in READ_METHODS
     )
     return {
-        "http_requests": after["http_requests"] - before["http_requests"],
+        "http_requests": after["http_requests"] - before["http_requests"] - event_requests,
+        "event_requests": event_requests,
+        "long_polls": methods.get("pollEvents", 0),
         "subrequests": after["bulk_subrequests"] - before["bulk_subrequests"],
         "rpc_calls": after["rpc_calls"] - before["rpc_calls"],
         "structure_calls": structure,
@@ -184,10 +197,10 @@ def stats_delta(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]
 
 def is_available(entity_id: str, state: State | None) -> bool:
     """An entity shows a state: not unavailable, not unknown (a button's state is its last press,
-    unknown until it is pressed)."""
+    unknown until it is pressed; an event entity's the time of its last event)."""
     if state is None or state.state == "unavailable":
         return False
-    return state.state != "unknown" or entity_id.startswith("button.")
+    return state.state != "unknown" or entity_id.startswith(("button.", "event."))
 
 
 @dataclass
@@ -338,6 +351,8 @@ class Row:
         self.entry: ConfigEntry | None = None
         self.entity_ids: list[str] = []
         self.interval = timedelta(seconds=30)
+        self.first_stats: dict[str, Any] = {}
+        self.first_time = 0.0
         self.result: dict[str, Any] = {
             "topology": topology.name,
             "description": topology.description,
@@ -647,9 +662,64 @@ class Row:
         if ours := self.result.get("poll_wall_ms"):
             self.result[ratio_key] = round(naive.wall_s * 1000 / ours, 1)
 
+    # pushed events -----------------------------------------------------------------------------
+
+    async def push(self) -> None:
+        """An outlet switched at the PDU (its display): time until Home Assistant shows it
+        without a poll (the entry's event channel), and what the channel cost over the run."""
+        hass = self.hass
+        serial = self.emu.info["serials"][0]
+        entity_id = er.async_get(hass).async_get_entity_id(
+            "switch", DOMAIN, f"{serial}_outlet_1_switch"
+        )
+        if entity_id is None or (state := hass.states.get(entity_id)) is None:
+            return
+        target = "off" if state.state == "on" else "on"
+        for _ in range(500):  # the long poll waits on the device
+            if (await self.emu.stats())["events"]["long_polls_waiting"]:
+                break
+            await asyncio.sleep(0.01)
+        shown = asyncio.Event()
+        seen: list[float] = []
+
+        @callback
+        def on_change(event: Event[Any]) -> None:
+            new = event.data["new_state"]
+            if event.data["entity_id"] == entity_id and new is not None and new.state == target:
+                seen.append(time.perf_counter())
+                shown.set()
+
+        unsubscribe = hass.bus.async_listen(EVENT_STATE_CHANGED, on_change)
+        before = await self.emu.stats()
+        start = time.perf_counter()
+        try:
+            await self.emu.command("outlet", unit=0, index=0, set=1 if target == "on" else 0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(shown.wait(), 10)
+        finally:
+            unsubscribe()
+        delta = stats_delta(await self.emu.stats(), before)
+        self.result["push_to_state_ms"] = round((seen[0] - start) * 1000, 1) if seen else None
+        self.result["push_poll_requests"] = delta["http_requests"]
+        push = self.entry.runtime_data.push_stats if self.entry is not None else {}
+        self.result["push_channels"] = push.get("channels", 0)
+        self.result["push_events"] = push.get("events", 0)
+        run = stats_delta(await self.emu.stats(), self.first_stats)
+        self.result["long_polls"] = run["long_polls"]
+        self.result["long_poll_run_s"] = round(time.perf_counter() - self.first_time, 1)
+
     async def run(self) -> dict[str, Any]:
-        steps = [self.polls, self.profile, self.state_writes, self.switch, self.restart]
+        steps = [
+            self.polls,
+            self.profile,
+            self.state_writes,
+            self.switch,
+            self.push,
+            self.restart,
+        ]
         started = time.perf_counter()
+        self.first_stats = await self.emu.stats()
+        self.first_time = time.perf_counter()
         try:
             if await self.setup():
                 for step in steps:

@@ -424,7 +424,7 @@ async def test_standalone_pdu_polls_only_readings(
     emulator_factory: Any,
 ) -> None:
     """Without link units the poll reads exactly what the entities need."""
-    emu = await emulator_factory(link_units=0)
+    emu = await emulator_factory(link_units=0, event_service=False)
     entry = make_config_entry(emu)
     await setup_integration(hass, entry)
     emu.reset_stats()

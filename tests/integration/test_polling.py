@@ -96,6 +96,7 @@ async def test_largest_installation_at_px3_speed(
         link_unit_peripherals=4,
         device_speed="px3",
         clock="manual",
+        event_service=False,  # counts the polls' requests (long polls: scripts/bench)
     )
     entry, coordinator = await setup(hass, emu)
     assert entry.state.value == "loaded"
@@ -201,7 +202,7 @@ async def test_overlapping_refresh_waits_for_the_poll_under_way(
     """homeassistant.update_entity while a slow poll is under way: the refresh waits for it, so
     readings are applied in the order the device produced them, never an older one last."""
     assert await async_setup_component(hass, "homeassistant", {})
-    emu = await emulator_factory(link_units=0, clock="manual", noise=False)
+    emu = await emulator_factory(link_units=0, clock="manual", noise=False, event_service=False)
     _entry, coordinator = await setup(hass, emu)
     power = entity_id(hass, "sensor", f"{emu.unit(0).serial}_outlet_1_active_power")
     shown: list[float] = []
@@ -268,9 +269,10 @@ async def test_command_wins_over_a_poll_under_way(
 #: Entity keys enabled by default per object of a standard unit (4.4 firmware, one inlet).
 DEFAULT_ENABLED = {
     "outlet": {"switch", "cycle", "current", "active_power", "active_energy"},
-    "inlet": {"current", "power_factor", "voltage", "residual_current"},
-    "ocp": {"current", "active_power", "tripped"},
+    "inlet": {"current", "power_factor", "voltage", "residual_current", "alarm_level"},
+    "ocp": {"current", "active_power", "tripped", "alarm_level"},
     "unit": {
+        "alarm",
         "active_power",
         "apparent_power",
         "active_energy",
@@ -305,7 +307,7 @@ async def test_default_entities(hass: HomeAssistant, emulator_factory: EmulatorF
         for kind, keys in DEFAULT_ENABLED.items()
     }
     assert {kind: enabled.get(kind, set()) for kind in DEFAULT_ENABLED} == present
-    assert {"apparent_power", "power_factor", "voltage"} <= disabled["outlet"]
+    assert {"apparent_power", "power_factor", "voltage", "alarm_level"} <= disabled["outlet"]
     assert "active_energy" in disabled["ocp"]
     # One inlet: its power and energy would repeat the unit totals, so it has none.
     assert not {"active_power", "apparent_power", "active_energy"} & (

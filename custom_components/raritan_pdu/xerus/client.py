@@ -17,6 +17,7 @@ from .bulk import BulkSender, BulkSizeLimit, BulkTimeBudget, BulkTiming
 from .check import TopologyCheck
 from .const import RID_CASCADE, RID_UNIT, PowerState, pdu_rid
 from .discovery import discover_topology
+from .events import RID_EVENT_SERVICE, EventChannel
 from .exceptions import (
     XerusConnectionLostError,
     XerusDeviceError,
@@ -36,6 +37,7 @@ from .models import (
     SensorInfo,
     SensorKind,
     StateReading,
+    Thresholds,
     Topology,
 )
 from .plan import ReadingPlan
@@ -391,6 +393,38 @@ class XerusClient(PowerCommands):
         if state.error is not None:
             return StateReading(new_state, True)
         return StateReading.from_json(state.value)
+
+    # ----------------------------------------------------------------------------- thresholds
+
+    async def get_thresholds(self, sensor: SensorInfo | str) -> Thresholds:
+        """A numeric sensor's thresholds (``NumericSensor.getThresholds``, one request)."""
+        rid = sensor.rid if isinstance(sensor, SensorInfo) else sensor
+        return Thresholds.from_json(await self.call(rid, "getThresholds"))
+
+    async def set_thresholds(self, sensor: SensorInfo | str, thresh: dict[str, Any]) -> Thresholds:
+        """Write a complete ``NumericSensor.Thresholds`` (e.g. ``Thresholds.with_level``);
+        ``setThresholds`` and ``getThresholds`` go out in one bulk, sent once.
+
+        The device checks the whole structure and stores all of it or nothing: a non-zero
+        return code raises ``XerusDeviceError`` (1 out of range, 2 invalid: order or
+        hysteresis, 3 not supported). Returns what the device reads back (if only that read
+        failed: what was sent).
+        """
+        rid = sensor.rid if isinstance(sensor, SensorInfo) else sensor
+        state = await self._command(rid, "setThresholds", {"thresh": thresh}, "getThresholds")
+        if state.error is not None:
+            return Thresholds.from_json(thresh)
+        return Thresholds.from_json(state.value)
+
+    # --------------------------------------------------------------------------------- events
+
+    def event_channel(self, pdu_id: int = 0) -> EventChannel:
+        """An event channel of the unit's event service (not opened yet: ``await
+        channel.open()``). Its long-polls are requests of their own, with their own timeout,
+        outside the bulk budget (they wait on the device without keeping it busy); they are
+        counted in ``request_count`` like every request."""
+        service = RID_EVENT_SERVICE if pdu_id in (0, 1) else f"/link/{pdu_id}{RID_EVENT_SERVICE}"
+        return EventChannel(self._transport, service=service)
 
     async def identify(self, pdu_id: int = 0, seconds: int = 10) -> None:
         """Flash the unit's display (``/model/unit identify``; link units via ``/link/<id>``)."""

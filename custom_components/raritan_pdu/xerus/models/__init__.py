@@ -58,6 +58,7 @@ from .readings import (
     PollResult,
     Readings,
     StateReading,
+    ThresholdState,
     finite_number,
 )
 from .refs import Ref, base_type_name, decode_refs
@@ -71,11 +72,13 @@ from .sensors import (
     decode_sensor_refs,
     sensor_kind,
 )
+from .thresholds import THRESHOLD_LEVELS, Thresholds
 from .topology import Topology, UnitTopology
 
 __all__ = [
     "FIELD_CATALOGUE",
     "STATE_SENSOR_KEYS",
+    "THRESHOLD_LEVELS",
     "UNSPECIFIED_NUMERIC",
     "UNSPECIFIED_STATE",
     "CascadeStatus",
@@ -107,6 +110,8 @@ __all__ = [
     "SensorKind",
     "SequenceState",
     "StateReading",
+    "ThresholdState",
+    "Thresholds",
     "Topology",
     "TypeSpec",
     "UnitPowerSettings",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
+from enum import StrEnum
 from operator import itemgetter
 
 from ..const import PowerState, to_enum
@@ -38,6 +39,14 @@ _STATUS_FIELDS = itemgetter(
 _STATE_FIELDS = itemgetter("available", "value", "timestamp")
 
 
+class ThresholdState(StrEnum):
+    """Where a numeric reading is relative to the sensor's thresholds (reference §8.6)."""
+
+    NORMAL = "normal"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
 @dataclass(frozen=True, slots=True)
 class NumericReading:
     """``NumericSensor.Reading``; ``value`` is ``None`` unless ``available and valid``.
@@ -54,6 +63,21 @@ class NumericReading:
     above_upper_warning: bool = False
     below_lower_warning: bool = False
     below_lower_critical: bool = False
+
+    @property
+    def threshold_state(self) -> ThresholdState | None:
+        """The worst threshold the device reports as asserted; ``None`` when not available.
+
+        The device decides the flags itself (with its assertion timeout and deassertion
+        hysteresis); they are taken as reported, also while the value is not valid.
+        """
+        if not self.available:
+            return None
+        if self.above_upper_critical or self.below_lower_critical:
+            return ThresholdState.CRITICAL
+        if self.above_upper_warning or self.below_lower_warning:
+            return ThresholdState.WARNING
+        return ThresholdState.NORMAL
 
     @classmethod
     def from_json(cls, value: object) -> NumericReading:
@@ -217,5 +241,6 @@ __all__ = [
     "PollResult",
     "Readings",
     "StateReading",
+    "ThresholdState",
     "finite_number",
 ]
