@@ -494,6 +494,19 @@ def leaves(tree: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
             yield path, value
 
 
+def test_json_files_have_no_duplicate_keys() -> None:
+    """A key twice in one object is valid JSON, and the later one silently hides the earlier
+    (two merged "number" sections lose one's translations)."""
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _value in pairs]
+        assert len(keys) == len(set(keys)), sorted({k for k in keys if keys.count(k) > 1})
+        return dict(pairs)
+
+    for path in [*COMPONENT.glob("*.json"), *COMPONENT.glob("translations/*.json")]:
+        json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=no_duplicates)
+
+
 def test_en_json_equals_strings_json(strings: dict[str, Any]) -> None:
     """translations/en.json is what Home Assistant loads; strings.json is the source."""
     assert load_json(COMPONENT / "translations" / "en.json") == strings
@@ -643,16 +656,22 @@ def test_config_flow_form_fields_have_labels(strings: dict[str, Any]) -> None:
         assert field in labels, f"form field {field} has no label"
 
 
+#: Platforms whose descriptions live in more modules than the platform's own (one per feature).
+PLATFORM_SECTIONS: dict[str, tuple[str, ...]] = {"number": ("number", "thresholds")}
+
+
 def entity_descriptions(module: str) -> Iterator[Any]:
-    """Every entity description a platform module defines (module-level, or in a dict/tuple)."""
-    platform = importlib.import_module(f"custom_components.raritan_pdu.{module}")
-    for value in vars(platform).values():
-        items = value.values() if isinstance(value, dict) else value
-        for item in items if isinstance(items, Iterable) and not isinstance(items, str) else []:
-            if _is_description(item):
-                yield item
-        if _is_description(value):
-            yield value
+    """Every entity description a platform module (and its section modules) defines
+    (module-level, or in a dict/tuple)."""
+    for name in PLATFORM_SECTIONS.get(module, (module,)):
+        section = importlib.import_module(f"custom_components.raritan_pdu.{name}")
+        for value in vars(section).values():
+            items = value.values() if isinstance(value, dict) else value
+            for item in items if isinstance(items, Iterable) and not isinstance(items, str) else []:
+                if _is_description(item):
+                    yield item
+            if _is_description(value):
+                yield value
 
 
 def _is_description(value: Any) -> bool:
