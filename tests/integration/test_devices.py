@@ -153,7 +153,13 @@ async def test_unplugged_package_is_removed(
     package_entities = [
         e.entity_id for e in entry_entities(hass, init_integration) if e.device_id == device.id
     ]
-    assert len(package_entities) == 3
+    # One entity per channel, besides each numeric channel's alarm level and thresholds (#10).
+    channels = [
+        e
+        for e in package_entities
+        if not e.startswith("number.") and not e.endswith("_alarm_level")
+    ]
+    assert len(channels) == 3
     assert not await async_remove_by_hand(
         hass, hass_ws_client, init_integration.entry_id, device.id
     )
