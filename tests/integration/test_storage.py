@@ -45,7 +45,14 @@ from .conftest import (
 )
 
 #: Methods a poll or a setup check may call; everything else reads the structure (discovery).
-READ_METHODS = {"getReading", "getState", "getStatus", "performBulk", "newSession"}
+READ_METHODS = {
+    "getReading",
+    "getState",
+    "getStatus",
+    "performBulk",
+    "newSession",
+    "isLoadSheddingActive",  # the load shedding switch's reading, in every poll
+}
 
 
 #: What the cheap check of a stored topology reads along with a poll (``xerus/check.py``).
