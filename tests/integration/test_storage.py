@@ -51,7 +51,8 @@ READ_METHODS = {
     "getStatus",
     "performBulk",
     "newSession",
-    "isLoadSheddingActive",  # the load shedding switch's reading, in every poll
+    "isLoadSheddingActive",  # the unit-level reads of a poll (#9)
+    "getOutletSequenceState",
 }
 
 
