@@ -292,8 +292,8 @@ def describe_peripheral(peripheral: PeripheralInfo) -> RaritanSensorEntityDescri
 #: Per unit with switchable outlets: a running switching sequence (diagnostic, disabled by
 #: default: it adds one read per unit to every poll).
 SEQUENCE_DESCRIPTION = SensorEntityDescription(
-    key="outlet_sequence",
-    translation_key="outlet_sequence",
+    key="switching_sequence",
+    translation_key="switching_sequence",
     device_class=SensorDeviceClass.ENUM,
     options=["idle", "running"],
     entity_category=EntityCategory.DIAGNOSTIC,

@@ -251,13 +251,13 @@ class RaritanGroupSwitch(RaritanEntity, SwitchEntity):
         super().__init__(coordinator, target, GROUP_DESCRIPTION.key)
 
     @property
-    def group(self) -> OutletGroupInfo | None:
+    def outlet_group(self) -> OutletGroupInfo | None:
         """The group in the current topology."""
         obj = self.pdu_object
         return obj if isinstance(obj, OutletGroupInfo) else None
 
     def _members(self) -> list[OutletInfo]:
-        group = self.group
+        group = self.outlet_group
         if group is None:
             return []
         return [outlet for _, outlet in group_members(self.coordinator.topology, group)]
@@ -283,7 +283,7 @@ class RaritanGroupSwitch(RaritanEntity, SwitchEntity):
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """How many members are on (a group can be partly on) and which outlets they are."""
-        group = self.group
+        group = self.outlet_group
         if group is None:
             return None
         states = self._states()

@@ -181,9 +181,9 @@ async def test_sequence_sensor_and_cancel(
     emu = await _setup(
         hass,
         emulator_factory,
-        (("sensor", "unit_outlet_sequence"), ("button", "unit_cancel_sequence")),
+        (("sensor", "unit_switching_sequence"), ("button", "unit_cancel_sequence")),
     )
-    sensor = eid(hass, emu, "sensor", "unit_outlet_sequence")
+    sensor = eid(hass, emu, "sensor", "unit_switching_sequence")
     button = eid(hass, emu, "button", "unit_cancel_sequence")
     assert hass.states.get(sensor).state == "idle"
     assert hass.states.get(button).state == STATE_UNAVAILABLE

@@ -290,7 +290,7 @@ async def test_switched_only_pdu_has_no_outlet_sensors(
     outlet_sensors = [
         e
         for e in er.async_entries_for_config_entry(registry, init_integration.entry_id)
-        if e.domain == "sensor" and "_outlet_" in e.unique_id
+        if e.domain == "sensor" and e.unique_id.startswith(f"{serial}_outlet_")
     ]
     assert outlet_sensors == []
     assert registry.async_get_entity_id("switch", DOMAIN, f"{serial}_outlet_1_switch")

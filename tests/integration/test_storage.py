@@ -45,7 +45,15 @@ from .conftest import (
 )
 
 #: Methods a poll or a setup check may call; everything else reads the structure (discovery).
-READ_METHODS = {"getReading", "getState", "getStatus", "performBulk", "newSession"}
+READ_METHODS = {
+    "getReading",
+    "getState",
+    "getStatus",
+    "performBulk",
+    "newSession",
+    "isLoadSheddingActive",  # the unit-level reads of a poll (#9)
+    "getOutletSequenceState",
+}
 
 
 #: What the cheap check of a stored topology reads along with a poll (``xerus/check.py``).

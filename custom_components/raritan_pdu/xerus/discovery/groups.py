@@ -61,6 +61,8 @@ class GroupDiscovery:
             self._add_group(rnd, group)
 
     def _store(self, value: Any) -> None:
+        if value is None:  # no list at all: no groups (a device without them)
+            return
         if not isinstance(value, list | dict):
             self.warnings.warn(0, "the list of outlet groups", value)
             return
