@@ -38,7 +38,7 @@ EmulatorFactory = Any
 
 async def _setup(hass: HomeAssistant, emulator_factory: EmulatorFactory, **config: Any) -> Any:
     emu: PduEmulator = await emulator_factory(
-        **{"link_units": 1, "outlets": 4, "outlet_groups": 1, **config}
+        **{"link_units": 1, "outlets": 4, "outlet_groups": 1, "event_service": False, **config}
     )
     entry = await setup_emulator_entry(hass, emu)
     return emu, entry
