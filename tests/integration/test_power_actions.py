@@ -31,7 +31,7 @@ def outlet(hass: HomeAssistant, emu: PduEmulator, number: int, unit: int = 0) ->
 
 async def _setup(hass: HomeAssistant, emulator_factory: EmulatorFactory, **config: Any) -> Any:
     emu: PduEmulator = await emulator_factory(
-        **{"link_units": 1, "outlets": 4, "outlet_groups": 1, **config}
+        **{"link_units": 1, "outlets": 4, "outlet_groups": 1, "event_service": False, **config}
     )
     entry = make_config_entry(emu)
     await setup_integration(hass, entry)
@@ -162,7 +162,7 @@ async def test_targets_of_another_integration_are_refused(
 async def test_missing_privilege(hass: HomeAssistant, emulator_factory: EmulatorFactory) -> None:
     """A user without the switching privilege gets the translated error; nothing switched."""
     emu: PduEmulator = await emulator_factory(
-        link_units=0, outlets=2, readonly_users={"viewer": "view-only"}
+        link_units=0, outlets=2, readonly_users={"viewer": "view-only"}, event_service=False
     )
     entry = make_config_entry(emu, entry_data(emu, username="viewer", password="view-only"))
     await setup_integration(hass, entry)

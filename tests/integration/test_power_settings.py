@@ -46,7 +46,9 @@ async def _setup(
     enabled: tuple[tuple[str, str], ...] = (),
     **config: Any,
 ) -> PduEmulator:
-    emu: PduEmulator = await emulator_factory(**{"link_units": 0, "outlets": 4, **config})
+    emu: PduEmulator = await emulator_factory(
+        **{"link_units": 0, "outlets": 4, "event_service": False, **config}
+    )
     serial = emu.unit(0).serial
     for platform, key in enabled:
         enable(hass, platform, f"{serial}_{key}")
@@ -160,7 +162,7 @@ async def test_settings_need_the_privilege(
     hass: HomeAssistant, emulator_factory: EmulatorFactory
 ) -> None:
     emu: PduEmulator = await emulator_factory(
-        link_units=0, outlets=2, readonly_users={"viewer": "view-only"}
+        link_units=0, outlets=2, readonly_users={"viewer": "view-only"}, event_service=False
     )
     await setup_integration(
         hass, make_config_entry(emu, entry_data(emu, username="viewer", password="view-only"))
