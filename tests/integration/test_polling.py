@@ -270,9 +270,11 @@ async def test_command_wins_over_a_poll_under_way(
 DEFAULT_ENABLED = {
     "outlet": {"switch", "cycle", "current", "active_power", "active_energy"},
     "inlet": {"current", "power_factor", "voltage", "residual_current", "alarm_level"},
-    "ocp": {"current", "active_power", "tripped", "alarm_level"},
+    # trip_event/alarm_event (#10): pushed events to automate on, free (no poll reads)
+    "ocp": {"current", "active_power", "tripped", "alarm_level", "trip_event"},
     "unit": {
         "alarm",
+        "alarm_event",
         "active_power",
         "apparent_power",
         "active_energy",
