@@ -147,14 +147,15 @@ async def test_no_unknown_state_at_setup_or_reload(
 ) -> None:
     """Entities are added before their first poll, yet none is ever written ``unknown`` (the
     logbook's "Outlet 1 became unknown", a ``from: on`` trigger): the first state an entity
-    writes is the PDU's reading, at setup and at every reload. Buttons have no state but the
-    time they were pressed (``unknown`` until then), so they are left out."""
+    writes is the PDU's reading, at setup and at every reload. Buttons and event entities have
+    no state but the time they were last pressed or fired (``unknown`` until then, as in every
+    integration), so they are left out."""
     written: list[tuple[str, str]] = []
 
     @callback
     def record(event: Event[EventStateChangedData]) -> None:
         new = event.data["new_state"]
-        if new is not None and new.domain != "button":
+        if new is not None and new.domain not in ("button", "event"):
             written.append((new.entity_id, new.state))
 
     hass.bus.async_listen(EVENT_STATE_CHANGED, record)
