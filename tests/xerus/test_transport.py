@@ -186,7 +186,8 @@ async def test_connection_refused_and_timeout(tiny_server: TinyFactory) -> None:
         with pytest.raises(XerusTimeoutError):
             await client.call("/x", "y")
         release.set()
-        await asyncio.wait(handlers)  # the server finished the abandoned request
+        if handlers:  # on a loaded machine the client may give up before the server reads it
+            await asyncio.wait(handlers)  # the server finished the abandoned request
     port = server.port
     await server.stop()
     async with XerusClient("127.0.0.1", port, use_tls=False, use_session_token=False) as gone:
