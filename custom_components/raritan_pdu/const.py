@@ -76,6 +76,10 @@ TOPOLOGY_RETRY_MAX: Final = timedelta(hours=1)
 # Unknown resource ids in a poll trigger a rediscovery, unless the topology is younger than
 # this (a resource that stays unknown must not cost a rediscovery every poll).
 TOPOLOGY_MIN_AGE: Final = timedelta(minutes=1)
+# A setting this integration writes makes the PDU push a SettingsChangedEvent of that object;
+# within this many seconds of the write such an event is its echo (what it says is what the
+# write confirmed, already in the topology), not a reason to rediscover the whole PDU.
+OWN_SETTINGS_ECHO_WINDOW: Final = 30.0
 # A failed discovery at setup (the device answered, its structure could not be read) is not
 # repeated before this long, doubling up to DISCOVERY_BACKOFF_MAX: Home Assistant retries a
 # setup every few seconds, and a discovery keeps a slow PDU busy for many seconds.

@@ -37,6 +37,7 @@ from .const import (
     AUTH_FAILURES_TO_REAUTH,
     DOMAIN,
     LOGGER,
+    OWN_SETTINGS_ECHO_WINDOW,
     POLL_BUSY_FRACTION,
     POLL_INTERVAL_STEP,
     POLL_LONGEST_FRACTION,
@@ -146,6 +147,9 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         self.push: EventStream | None = None
         self.push_stats: Counter[str] = Counter()
         self._event_listeners: list[Callable[[Event], None]] = []
+        # Objects whose settings this integration wrote: until when their settings events are
+        # the echo of that write (monotonic time).
+        self._own_settings: dict[str, float] = {}
         self._registration_debouncer = Debouncer(
             hass,
             LOGGER,
@@ -648,13 +652,39 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         """
         rid = event.source
         if isinstance(event, TopologyChanged):
-            self._start_topology_refresh(f"the PDU reported {event.name}")
+            if self._is_own_settings_echo(event):
+                LOGGER.debug("%s: %s echoes our own write", self.config_entry.title, event.name)
+            else:
+                self._start_topology_refresh(f"the PDU reported {event.name}")
         elif rid is not None and rid in self._rid_unit:
             reading = _event_reading(event)
             if reading is not None and not _is_older(reading, self._shown_reading(rid)):
                 self.async_set_reading(rid, reading)
         for listener in list(self._event_listeners):
             listener(event)
+
+    @callback
+    def async_writing_settings(self, *rids: str) -> None:
+        """This integration is about to write the settings of ``rids``: the settings events
+        the PDU pushes for them in the next moments need no rediscovery (the write's
+        confirmation updates the topology, or the command restores what was there)."""
+        now = time.monotonic()
+        self._own_settings = {rid: end for rid, end in self._own_settings.items() if end > now}
+        for rid in rids:
+            self._own_settings[rid] = now + OWN_SETTINGS_ECHO_WINDOW
+
+    def _is_own_settings_echo(self, event: TopologyChanged) -> bool:
+        """A settings event of an object whose settings we just wrote (a unit's event may
+        name the unit by an address other than the well-known one we write to: any unit's
+        write counts for it)."""
+        if not event.name.endswith("SettingsChangedEvent") or event.source is None:
+            return False
+        now = time.monotonic()
+        if self._own_settings.get(event.source, 0.0) > now:
+            return True
+        return event.name.endswith("Pdu.SettingsChangedEvent") and any(
+            self._own_settings.get(unit.identity.rid, 0.0) > now for unit in self.topology.units
+        )
 
     def _shown_reading(self, rid: str) -> Reading | None:
         data = self.data

@@ -197,6 +197,7 @@ async def async_write_outlet_settings(
 ) -> None:
     """Write fields of an outlet's settings (the whole struct, as the firmware expects) and
     keep what the device confirmed in the topology (and its storage): no poll reads settings."""
+    coordinator.async_writing_settings(outlet.rid)
     settings = await coordinator.client.set_outlet_settings(outlet, changes)
     coordinator.async_set_topology_details(
         coordinator.topology.with_outlet_settings(outlet.pdu_id, outlet.index, settings)
@@ -207,6 +208,7 @@ async def async_write_unit_settings(
     coordinator: RaritanCoordinator, unit: UnitTopology, changes: Mapping[str, Any]
 ) -> None:
     """Write fields of a unit's ``Pdu.Settings``; the confirmed settings go to the topology."""
+    coordinator.async_writing_settings(unit.identity.rid)
     settings = await coordinator.client.set_unit_settings(unit, changes)
     coordinator.async_set_topology_details(
         coordinator.topology.with_unit_power_settings(unit.pdu_id, settings)

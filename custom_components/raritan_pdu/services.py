@@ -241,11 +241,11 @@ async def _async_power_cycle(hass: HomeAssistant, call: ServiceCall) -> None:
         coordinator = selection.coordinator
         client = coordinator.client
         for outlet in selection.outlets:
-            cycle = (
-                client.cycle_outlet(outlet)
-                if off_time is None
-                else client.cycle_outlet_for(outlet, off_time)
-            )
+            if off_time is None:
+                cycle = client.cycle_outlet(outlet)
+            else:  # writes the outlet's settings and back: two settings events
+                coordinator.async_writing_settings(outlet.rid)
+                cycle = client.cycle_outlet_for(outlet, off_time)
             await _async_run(
                 coordinator,
                 outlet.display_name,

@@ -183,3 +183,46 @@ async def test_without_the_event_service_it_polls_as_before(
     assert hass.states.get(entity_id(hass, "switch", f"{serial}_outlet_1_switch")).state == (
         STATE_ON
     )
+
+
+def discovery_reads(emu: PduEmulator) -> int:
+    """Metadata reads: only a discovery asks for them."""
+    return sum(n for key, n in emu.stats()["methods"].items() if key.endswith(".getMetaData"))
+
+
+async def test_settings_written_in_home_assistant_cost_no_rediscovery(
+    hass: HomeAssistant, emulator: PduEmulator, init_integration: MockConfigEntry
+) -> None:
+    """A setting changed in Home Assistant makes the PDU push a settings event: that echo of
+    our own write needs no rediscovery (seconds of a slow PDU's time for each change); a
+    change made at the PDU (an outlet renamed there) still brings the new name at once."""
+    serial = emulator.unit(0).serial
+    events = coordinator_of(init_integration).push_stats
+    await until(lambda: waiting(emulator) == 1, "the long poll to wait")
+    before, seen = discovery_reads(emulator), events["events"]
+
+    delay = entity_id(hass, "number", f"{serial}_unit_cycle_delay")
+    await hass.services.async_call(
+        "number", "set_value", {"entity_id": delay, "value": 12}, blocking=True
+    )
+    await hass.services.async_call(
+        "raritan_pdu",
+        "power_cycle",
+        {"entity_id": entity_id(hass, "switch", f"{serial}_outlet_2_switch"), "off_time": 3},
+        blocking=True,
+    )
+    assert emulator.unit(0).cycle_delay == 12
+    # the unit's and the outlet's two settings events arrived (and the cycle's state changes)
+    await until(lambda: events["events"] >= seen + 3, "the settings events")
+    await until(lambda: waiting(emulator) == 1, "the next long poll")
+    await hass.async_block_till_done()
+    assert discovery_reads(emulator) == before
+    assert hass.states.get(delay).state == "12"
+
+    emulator.unit(0).outlet(0).name = "Core switch"
+    switch = entity_id(hass, "switch", f"{serial}_outlet_1_switch")
+    await until(
+        lambda: hass.states.get(switch).attributes["friendly_name"].endswith("Core switch"),
+        "the new name",
+    )
+    assert discovery_reads(emulator) > before
