@@ -3,6 +3,8 @@ primary and a link unit) with a switch, a power-cycle button and power/energy se
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -34,6 +36,15 @@ from .conftest import (
 from .test_storage import async_saved, forget_memory, structure_calls
 
 EmulatorFactory = Any
+
+
+async def until(check: Callable[[], bool], what: str) -> None:
+    """Let the event loop run until ``check()`` holds (no time is asserted)."""
+    for _ in range(2000):
+        if check():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"never happened: {what}")
 
 
 async def _setup(hass: HomeAssistant, emulator_factory: EmulatorFactory, **config: Any) -> Any:
@@ -179,6 +190,23 @@ async def test_groups_follow_the_pdu(
     assert get_device(hass, first) is None
     assert er.async_get(hass).async_get_entity_id("switch", DOMAIN, f"{first}_switch") is None
     assert get_device(hass, second) is not None
+
+
+async def test_groups_follow_the_pdu_at_once_with_events(
+    hass: HomeAssistant, emulator_factory: EmulatorFactory
+) -> None:
+    """With the event channel, a group renamed or given other members on the PDU is picked up
+    at once (the PDU's settings event), not at the 6-hourly refresh."""
+    emu, entry = await _setup(hass, emulator_factory, event_service=True)
+    uid = _group_uid(emu)
+    switch = entity_id(hass, "switch", f"{uid}_switch")
+    await until(lambda: emu.stats()["events"]["long_polls_waiting"] == 1, "the long poll")
+    emu.groups.rename(emu.outlet_groups[0].group_id, "Storage")
+    await until(lambda: get_device(hass, uid).name == "Storage", "the new name")
+    emu.outlet_groups[0].members = [*emu.outlet_groups[0].members, emu.unit(0).outlet(3)]
+    await until(lambda: hass.states.get(switch).attributes["members"] == 3, "the new member")
+    assert entity_id(hass, "switch", f"{uid}_switch") == switch
+    assert entry.runtime_data.push_stats["events"] >= 2
 
 
 async def test_topology_stored_by_an_older_version_is_read_again(

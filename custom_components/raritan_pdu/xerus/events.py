@@ -91,6 +91,7 @@ DEMANDED_TYPES: Final[tuple[str, ...]] = (
         "GroupCreatedEvent",
         "GroupDeletedEvent",
     ),
+    *_codes("pdumodel.OutletGroup_1_0_1", "pdumodel.OutletGroup_1_1_11", "SettingsChangedEvent"),
     *_codes(
         "peripheral.DeviceManager_3_0_2",
         "peripheral.DeviceManager_5_3_6",
@@ -205,6 +206,7 @@ TOPOLOGY_EVENTS: Final = frozenset(
         "OverCurrentProtector.SettingsChangedEvent",
         "OutletGroupManager.GroupCreatedEvent",
         "OutletGroupManager.GroupDeletedEvent",
+        "OutletGroup.SettingsChangedEvent",
         "DeviceManager.DeviceAddedEvent",
         "DeviceManager.DeviceRemovedEvent",
         "DeviceSlot.SettingsChangedEvent",
