@@ -380,8 +380,15 @@ def async_migrate_names(hass: HomeAssistant, entry: ConfigEntry, topology: Topol
     """
     devices = dr.async_get(hass)
     entities = er.async_get(hass)
+    # This entry's devices only (the registry's own lookup by identifier is deprecated from
+    # 2026.x, its replacement missing in 2025.4): identifiers are unique within an entry.
+    by_identifier = {
+        identifier: device
+        for device in dr.async_entries_for_config_entry(devices, entry.entry_id)
+        for identifier in device.identifiers
+    }
     for spec in topology_devices(topology):
-        device = devices.async_get_device(identifiers={spec.identifier})
+        device = by_identifier.get(spec.identifier)
         name = spec.info.get("name")
         if device is None or device.name_by_user or not device.name or not name:
             continue

@@ -23,8 +23,10 @@ import json
 import os
 import re
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,6 +132,21 @@ class E2EEnv:
         if not log.exists():
             return ""
         return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+@contextmanager
+def sync_playwright_session() -> Iterator[Any]:
+    """Playwright's synchronous API, its executor threads gone when this returns: it closes its
+    event loop without waiting for them (``shutdown(wait=False)``), and Home Assistant's test
+    plugin fails a test that leaves a thread behind (a race its newer versions lose)."""
+    from playwright.sync_api import sync_playwright
+
+    before = set(threading.enumerate())
+    with sync_playwright() as pw:
+        yield pw
+    for thread in set(threading.enumerate()) - before:
+        if thread.name.startswith("asyncio_"):
+            thread.join(timeout=30)
 
 
 def onboard(hass: HomeAssistantProcess, username: str, password: str) -> tuple[str, str]:

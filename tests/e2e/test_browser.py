@@ -22,6 +22,7 @@ from .conftest import (
     integration_entities,
     outlet_entity,
     skip_or_fail,
+    sync_playwright_session,
     wait_for,
 )
 
@@ -53,8 +54,6 @@ def chromium() -> Path:
 
 
 def test_toggle_outlet_in_the_browser(chromium: Path, pdu_entry: E2EEnv, tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
     env = pdu_entry
     emulator = env.emulator
     switch = outlet_entity(env, OUTLET, "switch")
@@ -67,7 +66,7 @@ def test_toggle_outlet_in_the_browser(chromium: Path, pdu_entry: E2EEnv, tmp_pat
     )
     shot = tmp_path / "outlet-toggled.png"
 
-    with sync_playwright() as pw:
+    with sync_playwright_session() as pw:
         browser = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import pytest_socket
 
-from .conftest import E2EEnv, log_in, run_config_flow, wait_for
+from .conftest import E2EEnv, log_in, run_config_flow, sync_playwright_session, wait_for
 from .harness import REPO, EmulatorProcess, EmulatorSettings
 from .test_browser import CHROMIUM_ARGS, chromium  # noqa: F401 (the fixture)
 
@@ -183,9 +183,7 @@ def card_pdu(pdu_entry: E2EEnv, tmp_path_factory: pytest.TempPathFactory) -> Ite
 def chromium_browser(executable: Path) -> Iterator[Any]:
     """Headless Chromium, for one test: Playwright's synchronous API runs an event loop of its
     own, which must not outlive the test (the asyncio fixtures close theirs after each)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
+    with sync_playwright_session() as pw:
         browser = pw.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
         try:
             yield browser

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import pytest_socket
 
-from .conftest import E2EEnv, log_in, wait_for
+from .conftest import E2EEnv, log_in, sync_playwright_session, wait_for
 from .harness import REPO
 from .test_browser import CHROMIUM_ARGS, chromium  # noqa: F401 (the fixture)
 
@@ -32,7 +32,7 @@ def test_switched_at_the_pdu_shows_at_once_and_the_alarm_is_on_the_unit_page(
     pdu_entry: E2EEnv,
     chromium: Path,  # noqa: F811
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     pytest_socket.enable_socket()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -45,7 +45,7 @@ def test_switched_at_the_pdu_shows_at_once_and_the_alarm_is_on_the_unit_page(
         for s in env.states()
         if s["entity_id"].startswith("binary_sensor.") and s["entity_id"].endswith("_alarm")
     )
-    with sync_playwright() as pw:
+    with sync_playwright_session() as pw:
         browser = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         try:
             page = browser.new_context(viewport=DESKTOP).new_page()
