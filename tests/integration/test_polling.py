@@ -149,7 +149,7 @@ async def test_unchanged_reading_after_a_failed_read_shows_again(
     """A reading that failed for a poll and then answers exactly what it answered before (the
     device's clock stood still) is shown again: the failure cleared, though nothing else did."""
     emu = await emulator_factory(clock="manual", noise=False)
-    entry, coordinator = await setup(hass, emu)
+    _entry, coordinator = await setup(hass, emu)
     serial = emu.unit(0).serial
     power = entity_id(hass, "sensor", f"{serial}_outlet_1_active_power")
     shown = hass.states.get(power).state
