@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -55,6 +56,13 @@ class Watched:
     target: MeteredObject
     field: str
     info: SensorInfo
+    #: ``info.rid``, and whether it is a breaker's trip sensor (a state, not a reading).
+    rid: str = dataclass_field(init=False)
+    trip: bool = dataclass_field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rid", self.info.rid)
+        object.__setattr__(self, "trip", self.field == "trip")
 
     @property
     def label(self) -> str:
@@ -110,12 +118,12 @@ def unit_watched(unit: UnitTopology) -> Iterator[Watched]:
 
 def sensor_state(watched: Watched, data: Readings) -> ThresholdState | None:
     """The alarm state of one watched sensor from the merged readings (``None``: unknown)."""
-    if watched.field == "trip":
-        state = data.states.get(watched.info.rid)
+    if watched.trip:
+        state = data.states.get(watched.rid)
         if state is None or state.value is None:
             return None
         return ThresholdState.CRITICAL if state.value == TRIPPED else ThresholdState.NORMAL
-    reading = data.numeric.get(watched.info.rid)
+    reading = data.numeric.get(watched.rid)
     return None if reading is None else reading.threshold_state
 
 
@@ -133,8 +141,17 @@ def summarize(watched: list[Watched], data: Readings) -> AlarmSummary:
     worst: ThresholdState | None = None
     warning: list[str] = []
     critical: list[str] = []
+    numeric = data.numeric
     for item in watched:
-        state = sensor_state(item, data)
+        # sensor_state(), inlined for the numeric readings (a unit's alarm watches a hundred,
+        # summarized whenever one of them changed)
+        if item.trip:
+            state = sensor_state(item, data)
+        else:
+            try:
+                state = numeric[item.rid].threshold_state
+            except KeyError:
+                continue
         if state is None:
             continue
         if worst is None or _SEVERITY[state] > _SEVERITY[worst]:
@@ -173,7 +190,7 @@ class RaritanAlarmEntity(RaritanEntity):
 
     def _rids(self) -> set[str]:
         self._resolve()
-        return {item.info.rid for item in self._watched}
+        return {item.rid for item in self._watched}
 
     def _summary(self) -> AlarmSummary:
         self._resolve()

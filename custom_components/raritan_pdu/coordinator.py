@@ -24,7 +24,9 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import partial
-from typing import TYPE_CHECKING
+from itertools import chain
+from operator import attrgetter
+from typing import TYPE_CHECKING, Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST
@@ -488,16 +490,14 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         self._commanded = {rid: seq for rid, seq in self._commanded.items() if seq > started}
         errors = data.errors
         _merge_kind(
-            data.numeric, readings.numeric, _same_numeric, errors=errors, changed=changed, skip=skip
+            data.numeric, readings.numeric, _NUMERIC_KEY, errors=errors, changed=changed, skip=skip
         )
         _merge_kind(
-            data.states, readings.states, _same_state, errors=errors, changed=changed, skip=skip
+            data.states, readings.states, _STATE_KEY, errors=errors, changed=changed, skip=skip
         )
+        _merge_kind(data.outlets, readings.outlets, None, errors=errors, changed=changed, skip=skip)
         _merge_kind(
-            data.outlets, readings.outlets, _same_outlet, errors=errors, changed=changed, skip=skip
-        )
-        _merge_kind(
-            data.sequences, readings.sequences, _same, errors=errors, changed=changed, skip=skip
+            data.sequences, readings.sequences, None, errors=errors, changed=changed, skip=skip
         )
         known = self._unknown_after_discovery
         if known:
@@ -608,13 +608,15 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
 
     @callback
     def _async_refresh_finished(self) -> None:
-        """Tell the entities whose readings changed (before Home Assistant tells all of them
-        when the success of the polls changed)."""
+        """Tell the entities whose readings changed, each once however many of its readings
+        changed (a unit's alarm watches a hundred), before Home Assistant tells all of them
+        when the success of the polls changed."""
         changed, self._changed = self._changed, set()
-        listeners = self._rid_listeners
-        for rid in changed:
-            for listener in listeners.get(rid, ()):
-                listener()
+        # Each listener once (the list is built in C: a poll changes hundreds of RIDs).
+        for listener in dict.fromkeys(
+            chain.from_iterable(filter(None, map(self._rid_listeners.get, changed)))
+        ):
+            listener()
 
     # ------------------------------------------------------------------ commands
 
@@ -778,39 +780,53 @@ def _is_not_found(err: XerusError) -> bool:
     return isinstance(err, XerusNotFoundError)
 
 
-def _same_numeric(old: NumericReading, new: NumericReading) -> bool:
-    # The threshold flags count: a sensor can enter a warning with an unchanged value.
-    return old == new or dataclasses.replace(old, timestamp=new.timestamp) == new
-
-
-def _same_state(old: StateReading, new: StateReading) -> bool:
-    return old.value == new.value and old.available is new.available
-
-
-def _same_outlet(old: OutletState, new: OutletState) -> bool:
-    return old == new
-
-
-def _same(old: SequenceState, new: SequenceState) -> bool:
-    return old == new
+#: What of a reading is shown, compared between polls (``None``: all of it). The numeric
+#: reading's every field but the timestamp: the threshold flags count, a sensor can enter a
+#: warning with an unchanged value. (``attrgetter``: this compares hundreds per poll.)
+_NUMERIC_KEY: Final = attrgetter(
+    "value",
+    "available",
+    "valid",
+    "above_upper_critical",
+    "above_upper_warning",
+    "below_lower_warning",
+    "below_lower_critical",
+)
+_STATE_KEY: Final = attrgetter("value", "available")
 
 
 def _merge_kind[ReadingT: (NumericReading, StateReading, OutletState, SequenceState)](
     known: dict[str, ReadingT],
     new: dict[str, ReadingT],
-    same: Callable[[ReadingT, ReadingT], bool],
+    shown: Callable[[ReadingT], object] | None,
     *,
     errors: dict[str, XerusError],
     changed: set[str],
     skip: set[str],
 ) -> None:
     """Take ``new`` readings of one kind into ``known``; note the RIDs whose shown value
-    changed (an error that cleared counts). Timestamps alone are no change."""
+    changed (an error that cleared counts). Timestamps alone are no change.
+
+    Runs for every reading of every poll: a reading the plan decoded from an unchanged answer
+    is the object already known (``ReadingPlan.decode``) and costs one comparison.
+    """
+    if skip:
+        new = {rid: reading for rid, reading in new.items() if rid not in skip}
     for rid, reading in new.items():
-        if rid in skip:
+        try:
+            old = known[rid]
+        except KeyError:
+            old = None
+        if old is reading:
+            if errors and rid in errors:
+                changed.add(rid)
+                del errors[rid]
             continue
-        old = known.get(rid)
-        if old is None or rid in errors or not same(old, reading):
+        if (
+            old is None
+            or rid in errors
+            or (old != reading if shown is None else shown(old) != shown(reading))
+        ):
             changed.add(rid)
             errors.pop(rid, None)
         known[rid] = reading

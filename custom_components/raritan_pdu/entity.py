@@ -170,7 +170,8 @@ class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
         coordinator = self.coordinator
         if not coordinator.last_update_success:
             return False
-        self._resolve()
+        if coordinator.topology is not self._resolved_for:
+            self._resolve()
         if not self._unit_ok:
             return False
         errors = coordinator.data.errors
@@ -227,7 +228,8 @@ class RaritanFieldEntity(RaritanEntity):
     @property
     def sensor_rid(self) -> str | None:
         """RID of the shown sensor in the current topology."""
-        self._resolve()
+        if self.coordinator.topology is not self._resolved_for:
+            self._resolve()
         return self._rid
 
     def _rids(self) -> set[str]:

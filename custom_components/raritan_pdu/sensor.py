@@ -371,14 +371,18 @@ class RaritanSensor(RaritanFieldEntity, SensorEntity):
         rid = self.sensor_rid
         return None if rid is None else self.coordinator.data.numeric.get(rid)
 
-    @property
-    def native_value(self) -> float | None:
-        """The reading; ``None`` (unknown) when the device reports it unavailable or invalid."""
-        reading = self._reading()
-        return None if reading is None else self.entity_description.value_fn(reading)
-
     def _shown(self) -> tuple[Any, ...]:
-        return (self.available, self.native_value)
+        # The reading; ``None`` (unknown) when the device reports it unavailable or invalid.
+        # Taken into ``native_value`` here, once per change: every state write asks for
+        # ``_shown()`` first (``RaritanEntity``), and a poll changes hundreds of sensors.
+        coordinator = self.coordinator
+        if coordinator.topology is not self._resolved_for:
+            self._resolve()
+        rid = self._rid
+        reading = None if rid is None else coordinator.data.numeric.get(rid)
+        value = None if reading is None else self.entity_description.value_fn(reading)
+        self._attr_native_value = value
+        return (self.available, value)
 
 
 #: A counter reading below the published value is a glitch (a valid-looking 0 after a reboot, a
@@ -453,6 +457,9 @@ class RaritanCounterSensor(RaritanSensor, RestoreSensor):
     def native_value(self) -> float | None:
         """The guarded counter value."""
         return self._value
+
+    def _shown(self) -> tuple[Any, ...]:
+        return (self.available, self._value)
 
     @callback
     def _handle_coordinator_update(self) -> None:

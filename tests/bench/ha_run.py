@@ -42,7 +42,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -442,9 +442,26 @@ class Row:
 
     # polls ------------------------------------------------------------------------------------
 
-    async def poll(self, profiler: CpuProfiler | None = None) -> PollSample:
-        """One scheduled poll: move time forward by the interval, as the scheduler sees it."""
+    @contextlib.asynccontextmanager
+    async def interval_apart(self) -> AsyncIterator[None]:
+        """The device's clock stands still but for ``poll(advance=True)``, which moves it on by
+        one interval before the poll: every poll reads what a real one reads 30 s after the one
+        before (every noisy reading and energy counter moved), also at instant speed, where
+        back-to-back polls in the same second would read unchanged values."""
+        await self.emu.command("clock", mode="freeze")
+        try:
+            yield
+        finally:
+            await self.emu.command("clock", mode="run")
+
+    async def poll(
+        self, profiler: CpuProfiler | None = None, *, advance: bool = False
+    ) -> PollSample:
+        """One scheduled poll: move time forward by the interval, as the scheduler sees it
+        (``advance``: the device's frozen clock too, see :meth:`interval_apart`)."""
         hass = self.hass
+        if advance:
+            await self.emu.command("clock", mode="advance", seconds=self.interval.total_seconds())
         before = await self.emu.stats()
         changed0, reported0, writes0 = self.tracker.counters()
         self.tracker.changed_ids = set()
@@ -485,7 +502,8 @@ class Row:
         # poll.
         await asyncio.sleep(self.args.settle)
         await self.poll()  # runs whatever setup left scheduled
-        samples = [await self.poll() for _ in range(self.args.polls)]
+        async with self.interval_apart():
+            samples = [await self.poll(advance=True) for _ in range(self.args.polls)]
         walls = [s.wall_s for s in samples]
         self.result["polls_measured"] = len(samples)
         self.result["polls_failed"] = sum(not s.ok for s in samples)
@@ -513,8 +531,9 @@ class Row:
         """More polls under cProfile: who spends the CPU time of a poll."""
         profiler = CpuProfiler()
         count = self.args.profile_polls
-        for _ in range(count):
-            await self.poll(profiler)
+        async with self.interval_apart():
+            for _ in range(count):
+                await self.poll(profiler, advance=True)
         stats = profiler.stats()
         seconds = split(stats)
         # The harness's own work (the timer firing, counting writes) is not Home Assistant's.
@@ -566,6 +585,8 @@ class Row:
         self.result["state_reported_unchanged_poll"] = unchanged.state_reported
         self.result["entities_changed_in_unchanged_poll"] = unchanged.changed_ids
         self.result["state_writes_changed_poll"] = changed.writes
+        self.result["ha_cpu_ms_unchanged_poll"] = round(unchanged.cpu_s * 1000, 1)
+        self.result["ha_cpu_ms_changed_poll"] = round(changed.cpu_s * 1000, 1)
         self.result["state_changed_changed_poll"] = changed.state_changed
         self.result["entities_changed_in_changed_poll"] = changed.changed_ids
 

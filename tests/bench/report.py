@@ -400,6 +400,12 @@ def profile_summary(rows: list[Row]) -> str:
         f"({row['ha_cpu_ms_per_poll']:g} ms CPU per poll, cProfile over "
         f"{row.get('profile_polls')} polls):"
     ]
+    if row.get("ha_cpu_ms_changed_poll") is not None:
+        lines.append(
+            f"  without the profiler: {row['ha_cpu_ms_changed_poll']:g} ms in a poll after the "
+            f"device's clock moved on, {row['ha_cpu_ms_unchanged_poll']:g} ms in one that read "
+            "unchanged values"
+        )
     for bucket, percent in row["cpu_split_percent"].items():
         ms = row["ha_cpu_ms_per_poll"] * percent / 100
         lines.append(f"  {percent:5.1f} %  {ms:7.1f} ms  {bucket}")

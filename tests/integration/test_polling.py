@@ -143,6 +143,29 @@ async def test_unchanged_poll_writes_nothing(
     assert float(hass.states.get(power).state) == 123.0
 
 
+async def test_unchanged_reading_after_a_failed_read_shows_again(
+    hass: HomeAssistant, emulator_factory: EmulatorFactory
+) -> None:
+    """A reading that failed for a poll and then answers exactly what it answered before (the
+    device's clock stood still) is shown again: the failure cleared, though nothing else did."""
+    emu = await emulator_factory(clock="manual", noise=False)
+    _entry, coordinator = await setup(hass, emu)
+    serial = emu.unit(0).serial
+    power = entity_id(hass, "sensor", f"{serial}_outlet_1_active_power")
+    shown = hass.states.get(power).state
+    assert shown not in (STATE_UNAVAILABLE, STATE_UNKNOWN)
+    outlet = coordinator.topology.primary.outlets[0]
+    emu.faults.fail_call(rid=outlet.sensors["activePower"].rid, statcode=500)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(power).state == STATE_UNAVAILABLE
+
+    emu.faults.clear()
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(power).state == shown
+
+
 async def test_slow_values_every_nth_poll(
     hass: HomeAssistant, emulator_factory: EmulatorFactory
 ) -> None:

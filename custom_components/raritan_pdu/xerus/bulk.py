@@ -434,12 +434,15 @@ def answered_prefix(responses: list[Any], lo: int, hi: int) -> int | None:
 
 def _place_in_order(responses: list[Any], lo: int, out: list[Any]) -> bool:
     """Fast path: one answer per call, in order (ids absent or matching)."""
-    for pos, resp in enumerate(responses):
-        msg = resp.get("json") if type(resp) is dict else None
-        sub_id = msg.get("id") if type(msg) is dict else None
-        if sub_id != lo + pos and sub_id is not None:
+    for pos, resp in enumerate(responses, lo):
+        # Indexing, not ``.get``: this runs for every sub-request of every poll.
+        try:
+            sub_id = resp["json"]["id"]
+        except (KeyError, TypeError):  # no id, or no JSON-RPC object to carry one
+            sub_id = None
+        if sub_id != pos and sub_id is not None:
             return False
-        out[lo + pos] = resp
+        out[pos] = resp
     return True
 
 

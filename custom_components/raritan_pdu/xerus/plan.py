@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import count
 from typing import Any
 
 from .exceptions import XerusError, XerusProtocolError
@@ -92,14 +93,33 @@ def _unit_targets(unit: UnitTopology) -> Iterable[ReadTarget]:
         yield ReadTarget.sequence(unit)
 
 
+def _load_shedding(value: object) -> StateReading:
+    """``Pdu.isLoadSheddingActive``: 1 active, 0 not; anything but a bool is unknown."""
+    return StateReading(int(value), True) if type(value) is bool else StateReading(None, False)
+
+
+#: Per kind: the ``Readings`` field (numeric, states, outlets, sequences) and the decoder.
+_NUMERIC, _STATES, _OUTLETS, _SEQUENCES = range(4)
+_DECODERS: dict[ReadKind, tuple[int, Callable[[Any], Any]]] = {
+    ReadKind.NUMERIC: (_NUMERIC, NumericReading.from_json),
+    ReadKind.STATE: (_STATES, StateReading.from_json),
+    ReadKind.OUTLET: (_OUTLETS, OutletState.from_json),
+    ReadKind.LOAD_SHEDDING: (_STATES, _load_shedding),
+    ReadKind.SEQUENCE: (_SEQUENCES, SequenceState.from_json),
+}
+#: The last ``_ret_`` decoded at a position (nothing yet).
+_NOTHING: Any = object()
+
+
 class ReadingPlan:
-    """An immutable list of read targets with its ``/bulk`` sub-requests serialized once.
+    """A list of read targets with its ``/bulk`` sub-requests serialized once.
 
     Duplicate RIDs are read once. A poll sends the pre-built request fragments and decodes the
-    answer with :meth:`decode`.
+    answer with :meth:`decode`. The targets never change; the plan remembers the last value it
+    decoded for each of them, so that a poll re-reading a plan decodes only what changed.
     """
 
-    __slots__ = ("_fragments", "_kinds", "_rids", "_targets")
+    __slots__ = ("_decoders", "_fragments", "_last", "_last_raw", "_rids", "_slots", "_targets")
 
     def __init__(self, targets: Iterable[ReadTarget]) -> None:
         seen: set[str] = set()
@@ -110,10 +130,15 @@ class ReadingPlan:
                 unique.append(target)
         self._targets: tuple[ReadTarget, ...] = tuple(unique)
         self._rids: tuple[str, ...] = tuple(t.rid for t in unique)
-        self._kinds: tuple[ReadKind, ...] = tuple(t.kind for t in unique)
+        self._slots: tuple[int, ...] = tuple(_DECODERS[t.kind][0] for t in unique)
+        self._decoders: tuple[Callable[[Any], Any], ...] = tuple(
+            _DECODERS[t.kind][1] for t in unique
+        )
         self._fragments: tuple[str, ...] = tuple(
             encode_sub_request(t.request_rid, _METHODS[t.kind], i) for i, t in enumerate(unique)
         )
+        self._last_raw: list[Any] = [_NOTHING] * len(unique)
+        self._last: list[Any] = [None] * len(unique)
 
     @classmethod
     def for_topology(
@@ -140,41 +165,44 @@ class ReadingPlan:
         return len(self._targets)
 
     def decode(self, responses: Sequence[Any]) -> Readings:
-        """Turn the raw sub-responses (aligned with the targets) into :class:`Readings`."""
-        numeric: dict[str, NumericReading] = {}
-        states: dict[str, StateReading] = {}
-        outlets: dict[str, OutletState] = {}
+        """Turn the raw sub-responses (aligned with the targets) into :class:`Readings`.
+
+        A ``_ret_`` equal to the one this plan decoded last for the same target gives the same
+        reading object again (decoding is a function of that value alone): an unchanged reading
+        costs a comparison, and ``new is old`` tells a consumer that it did not change. (Equal
+        means Python's ``==``: a device that answers ``1`` where it answered ``true`` before,
+        with nothing else changed, keeps the earlier reading until another field changes.)
+        """
+        if len(responses) != len(self._rids):
+            raise ValueError("the responses are not aligned with the plan's targets")
+        outputs: tuple[dict[str, Any], ...] = ({}, {}, {}, {})
         errors: dict[str, XerusError] = {}
-        sequences: dict[str, SequenceState] = {}
-        numeric_kind = ReadKind.NUMERIC
-        state_kind = ReadKind.STATE
-        outlet_kind = ReadKind.OUTLET
-        for rid, kind, resp in zip(self._rids, self._kinds, responses, strict=True):
-            if type(resp) is dict and resp.get("statcode") == 200:
-                msg = resp.get("json")
-                if type(msg) is dict and msg.get("error") is None:
-                    result = msg.get("result")
-                    if type(result) is dict and "_ret_" in result:
-                        value = result["_ret_"]
-                        if kind is numeric_kind:
-                            numeric[rid] = NumericReading.from_json(value)
-                        elif kind is state_kind:
-                            states[rid] = StateReading.from_json(value)
-                        elif kind is outlet_kind:
-                            outlets[rid] = OutletState.from_json(value)
-                        elif kind is ReadKind.SEQUENCE:
-                            sequences[rid] = SequenceState.from_json(value)
-                        elif type(value) is bool:
-                            states[rid] = StateReading(int(value), True)
-                        else:
-                            states[rid] = StateReading(None, False)
-                        continue
+        last_raw, last, decoders = self._last_raw, self._last, self._decoders
+        for pos, rid, slot, resp in zip(count(), self._rids, self._slots, responses, strict=False):
+            # Indexing, not ``.get``: this loop runs for every sub-request of every poll. (Only
+            # JSON objects take a string index: a list, a string, ``MISSING`` or an error
+            # raise TypeError.)
+            try:
+                msg = resp["json"]
+                value = msg["result"]["_ret_"]
+                ok = resp["statcode"] == 200 and ("error" not in msg or msg["error"] is None)
+            except (KeyError, TypeError):
+                ok = False
+            if ok:
+                previous = last_raw[pos]
+                if value is previous or value == previous:
+                    outputs[slot][rid] = last[pos]
+                else:
+                    last_raw[pos] = value
+                    outputs[slot][rid] = last[pos] = decoders[pos](value)
+                continue
             decoded = decode_sub_response(resp)
             errors[rid] = (
                 decoded
                 if isinstance(decoded, XerusError)
                 else XerusProtocolError("reading without _ret_")
             )
+        numeric, states, outlets, sequences = outputs
         return Readings(numeric, states, outlets, errors, sequences)
 
 

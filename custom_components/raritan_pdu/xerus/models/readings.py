@@ -87,7 +87,13 @@ class NumericReading:
             upper_crit, upper_warn, lower_warn, lower_crit = _STATUS_FIELDS(status)
         except (KeyError, TypeError):
             return cls._from_json_tolerant(value)
-        number = finite_number(raw) if available is True and valid is True else None
+        # finite_number(), inlined
+        if available is not True or valid is not True:
+            number = None
+        elif type(raw) is float:
+            number = raw if raw - raw == 0.0 else None
+        else:
+            number = finite_number(raw)
         return cls(
             number,
             available is True,
