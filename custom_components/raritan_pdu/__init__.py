@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from homeassistant.const import (
@@ -26,6 +27,7 @@ from .const import CONF_FINGERPRINT, DEFAULT_TIMEOUT, DOMAIN
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
 from .devices import async_migrate_names, async_sync_devices, is_current
 from .helpers import async_remove_redundant_entities
+from .privileges import async_delete_privileges_issue, async_update_privileges_issue
 from .push import EventStream
 from .services import async_setup_services
 from .storage import async_get_store, async_remove_store
@@ -127,6 +129,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: RaritanConfigEntry) -> b
     entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, _async_stop))
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # The platforms left out the controls the PDU account may not use: say so once (and again
+    # after each topology pass, which may find them granted).
+    async_update_privileges_issue(hass, entry)
+    entry.async_on_unload(
+        coordinator.async_add_topology_listener(partial(async_update_privileges_issue, hass, entry))
+    )
     # The platforms registered the resource ids of their enabled entities: read them now,
     # in one request, instead of waiting for the first scheduled poll.
     await coordinator.async_start()
@@ -140,6 +148,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: RaritanConfigEntry) -> 
     """Unload a config entry and log out of the device."""
     unload_ok = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unload_ok:
+        async_delete_privileges_issue(hass, entry)
         # Stop polling first: a poll after the logout would log in again and leave a
         # session behind on the device.
         await entry.runtime_data.async_shutdown()
@@ -148,7 +157,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: RaritanConfigEntry) -> 
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: RaritanConfigEntry) -> None:
-    """The entry was deleted: delete its stored topology too."""
+    """The entry was deleted: delete its stored topology (and its repair issue) too."""
+    async_delete_privileges_issue(hass, entry)
     await async_remove_store(hass, entry.entry_id)
 
 

@@ -31,6 +31,7 @@ from .objects import (
     outlet_object,
     unit_object,
 )
+from .xerus import Privilege
 from .xerus.models import (
     OutletGroupInfo,
     OutletInfo,
@@ -107,6 +108,8 @@ class RaritanButton(RaritanEntity, ButtonEntity):
 class RaritanCycleButton(RaritanButton):
     """Power-cycle an outlet: off for the PDU's cycle delay, then on again."""
 
+    required_privilege = Privilege.SWITCH_OUTLET
+
     @raritan_command
     async def async_press(self) -> None:
         """Start the power cycle; the confirming read updates the outlet's switch at once."""
@@ -137,6 +140,8 @@ class RaritanGroupCycleButton(RaritanButton):
     """Power-cycle every member of an outlet group (each back after its cycle delay, in the
     units' sequence)."""
 
+    required_privilege = Privilege.SWITCH_OUTLET
+
     @raritan_command
     async def async_press(self) -> None:
         """Start the group's power cycle; its members' states come with the answer."""
@@ -150,6 +155,8 @@ class RaritanGroupCycleButton(RaritanButton):
 class RaritanCancelSequenceButton(RaritanUnitReadEntity, RaritanButton):
     """Cancel a running switching sequence of a unit (outlets not yet on stay off; power
     cycles always end). Available only while a sequence runs."""
+
+    required_privilege = Privilege.SWITCH_OUTLET
 
     unit_read = ReadTarget.sequence
 

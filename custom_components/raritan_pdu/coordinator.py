@@ -52,6 +52,7 @@ from .const import (
     TOPOLOGY_RETRY_INTERVAL,
     TOPOLOGY_RETRY_MAX,
 )
+from .privileges import AccountAccess
 from .storage import RaritanStore
 from .xerus import (
     CascadeStatus,
@@ -113,6 +114,8 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         )
         self.client = client
         self.store = store
+        #: What the PDU account may do, and the controls left out for it (``privileges.py``).
+        self.access = AccountAccess(client)
         #: The merged readings of every poll and command (changed in place, never replaced).
         self.data = Readings()
         # What the entities need.

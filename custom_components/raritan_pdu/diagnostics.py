@@ -21,6 +21,7 @@ from homeassistant.core import HomeAssistant
 
 from .const import CONF_FINGERPRINT, CONF_MAC
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
+from .privileges import privileges_diagnostics
 from .storage import RaritanStore, async_get_store
 from .xerus import Topology, UnitTopology
 
@@ -155,6 +156,7 @@ def _coordinator(coordinator: RaritanCoordinator) -> dict[str, Any]:
             "session_token": client.uses_session_token,
             "timing": _plain(client.timing),
         },
+        "privileges": privileges_diagnostics(coordinator.access),
         "readings": {
             "numeric": len(data.numeric),
             "states": len(data.states),

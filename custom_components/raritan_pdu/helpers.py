@@ -11,10 +11,14 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.entity_platform import (
+    AddConfigEntryEntitiesCallback,
+    async_get_current_platform,
+)
 
 from .const import DOMAIN, LOGGER
 from .objects import redundant_unique_ids
+from .privileges import async_remove_left_out
 from .xerus.exceptions import (
     XerusAuthenticationError,
     XerusConnectionError,
@@ -252,21 +256,30 @@ def async_setup_topology_entities(
 
     Entities are tracked by unique id while they exist in Home Assistant, so a topology refresh
     adds only what is new (a link unit added, a sensor plugged in) and a unit that vanished and
-    came back gets its entities again.
+    came back gets its entities again. Controls the PDU account may not use are left out
+    (``privileges.py``). Called from a platform's ``async_setup_entry``.
     """
     coordinator = entry.runtime_data
+    domain = async_get_current_platform().domain
     live: set[str] = set()
 
     @callback
     def _add() -> None:
         new: list[Entity] = []
+        left_out: list[str] = []
         for entity in build(entry, coordinator.topology):
             uid = entity.unique_id
             if uid is None or uid in live:
                 continue
+            if not coordinator.access.permits(entity):
+                left_out.append(uid)
+                continue
             live.add(uid)
             entity.async_on_remove(partial(live.discard, uid))
             new.append(entity)
+        coordinator.access.left_out.get(domain, set()).difference_update(live)
+        if left_out:
+            async_remove_left_out(coordinator.hass, entry, domain, left_out)
         if new:
             async_add_entities(new)
 

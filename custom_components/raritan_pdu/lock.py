@@ -13,6 +13,7 @@ from .coordinator import RaritanConfigEntry
 from .entity import RaritanActuatorEntity
 from .helpers import async_setup_topology_entities
 from .objects import peripheral_object
+from .xerus import Privilege
 from .xerus.const import OpenClosedState, SensorType
 from .xerus.models import Topology
 
@@ -51,6 +52,8 @@ async def async_setup_entry(
 
 class RaritanLock(RaritanActuatorEntity, LockEntity):
     """A door (handle) lock actuator."""
+
+    required_privilege = Privilege.SWITCH_ACTUATOR
 
     entity_description: LockEntityDescription
 

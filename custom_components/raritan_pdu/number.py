@@ -33,6 +33,7 @@ from .helpers import (
 )
 from .objects import MeteredObject, is_switchable, outlet_object, unit_object
 from .thresholds import build_threshold_entities
+from .xerus import Privilege
 from .xerus.models import OutletInfo, OutletSettings, Topology, UnitPowerSettings, UnitTopology
 
 PARALLEL_UPDATES = 1
@@ -180,6 +181,8 @@ def build_power_setting_entities(
 class RaritanPowerSettingNumber(RaritanEntity, NumberEntity):
     """A power setting: shown as the PDU confirmed it (discovery or the answer to the last
     write; settings are not polled), written with the whole settings struct."""
+
+    required_privilege = Privilege.CHANGE_PDU_CONFIGURATION
 
     entity_description: RaritanPowerSettingDescription
 

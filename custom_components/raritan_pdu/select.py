@@ -13,6 +13,7 @@ from .coordinator import RaritanConfigEntry, RaritanCoordinator
 from .entity import RaritanEntity
 from .helpers import async_setup_topology_entities, async_write_outlet_settings, raritan_command
 from .objects import MeteredObject, is_switchable, outlet_object
+from .xerus import Privilege
 from .xerus.const import OutletStartupState
 from .xerus.models import OutletInfo, Topology
 
@@ -58,6 +59,8 @@ async def async_setup_entry(
 class RaritanStartupStateSelect(RaritanEntity, SelectEntity):
     """``Outlet.Settings.startupState``: shown as the PDU confirmed it (discovery, or the
     answer to the last write), written with the whole settings struct."""
+
+    required_privilege = Privilege.CHANGE_PDU_CONFIGURATION
 
     entity_description = STARTUP_STATE_DESCRIPTION
 

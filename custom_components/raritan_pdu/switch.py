@@ -34,6 +34,7 @@ from .objects import (
     peripheral_object,
     unit_object,
 )
+from .xerus import Privilege
 from .xerus.const import OnOffState, PowerState, SensorType
 from .xerus.models import (
     OutletGroupInfo,
@@ -132,6 +133,8 @@ async def async_setup_entry(
 class RaritanOutletSwitch(RaritanEntity, SwitchEntity):
     """The relay of a switchable outlet; the entity is named like its outlet device."""
 
+    required_privilege = Privilege.SWITCH_OUTLET
+
     entity_description = OUTLET_DESCRIPTION
     _attr_name = None
 
@@ -216,6 +219,8 @@ class RaritanOutletSwitch(RaritanEntity, SwitchEntity):
 class RaritanActuatorSwitch(RaritanActuatorEntity, SwitchEntity):
     """A (powered) dry contact of an external actuator package."""
 
+    required_privilege = Privilege.SWITCH_ACTUATOR
+
     entity_description: SwitchEntityDescription
 
     @property
@@ -242,6 +247,8 @@ class RaritanGroupSwitch(RaritanEntity, SwitchEntity):
     The group's state is derived from its members' relay states (polled for this entity),
     so ``members_on`` tells a group that is only partly on.
     """
+
+    required_privilege = Privilege.SWITCH_OUTLET
 
     entity_description = GROUP_DESCRIPTION
     _attr_name = None
@@ -317,6 +324,8 @@ class RaritanLoadSheddingSwitch(RaritanUnitReadEntity, SwitchEntity):
     """Load shedding of a unit: on switches its non-critical outlets off (shown off with
     ``load_shed``), off brings them back in sequence."""
 
+    required_privilege = Privilege.SWITCH_OUTLET
+
     entity_description = LOAD_SHEDDING_DESCRIPTION
     unit_read = ReadTarget.load_shedding
 
@@ -352,6 +361,8 @@ class RaritanLoadSheddingSwitch(RaritanUnitReadEntity, SwitchEntity):
 class RaritanOutletSettingSwitch(RaritanEntity, SwitchEntity):
     """A boolean field of ``Outlet.Settings`` (config): shown from the topology, written with
     the whole settings struct and confirmed by the device's answer."""
+
+    required_privilege = Privilege.CHANGE_PDU_CONFIGURATION
 
     entity_description: SwitchEntityDescription
     _FIELDS: dict[str, tuple[str, str]] = {

@@ -35,6 +35,7 @@ from .objects import (
 from .xerus import (
     Event,
     PeripheralInfo,
+    Privilege,
     SensorInfo,
     SensorType,
     Thresholds,
@@ -184,6 +185,11 @@ class RaritanThresholdNumber(RaritanFieldEntity, NumberEntity):
             info.range_upper if info.range_upper is not None else 100000.0
         )
         self._cache = threshold_cache(coordinator)
+        self.required_privilege = (
+            Privilege.CHANGE_PERIPHERAL_CONFIGURATION
+            if isinstance(target.obj, PeripheralInfo)
+            else Privilege.CHANGE_PDU_CONFIGURATION
+        )
 
     def _rids(self) -> set[str]:
         return set()  # thresholds are not in the polls

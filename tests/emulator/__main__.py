@@ -98,7 +98,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="USER:PASSWORD",
-        help="user without the Switch Outlet privilege (repeatable)",
+        help="view-only user (role Viewer: no write method; repeatable)",
+    )
+    p.add_argument(
+        "--user",
+        action="append",
+        default=[],
+        metavar="USER:PASSWORD:PRIVILEGES",
+        help="user with a role of its own: privileges comma-separated (switchOutlet,"
+        "switchActuator,...) or a preset (admin, ro, operator); repeatable",
     )
     p.add_argument("--pdu-name", default="", help="Pdu.Settings.name of the primary")
     p.add_argument(
@@ -240,6 +248,11 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
     for item in args.readonly_user:
         user, _, password = item.partition(":")
         readonly[user] = password
+    accounts: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for item in args.user:
+        user, _, rest = item.partition(":")
+        password, _, privileges = rest.rpartition(":")
+        accounts[user] = (password, tuple(p for p in privileges.split(",") if p))
     return EmulatorConfig(
         outlets=args.outlets,
         link_units=args.link_units,
@@ -265,6 +278,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         metered_outlets=not args.no_metered_outlets,
         non_switchable_outlets=tuple(args.non_switchable),
         readonly_users=readonly,
+        accounts=accounts,
         link_unit_outlets=args.link_unit_outlets,
         pdu_name=args.pdu_name,
         outlet_groups=args.outlet_groups,

@@ -87,7 +87,13 @@ class EmulatorConfig:
     redirect_http: bool = False
     """With tls: also listen on ``emu.http_redirect_port`` (plain HTTP) answering 302 -> https."""
     readonly_users: dict[str, str] = field(default_factory=dict)
-    """user -> password of users without the "Switch Outlet" privilege (-32001 on switching)."""
+    """user -> password of view-only users (role "Viewer": every write answers -32001)."""
+    accounts: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    """user -> (password, privileges) of users with a role of their own; a privilege is a name
+    (``"switchOutlet"``), a name with arguments (``"switchOutlet:1:3"``) or a preset of
+    ``privileges.PRESETS`` (``"admin"``, ``"ro"``, ``"operator"``). See privileges.py."""
+    auth_interface: bool = True
+    """False: ``/auth/currentUser`` and ``/auth/role`` answer HTTP 404 (firmware without them)."""
     link_unit_outlets: int | None = None
     """Outlets per link unit (default: ``outlets``)."""
     link_unit_peripherals: int | None = None

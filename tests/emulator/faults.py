@@ -139,7 +139,7 @@ class Faults(AnswerFaults, ReliabilityFaults, RandomFaults):
     def change_password(self, password: str, username: str | None = None) -> None:
         """Change a user's password (default: the admin ``config.username``); old sessions stay
         valid."""
-        self._emu.users[username or self._emu.config.username] = password
+        self._emu.accounts.set_password(username or self._emu.config.username, password)
 
     # --- device events ---------------------------------------------------------------------------
     def reboot(self) -> None:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import power
 from .errors import invalid_params, method_not_found, privilege_error
+from .privileges import allows, required_privilege
 from .thresholds import STATUS_FIELDS, ThresholdState, any_active
 from .thresholds import check as check_thresholds
 
@@ -63,29 +64,6 @@ EMPTY_NAMEPLATE = {
     "rating": {"voltage": "", "current": "", "frequency": "", "power": ""},
     "imageFileURL": "",
 }
-
-# Methods that modify outlet or device state: denied to ``readonly_users`` with -32001.
-WRITE_METHODS = frozenset(
-    {
-        "setPowerState",
-        "cyclePowerState",
-        "setAllOutletPowerStates",
-        "cycleAllOutletPowerStates",
-        "setMultipleOutletPowerStates",
-        "cycleMultipleOutletPowerStates",
-        "setState",
-        "setSettings",
-        "setThresholds",
-        "resetValue",
-        "setEnabled",
-        "setLoadSheddingActive",
-        "cancelOutletSequence",
-        "createGroup",
-        "deleteGroup",
-        "reboot",
-    }
-)
-
 
 def wave(key: float, t: float) -> float:
     """Smooth deterministic noise in [-1, 1]."""
@@ -144,6 +122,8 @@ class RpcObject:
 
     iface = ""
     only_4x: frozenset[str] = frozenset()
+    #: An external sensor (package or slot): configured with the peripheral privilege.
+    external_sensor = False
 
     def __init__(self, unit: Unit, instance: str) -> None:
         self.unit = unit
@@ -176,7 +156,7 @@ class RpcObject:
         )
         if fn is None or (method in self.only_4x and not self.profile.is_4x):
             raise method_not_found(method)
-        if method in WRITE_METHODS and ctx.readonly:
+        if not allows(ctx.privileges, required_privilege(method, peripheral=self.external_sensor)):
             raise privilege_error()
         return fn(ctx, params)
 
@@ -1184,6 +1164,7 @@ class Peripheral:
             write=self._write if entry.kind == "actuator" else None,
             available=lambda: self._connected,
         )
+        self.sensor.external_sensor = True
         self.slot_name = "Front top" if index == 0 else ""
 
     @property
@@ -1258,6 +1239,7 @@ class Peripheral:
 
 class DeviceSlot(RpcObject):
     iface = "DeviceSlot"
+    external_sensor = True
 
     def __init__(self, unit: Unit, index: int, device: Peripheral | None) -> None:
         super().__init__(unit, f"pDevSlot.{index}")
@@ -1343,6 +1325,7 @@ class DeviceSlot(RpcObject):
 
 class DeviceManager(RpcObject):
     iface = "DeviceManager"
+    external_sensor = True
     only_4x = frozenset({"getSensorHubs", "getGatewaySensorManager"})
 
     def __init__(self, unit: Unit) -> None:

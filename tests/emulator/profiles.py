@@ -40,6 +40,8 @@ _TYPES_36 = {
     "OutletGroup": "pdumodel.OutletGroup:1.0.1",
     "EventService": "event.Service:1.0.1",
     "EventChannel": "event.Channel:1.0.1",
+    "User": "usermgmt.User:1.0.2",
+    "RoleManager": "usermgmt.RoleManager:1.0.0",
 }
 _TYPES_44 = {
     "Pdu": "pdumodel.Pdu:6.5.7",
@@ -66,6 +68,8 @@ _TYPES_44 = {
     "OutletGroup": "pdumodel.OutletGroup:1.1.11",
     "EventService": "event.Service:1.0.1",
     "EventChannel": "event.Channel:1.0.1",
+    "User": "usermgmt.User:2.0.0",
+    "RoleManager": "usermgmt.RoleManager:1.0.0",
 }
 
 # Base interface chain (most derived first) for the implicit getTypeInfo and for stats keys.

@@ -46,9 +46,11 @@ from .model import (
     ret,
 )
 from .power import PowerSupply
+from .privileges import Accounts
 from .profiles import Profile, get_profile
 from .reliability import OTHER_HOST
 from .thresholds import Sampler
+from .usermgmt import CurrentUser, RoleManagerObject
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -137,7 +139,8 @@ class CallContext:
     """Who is calling (shared by all sub-requests of a bulk)."""
 
     username: str
-    readonly: bool
+    #: The names of the privileges the caller's role grants (``privileges.allows``).
+    privileges: frozenset[str]
     session: Session | None
     remote_ip: str
     client_type: str
@@ -486,8 +489,9 @@ class PduEmulator:
         self._ssl_context: ssl.SSLContext | None = None
         self._main_app: web.Application | None = None
         self._main_runner: web.AppRunner | None = None
-        self.users: dict[str, str] = {config.username: config.password}
-        self.readonly_users: dict[str, str] = dict(config.readonly_users)
+        self.accounts = Accounts.create(
+            (config.username, config.password), config.readonly_users, config.accounts
+        )
         self.sessions: dict[str, Session] = {}
         self.session_history: list[Session] = []
         self.session_counter = 0
@@ -870,6 +874,9 @@ class PduEmulator:
         }
         if pdu_id == 0:
             site["/session"] = SessionManagerObject(unit, "session")
+            if cfg.auth_interface:  # older firmware: the RIDs are unknown (404)
+                site["/auth/currentUser"] = CurrentUser(unit, "currentUser")
+                site["/auth/role"] = RoleManagerObject(unit, "role")
         if cfg.event_service:  # firmware without it: the RID is unknown (404)
             site["/eventservice"] = EventService(unit)
         self._site_objects[pdu_id] = site
@@ -937,8 +944,8 @@ class PduEmulator:
             obj = self.resolve("/" + "/".join(segs[2:]), unit)
         elif segs[:1] == ["model"]:
             obj = self._resolve_model(segs[1:], base)
-        elif len(segs) == 1:
-            obj = self._site_objects[base.pdu_id].get("/" + segs[0])
+        elif len(segs) == 1 or (len(segs) == 2 and segs[0] == "auth"):
+            obj = self._site_objects[base.pdu_id].get("/" + "/".join(segs))
         if obj is None:
             raise HttpStatusError(404, "Not Found")
         self._check_reachable(obj.unit)
@@ -1158,15 +1165,11 @@ class PduEmulator:
             if sess is None or self.session_expired(sess, now):
                 self.sessions.pop(token, None)
                 return None
-            if sess.username not in self.users and sess.username not in self.readonly_users:
+            if sess.username not in self.accounts.accounts:
                 return None
             sess.last = now
             return CallContext(
-                sess.username,
-                sess.username in self.readonly_users and sess.username not in self.users,
-                sess,
-                remote,
-                client_type,
+                sess.username, self.accounts.granted(sess.username), sess, remote, client_type
             )
         header = request.headers.get("Authorization", "")
         if not header.lower().startswith("basic "):
@@ -1175,10 +1178,8 @@ class PduEmulator:
             user, _, password = base64.b64decode(header[6:].strip()).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             return None
-        if self.users.get(user) == password and user in self.users:
-            return CallContext(user, False, None, remote, client_type)
-        if self.readonly_users.get(user) == password and user in self.readonly_users:
-            return CallContext(user, True, None, remote, client_type)
+        if self.accounts.password(user) == password:
+            return CallContext(user, self.accounts.granted(user), None, remote, client_type)
         return None
 
     async def _dispatch(

@@ -218,6 +218,39 @@ async def test_readonly_user_lacks_switch_privilege(emulator_factory, raw_client
     assert payload["error"]["code"] == -32001
 
 
+async def test_each_privilege_guards_its_own_writes(emulator_factory, raw_client: RawFactory):
+    """A role grants what it names: switching outlets is not configuring them, an actuator
+    needs its own privilege; the caller reads its privileges at /auth/currentUser."""
+    emu = await emulator_factory(
+        outlets=2, peripherals=0, accounts={"op": ("op-pw", ("switchOutlet:all",))}
+    )
+    raw = await raw_client(emu)
+    op = aiohttp.BasicAuth("op", "op-pw")
+    answer = await raw.result("/auth/currentUser", "getInfoAndPrivileges", auth=op)
+    assert answer["privileges"] == [{"name": "switchOutlet", "args": ["all"]}]
+    assert len(answer["info"]["roleIds"]) == 1
+    assert (await raw.ret("/model/outlet/0", "setPowerState", {"pstate": 0}, auth=op)) == 0
+    settings = await raw.ret("/model/outlet/0", "getSettings", auth=op)
+    _, payload = await raw.call("/model/outlet/0", "setSettings", {"settings": settings}, auth=op)
+    assert payload["error"]["code"] == -32001
+    # lowered at runtime: the next call is refused, admin keeps everything
+    emu.accounts.set_privileges("op", ["ro"])
+    _, payload = await raw.call("/model/outlet/0", "setPowerState", {"pstate": 1}, auth=op)
+    assert payload["error"]["code"] == -32001
+    assert (await raw.ret("/model/outlet/0", "setSettings", {"settings": settings})) == 0
+    privileges = (await raw.result("/auth/currentUser", "getInfoAndPrivileges"))["privileges"]
+    assert privileges == [{"name": "adminPrivilege", "args": []}]
+
+
+async def test_firmware_without_user_management_answers_404(
+    emulator_factory, raw_client: RawFactory
+):
+    emu = await emulator_factory(outlets=1, auth_interface=False)
+    raw = await raw_client(emu)
+    status, _ = await raw.call("/auth/currentUser", "getInfoAndPrivileges")
+    assert status == 404
+
+
 async def test_well_known_and_opaque_rids_are_the_same_objects(
     emulator_factory, raw_client: RawFactory
 ):

@@ -212,6 +212,10 @@ def test_cli_flags_map_to_config_and_faults():
             "2",
             "--readonly-user",
             "viewer:pw",
+            "--user",
+            "op:p:w:switchOutlet,switchActuator",
+            "--user",
+            "ro:x:ro",
             "--pdu-name",
             "Rack 1",
             "--device-speed",
@@ -250,6 +254,10 @@ def test_cli_flags_map_to_config_and_faults():
     assert (config.firmware, config.inlet_phases, config.ocps) == ("3.6", 3, 6)
     assert config.non_switchable_outlets == (1, 2)
     assert config.readonly_users == {"viewer": "pw"}
+    assert config.accounts == {
+        "op": ("p:w", ("switchOutlet", "switchActuator")),
+        "ro": ("x", ("ro",)),
+    }
     assert (config.single_login, config.max_bulk, config.metered_only) == (True, 50, True)
     assert config.metered_outlets is False
     assert (config.pdu_name, config.seed, config.tls) == ("Rack 1", 9, False)

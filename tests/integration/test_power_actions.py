@@ -160,9 +160,14 @@ async def test_targets_of_another_integration_are_refused(
 
 
 async def test_missing_privilege(hass: HomeAssistant, emulator_factory: EmulatorFactory) -> None:
-    """A user without the switching privilege gets the translated error; nothing switched."""
+    """A user without the switching privilege gets the translated error; nothing switched
+    (on firmware that does not tell the account's privileges, so the outlet has its switch)."""
     emu: PduEmulator = await emulator_factory(
-        link_units=0, outlets=2, readonly_users={"viewer": "view-only"}, event_service=False
+        link_units=0,
+        outlets=2,
+        readonly_users={"viewer": "view-only"},
+        event_service=False,
+        auth_interface=False,
     )
     entry = make_config_entry(emu, entry_data(emu, username="viewer", password="view-only"))
     await setup_integration(hass, entry)

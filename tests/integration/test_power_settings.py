@@ -161,8 +161,14 @@ async def test_out_of_range_setting_is_a_translated_error(
 async def test_settings_need_the_privilege(
     hass: HomeAssistant, emulator_factory: EmulatorFactory
 ) -> None:
+    """On firmware that does not tell the account's privileges the setting is there, and
+    writing it without the privilege gives the translated error."""
     emu: PduEmulator = await emulator_factory(
-        link_units=0, outlets=2, readonly_users={"viewer": "view-only"}, event_service=False
+        link_units=0,
+        outlets=2,
+        readonly_users={"viewer": "view-only"},
+        event_service=False,
+        auth_interface=False,
     )
     await setup_integration(
         hass, make_config_entry(emu, entry_data(emu, username="viewer", password="view-only"))

@@ -57,7 +57,15 @@ READ_METHODS = {
 
 
 #: What the cheap check of a stored topology reads along with a poll (``xerus/check.py``).
-CHECK_METHODS = {"getMetaData", "getOutlets", "getInlets", "getOverCurrentProtectors", "getDevice"}
+#: The check of a stored topology (and the account's privileges, read with the first one).
+CHECK_METHODS = {
+    "getMetaData",
+    "getOutlets",
+    "getInlets",
+    "getOverCurrentProtectors",
+    "getDevice",
+    "getInfoAndPrivileges",
+}
 
 
 def structure_calls(emu: PduEmulator) -> dict[str, int]:

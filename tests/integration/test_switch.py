@@ -218,14 +218,18 @@ async def test_confirming_read_keeps_the_poll_schedule(
     assert hass.states.get(target).state == STATE_OFF
 
 
-@pytest.mark.parametrize("emulator_config", [{"readonly_users": {"viewer": "view-only"}}])
+@pytest.mark.parametrize(
+    "emulator_config", [{"accounts": {"viewer": ("view-only", ("switchOutlet",))}}]
+)
 async def test_missing_privilege(hass: HomeAssistant, emulator: PduEmulator) -> None:
-    """A user without the "Switch Outlet" privilege gets a translated error."""
+    """The "Switch Outlet" privilege taken away while the entry runs: the switch stays until
+    the next reload, and using it gives a translated error."""
     entry = make_config_entry(
         emulator, entry_data(emulator, username="viewer", password="view-only")
     )
     await setup_integration(hass, entry)
     target = outlet_switch(hass, emulator, 1)
+    emulator.accounts.set_privileges("viewer", ["ro"])
     with pytest.raises(HomeAssistantError) as err:
         await switch(hass, SERVICE_TURN_OFF, target)
     assert err.value.translation_key == "insufficient_privileges"

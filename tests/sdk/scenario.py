@@ -44,6 +44,7 @@ from raritan.rpc import (
     peripheral,
     sensors,
     session,
+    usermgmt,
 )
 
 
@@ -562,6 +563,8 @@ def sweep_getters(url: str, user: str, password: str) -> dict[str, Any]:
         pdumodel.Unit("/model/unit", agent),
         session.SessionManager("/session", agent),
         sensors.AlertedSensorManager("/model/alertedsensormanager", agent),
+        usermgmt.User("/auth/currentUser", agent),
+        usermgmt.RoleManager("/auth/role", agent),
     ]
     for slot in slots:
         dev = slot.getDevice()

@@ -58,6 +58,8 @@ INTERFACES = {
     "OutletGroup": "pdumodel.OutletGroup",
     "EventService": "event.Service",
     "EventChannel": "event.Channel",
+    "User": "usermgmt.User",
+    "RoleManager": "usermgmt.RoleManager",
 }
 
 

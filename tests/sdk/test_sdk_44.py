@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 import raritan.rpc
-from raritan.rpc import Agent, cascading, pdumodel
+from raritan.rpc import Agent, cascading, pdumodel, usermgmt
 
 from tests.sdk import scenario
 from tests.sdk.conftest import EmulatorThread
@@ -353,3 +353,42 @@ def test_event_typecodes_equal_binding_idl_types_4_4() -> None:
     assert {k: found[p] for k, p in paths.items()} == {
         k: event_typecode(profile, k) for k in EVENT_TYPES
     }
+
+
+def test_sdk_reads_the_privileges_of_each_account(
+    threaded_emulator: Callable[..., EmulatorThread],
+) -> None:
+    """``User.getInfoAndPrivileges`` of ``/auth/currentUser`` names the caller's privileges
+    (the bindings decode it as ``(UserInfo, [Role.Privilege])``), the roles agree with it, and
+    a call the role does not grant answers -32001 while a granted one works."""
+    emu = threaded_emulator(
+        outlets=2,
+        peripherals=0,
+        readonly_users={"viewer": "v"},
+        accounts={"switcher": ("s", ("switchOutlet:all",))},
+    )
+    admin_info, admin_privileges = usermgmt.User(
+        "/auth/currentUser", _agent(emu.url)
+    ).getInfoAndPrivileges()
+    assert [(p.name, p.args) for p in admin_privileges] == [("adminPrivilege", [])]
+    viewer = _agent(emu.url, "viewer", "v")
+    _info, viewer_privileges = usermgmt.User("/auth/currentUser", viewer).getInfoAndPrivileges()
+    assert "switchOutlet" not in {p.name for p in viewer_privileges}
+    switcher = _agent(emu.url, "switcher", "s")
+    info, privileges = usermgmt.User("/auth/currentUser", switcher).getInfoAndPrivileges()
+    assert [(p.name, p.args) for p in privileges] == [("switchOutlet", ["all"])]
+    roles = {r.id: r for r in usermgmt.RoleManager("/auth/role", _agent(emu.url)).getAllRoles()}
+    assert [p.name for p in roles[info.roleIds[0]].info.privileges] == ["switchOutlet"]
+    assert roles[admin_info.roleIds[0]].name == "Admin"
+
+    outlet = pdumodel.Pdu("/model/pdu/0", switcher).getOutlets()[0]
+    assert outlet.setPowerState(pdumodel.Outlet.PowerState.PS_OFF) == 0
+    settings = outlet.getSettings()
+    with pytest.raises(raritan.rpc.JsonRpcErrorException, match="-32001"):
+        outlet.setSettings(settings)  # changePduConfiguration: not granted
+    with pytest.raises(raritan.rpc.JsonRpcErrorException, match="-32001"):
+        pdumodel.Outlet(outlet.target, viewer).setPowerState(pdumodel.Outlet.PowerState.PS_ON)
+    emu.emu.accounts.set_privileges("viewer", ["switchOutlet"])
+    assert (
+        pdumodel.Outlet(outlet.target, viewer).setPowerState(pdumodel.Outlet.PowerState.PS_ON) == 0
+    )

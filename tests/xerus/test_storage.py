@@ -112,7 +112,8 @@ async def test_a_document_of_an_older_model_still_reads(
 async def test_the_check_rides_along_a_poll(
     emulator_factory: Any, client_factory: ClientFactory
 ) -> None:
-    """Unchanged: no change, one request, ~5 sub-requests per unit and one per sensor."""
+    """Unchanged: no change, one request, ~5 sub-requests per unit and one per sensor (and,
+    in a client's first check, one for the account's privileges)."""
     emu, _client, topology = await _topology(
         emulator_factory, client_factory, outlets=8, link_units=2, peripherals=3
     )
@@ -125,7 +126,11 @@ async def test_the_check_rides_along_a_poll(
     assert not result.readings.errors and len(result.readings.outlets) == 24
     stats = emu.stats()
     assert stats["http_requests"] == 1
-    assert stats["bulk_subrequests"] == len(plan) + 1 + 3 * 4 + 3 * 3
+    assert stats["bulk_subrequests"] == len(plan) + 1 + 3 * 4 + 3 * 3 + 1
+    assert client.privileges.known
+    emu.reset_stats()
+    await client.poll(plan, check=stored)
+    assert emu.stats()["bulk_subrequests"] == len(plan) + 1 + 3 * 4 + 3 * 3
     unchecked = await client.poll(plan, with_cascade=True)
     assert unchecked.changes is None and unchecked.topology_changed is None
 

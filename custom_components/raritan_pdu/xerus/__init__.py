@@ -116,6 +116,7 @@ from .models import (
     field_info,
 )
 from .plan import ReadingPlan, ReadKind, ReadTarget
+from .privileges import Privilege, Privileges
 from .rpc import BulkCall, BulkResult
 from .tls import fetch_certificate_fingerprint, normalize_fingerprint
 
@@ -166,6 +167,8 @@ __all__ = [
     "PowerLine",
     "PowerQualityState",
     "PowerState",
+    "Privilege",
+    "Privileges",
     "Rating",
     "ReadKind",
     "ReadTarget",

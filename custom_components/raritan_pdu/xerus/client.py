@@ -17,6 +17,7 @@ from .bulk import BulkSender, BulkSizeLimit, BulkTimeBudget, BulkTiming
 from .check import TopologyCheck
 from .const import RID_CASCADE, RID_UNIT, PowerState, pdu_rid
 from .discovery import discover_topology
+from .discovery.rounds import Round
 from .events import RID_EVENT_SERVICE, EventChannel
 from .exceptions import (
     XerusConnectionLostError,
@@ -42,6 +43,7 @@ from .models import (
 )
 from .plan import ReadingPlan
 from .power import PowerCommands, check_return
+from .privileges import METHOD_PRIVILEGES, RID_CURRENT_USER, Privileges
 from .rpc import (
     BulkCall,
     BulkResult,
@@ -108,12 +110,20 @@ class XerusClient(PowerCommands):
         )
         #: Malformed objects already logged at warning level (once per client).
         self._warned: set[str] = set()
+        self._privileges: Privileges | None = None
 
     # ----------------------------------------------------------------------------- properties
 
     @property
     def host(self) -> str:
         return self._transport.host
+
+    @property
+    def privileges(self) -> Privileges:
+        """The account's privileges (:mod:`.privileges`), read with every discovery and with the
+        first ``poll(check=)`` of this client; unknown (allowing everything) until then, or when
+        the device did not tell them. A failed read keeps what an earlier one found."""
+        return self._privileges or Privileges.unknown("not read yet")
 
     @property
     def fingerprint(self) -> str | None:
@@ -238,8 +248,18 @@ class XerusClient(PowerCommands):
         )
 
     async def discover(self) -> Topology:
-        """Discover the primary unit and every link unit with status OK (fixed number of bulks)."""
-        return await discover_topology(self, self._warned)
+        """Discover the primary unit and every link unit with status OK (fixed number of bulks);
+        the account's privileges (:attr:`privileges`) ride along in the first."""
+
+        def read_privileges(rnd: Round) -> None:
+            rnd.add(RID_CURRENT_USER, METHOD_PRIVILEGES, self._set_privileges)
+
+        return await discover_topology(self, self._warned, read_privileges)
+
+    def _set_privileges(self, value: Any) -> None:
+        privileges = Privileges.from_result(value)
+        if privileges.known or self._privileges is None:
+            self._privileges = privileges
 
     async def read_sensor_metadata(self, topology: Topology) -> Topology:
         """The topology with every numeric sensor's own metadata (ONE bulk).
@@ -290,7 +310,8 @@ class XerusClient(PowerCommands):
         :class:`PollResult` with the readings and the link unit status (or its error).
         ``check``: the same request also checks whether that (stored) topology still matches
         the device (:mod:`.check`, about 5 sub-requests per unit and one per external sensor):
-        ``PollResult.changes`` / ``topology_changed``; the cascade status comes with it.
+        ``PollResult.changes`` / ``topology_changed``; the cascade status comes with it. The
+        first check of a client also reads the account's :attr:`privileges`.
         """
         if not with_cascade and check is None:
             return plan.decode(await self.bulk_raw(plan.fragments))
@@ -298,7 +319,9 @@ class XerusClient(PowerCommands):
         extra = checker.fragments(len(plan)) if checker is not None else []
         if not extra:
             extra = [encode_sub_request(RID_CASCADE, "getStatus", len(plan))]
-        raw = await self.bulk_raw([*plan.fragments, *extra])
+        raw = await self._bulk_with_privileges(
+            [*plan.fragments, *extra], read=checker is not None and self._privileges is None
+        )
         readings = plan.decode(raw[: len(plan)])
         cascade = _cascade_status(raw[len(plan)])
         if checker is None:
@@ -308,6 +331,16 @@ class XerusClient(PowerCommands):
         if changes:
             _LOGGER.debug("the topology changed: %s", "; ".join(changes))
         return PollResult(readings, cascade, changes)
+
+    async def _bulk_with_privileges(self, fragments: list[str], *, read: bool) -> list[Any]:
+        """``bulk_raw(fragments)``, with ``read`` the privileges as one more sub-request."""
+        if not read:
+            return await self.bulk_raw(fragments)
+        fragments.append(encode_sub_request(RID_CURRENT_USER, METHOD_PRIVILEGES, len(fragments)))
+        *raw, answer = await self.bulk_raw(fragments)
+        result = BulkResult.from_sub_response(answer)
+        self._set_privileges(result.value if result.error is None else result.error)
+        return raw
 
     # ------------------------------------------------------------------------------- commands
 

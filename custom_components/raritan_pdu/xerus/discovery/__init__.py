@@ -11,6 +11,7 @@ units. Per unit, two chains (``unit.StructureStep``, ``peripherals.PeripheralSte
   getDeviceTypeInfos. Round 1 also carries ``/cascade getStatus``.
 * step 2 - per outlet/inlet/OCP: getMetaData, getSettings, getSensors (+ inlet getPoles);
   every slot's getDevice + getSettings
+* the caller's own calls in round 1 (``also``: the client reads the account's privileges there);
 * outlet groups (primary only): ``/model/outletgroup getAllGroups`` in round 1, each group's
   getMetaData, getSettings, getSensors in round 2 (``groups.GroupDiscovery``).
 * step 3 - only for sensor fields the catalogue (``models.catalogue``) does not know:
@@ -34,6 +35,7 @@ Discovery needs only :class:`SupportsBulk` (``XerusClient`` is one): it does not
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -71,7 +73,10 @@ def _no_cascade_manager(error: XerusError) -> bool:
 
 
 async def _first_round(
-    sender: SupportsBulk, primary: UnitDiscovery, groups: GroupDiscovery
+    sender: SupportsBulk,
+    primary: UnitDiscovery,
+    groups: GroupDiscovery,
+    also: Callable[[Round], None] | None,
 ) -> CascadeStatus:
     """Round 1: the cascade status, the primary's first step and the list of outlet groups.
 
@@ -95,6 +100,8 @@ async def _first_round(
     rnd.add(RID_CASCADE, "getStatus", store_cascade)
     primary.add_step(rnd)
     groups.add_step(rnd)
+    if also is not None:
+        also(rnd)
     await rnd.run(sender)
     if primary.error is not None:
         raise primary.error
@@ -103,15 +110,21 @@ async def _first_round(
     return cascade
 
 
-async def discover_topology(sender: SupportsBulk, warned: set[str] | None = None) -> Topology:
+async def discover_topology(
+    sender: SupportsBulk,
+    warned: set[str] | None = None,
+    also: Callable[[Round], None] | None = None,
+) -> Topology:
     """Discover the primary and its link units; see the module docstring for the round trips.
 
     ``warned``: the malformed objects already told (kept by the caller across discoveries).
+    ``also``: adds the caller's own calls to round 1 (the account's privileges), with their
+    handlers; their failures are the caller's.
     """
     warnings = Warnings(warned)
     primary = UnitDiscovery(0, CascadeRole.STANDALONE, None, warnings)
     groups = GroupDiscovery(warnings)
-    cascade = await _first_round(sender, primary, groups)
+    cascade = await _first_round(sender, primary, groups, also)
     primary.role = cascade.role
     primary.primary_host = cascade.primary_host
 
