@@ -1,4 +1,5 @@
-"""Binary sensors: tripped breakers, inlet/unit problems and external state sensors."""
+"""Binary sensors: tripped breakers, inlet/unit problems, external state sensors, and the
+outlets' on/off state for a PDU account that may not switch them."""
 
 from __future__ import annotations
 
@@ -17,18 +18,21 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .alarms import RaritanAlarmEntity, Watched, unit_watched
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
-from .entity import RaritanFieldEntity
+from .entity import RaritanFieldEntity, RaritanOutletEntity
 from .helpers import async_setup_topology_entities
 from .objects import (
+    MeteredObject,
     ObjectKind,
     ObjectSensor,
     PduObject,
     RaritanFieldDescription,
+    is_switchable,
     object_sensors,
+    outlet_object,
     peripheral_object,
     unit_object,
 )
-from .xerus import ThresholdState
+from .xerus import Privilege, ThresholdState
 from .xerus.const import ReadingType, SensorType, sensor_type_info
 from .xerus.models import PeripheralInfo, Topology, UnitTopology
 
@@ -204,6 +208,9 @@ def build_entities(entry: RaritanConfigEntry, topology: Topology) -> Iterator[Bi
     coordinator = entry.runtime_data
     for unit in topology.units:
         yield RaritanAlarmBinarySensor(coordinator, unit)
+        for outlet in unit.outlets:
+            if is_switchable(unit, outlet):
+                yield RaritanOutletBinarySensor(coordinator, outlet_object(unit, outlet))
         for sensor in object_sensors(unit, BINARY_SENSOR_DESCRIPTIONS, state=True):
             yield RaritanBinarySensor(coordinator, sensor)
         for peripheral in unit.peripherals:
@@ -242,6 +249,29 @@ class RaritanBinarySensor(RaritanFieldEntity, BinarySensorEntity):
 
     def _shown(self) -> tuple[Any, ...]:
         return (self.available, self.is_on)
+
+
+#: A switchable outlet's on/off state, named like its outlet device (as its switch is).
+OUTLET_DESCRIPTION = BinarySensorEntityDescription(
+    key="power_state",
+    translation_key="outlet",
+    device_class=BinarySensorDeviceClass.POWER,
+    name=None,
+)
+
+
+class RaritanOutletBinarySensor(RaritanOutletEntity, BinarySensorEntity):
+    """Whether a switchable outlet is on, for an account without *Switch Outlet* (#12): it
+    stands in for the outlet's switch, with the same state, attributes and availability."""
+
+    only_without_privilege = Privilege.SWITCH_OUTLET
+
+    entity_description = OUTLET_DESCRIPTION
+    _attr_name = None
+
+    def __init__(self, coordinator: RaritanCoordinator, target: MeteredObject) -> None:
+        """Initialise the on/off state of the outlet ``target``."""
+        super().__init__(coordinator, target, OUTLET_DESCRIPTION.key)
 
 
 # --- alarms (issue #10) ----------------------------------------------------------------------

@@ -25,7 +25,15 @@ from .objects import (
     resolve,
     sensors_of,
 )
-from .xerus.models import PeripheralInfo, StateReading, Topology, UnitTopology
+from .xerus.const import PowerState
+from .xerus.models import (
+    OutletInfo,
+    OutletState,
+    PeripheralInfo,
+    StateReading,
+    Topology,
+    UnitTopology,
+)
 from .xerus.plan import ReadKind, ReadTarget
 
 
@@ -193,6 +201,64 @@ class RaritanUnitReadEntity(RaritanEntity):
     def _rids(self) -> set[str]:
         target = self.read_target
         return {target.rid} if target else set()
+
+
+_POWER_STATES: dict[int, bool] = {PowerState.ON: True, PowerState.OFF: False}
+
+
+class RaritanOutletEntity(RaritanEntity):
+    """An entity showing a switchable outlet's state (``Outlet.getState``, read once per poll
+    for every entity of the outlet): its switch, or the read-only binary sensor standing in for
+    it when the PDU account may not switch outlets."""
+
+    @property
+    def outlet(self) -> OutletInfo | None:
+        """The outlet in the current topology."""
+        obj = self.pdu_object
+        return obj if isinstance(obj, OutletInfo) else None
+
+    def _rids(self) -> set[str]:
+        outlet = self.outlet
+        return {outlet.rid} if outlet else set()
+
+    @property
+    def _state(self) -> OutletState | None:
+        outlet = self.outlet
+        return None if outlet is None else self.coordinator.data.outlets.get(outlet.rid)
+
+    @property
+    def available(self) -> bool:
+        """Unavailable when the unit is, or the PDU reports the outlet state as not available."""
+        if not super().available:
+            return False
+        state = self._state
+        return state is None or state.available
+
+    @property
+    def is_on(self) -> bool | None:
+        """The relay state last commanded (off during a power cycle's off time); unknown for a
+        power state this version does not know."""
+        state = self._state
+        if state is None:
+            return None
+        power = state.power_state
+        return None if power is None else _POWER_STATES.get(power)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Pending switching: sequenced switch-on, running power cycle, load shedding."""
+        state = self._state
+        if state is None:
+            return None
+        return {
+            "switch_on_in_progress": state.switch_on_in_progress,
+            "cycle_in_progress": state.cycle_in_progress,
+            "load_shed": state.is_load_shed,
+            "suspended": state.is_suspended,
+        }
+
+    def _shown(self) -> tuple[Any, ...]:
+        return (self.available, self.is_on, self.extra_state_attributes)
 
 
 class RaritanFieldEntity(RaritanEntity):

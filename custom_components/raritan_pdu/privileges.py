@@ -2,7 +2,9 @@
 issue says so.
 
 A control entity names the privilege it needs in ``required_privilege`` (class attribute or
-set per entity; none: any account may use it). The platforms' topology builds go through
+set per entity; none: any account may use it). A read-only stand-in for a control (the outlet's
+on/off binary sensor for its switch) names it in ``only_without_privilege``: it exists only
+while the account lacks it. The platforms' topology builds go through
 :func:`helpers.async_setup_topology_entities`, which asks :meth:`AccountAccess.permits` per
 entity: a control the account cannot use is not added, and its registry entry (from a time the
 account could) is removed, so that it does not linger as unavailable. The privileges come from
@@ -56,7 +58,11 @@ class AccountAccess:
         return self._client.privileges
 
     def permits(self, entity: Entity) -> bool:
-        """Whether the account may use ``entity`` (every entity without a privilege)."""
+        """Whether the account may use ``entity`` (every entity without a privilege); a
+        stand-in (``only_without_privilege``) only while the account lacks the privilege."""
+        instead_of: str | None = getattr(entity, "only_without_privilege", None)
+        if instead_of is not None:
+            return not self.privileges.allows(instead_of)
         privilege: str | None = getattr(entity, "required_privilege", None)
         if privilege is None:
             return True
@@ -76,7 +82,8 @@ def async_remove_left_out(
     hass: HomeAssistant, entry: RaritanConfigEntry, domain: str, unique_ids: list[str]
 ) -> None:
     """Remove the registry entries of controls the account cannot use (left by a time when it
-    could): they would stay unavailable forever. They come back, as new, once it can."""
+    could): they would stay unavailable forever. They come back, as new, once it can. The same
+    for read-only stand-ins once the account has the control they stand in for."""
     entry.runtime_data.access.left_out.setdefault(domain, set()).update(unique_ids)
     registry = er.async_get(hass)
     for unique_id in unique_ids:
@@ -124,7 +131,8 @@ def async_delete_privileges_issue(hass: HomeAssistant, entry: RaritanConfigEntry
 
 
 def privileges_diagnostics(access: AccountAccess) -> dict[str, object]:
-    """What diagnostics show: the privileges read, what is missing and what was left out."""
+    """What diagnostics show: the privileges read, what is missing and what was left out
+    (controls, and read-only stand-ins the account does not need: it has their control)."""
     privileges = access.privileges
     return {
         "known": privileges.known,

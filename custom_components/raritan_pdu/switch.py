@@ -16,7 +16,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
-from .entity import RaritanActuatorEntity, RaritanEntity, RaritanUnitReadEntity
+from .entity import (
+    RaritanActuatorEntity,
+    RaritanEntity,
+    RaritanOutletEntity,
+    RaritanUnitReadEntity,
+)
 from .helpers import (
     async_command,
     async_outlets_command,
@@ -47,7 +52,6 @@ from .xerus.plan import ReadTarget
 
 PARALLEL_UPDATES = 1
 
-_POWER_STATES: dict[int, bool] = {PowerState.ON: True, PowerState.OFF: False}
 _ON_OFF: dict[int, bool] = {OnOffState.ON: True, OnOffState.OFF: False}
 
 OUTLET_DESCRIPTION = SwitchEntityDescription(
@@ -130,7 +134,7 @@ async def async_setup_entry(
     async_setup_topology_entities(entry, async_add_entities, build_entities)
 
 
-class RaritanOutletSwitch(RaritanEntity, SwitchEntity):
+class RaritanOutletSwitch(RaritanOutletEntity, SwitchEntity):
     """The relay of a switchable outlet; the entity is named like its outlet device."""
 
     required_privilege = Privilege.SWITCH_OUTLET
@@ -142,52 +146,6 @@ class RaritanOutletSwitch(RaritanEntity, SwitchEntity):
         """Initialise the switch of the outlet ``target``."""
         super().__init__(coordinator, target, OUTLET_DESCRIPTION.key)
 
-    @property
-    def outlet(self) -> OutletInfo | None:
-        """The outlet in the current topology."""
-        obj = self.pdu_object
-        return obj if isinstance(obj, OutletInfo) else None
-
-    def _rids(self) -> set[str]:
-        outlet = self.outlet
-        return {outlet.rid} if outlet else set()
-
-    @property
-    def _state(self) -> OutletState | None:
-        outlet = self.outlet
-        return None if outlet is None else self.coordinator.data.outlets.get(outlet.rid)
-
-    @property
-    def available(self) -> bool:
-        """Unavailable when the unit is, or the PDU reports the outlet state as not available."""
-        if not super().available:
-            return False
-        state = self._state
-        return state is None or state.available
-
-    @property
-    def is_on(self) -> bool | None:
-        """The relay state last commanded (off during a power cycle's off time); unknown for a
-        power state this version does not know."""
-        state = self._state
-        if state is None:
-            return None
-        power = state.power_state
-        return None if power is None else _POWER_STATES.get(power)
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Pending switching: sequenced switch-on, running power cycle, load shedding."""
-        state = self._state
-        if state is None:
-            return None
-        return {
-            "switch_on_in_progress": state.switch_on_in_progress,
-            "cycle_in_progress": state.cycle_in_progress,
-            "load_shed": state.is_load_shed,
-            "suspended": state.is_suspended,
-        }
-
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Switch the outlet on."""
         await self._async_switch(on=True)
@@ -195,9 +153,6 @@ class RaritanOutletSwitch(RaritanEntity, SwitchEntity):
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Switch the outlet off."""
         await self._async_switch(on=False)
-
-    def _shown(self) -> tuple[Any, ...]:
-        return (self.available, self.is_on, self.extra_state_attributes)
 
     @raritan_command
     async def _async_switch(self, *, on: bool) -> None:

@@ -1,5 +1,5 @@
 """Least privilege (#12): an account that may not switch or configure gets every sensor, no
-control it cannot use, and one repair issue that says so."""
+control it cannot use (but each outlet's on/off state), and one repair issue that says so."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.binary_sensor import BinarySensorDeviceClass
 from homeassistant.components.diagnostics import REDACTED
+from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_FRIENDLY_NAME
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
@@ -21,7 +23,9 @@ from tests.integration.conftest import (
     SECRET,
     LogGuard,
     assert_truthful,
+    async_poll,
     async_topology_refresh,
+    entity_id,
     entry_data,
     make_config_entry,
     power_entities,
@@ -210,3 +214,81 @@ async def test_a_rediscovery_finds_privileges_granted_again(
         or ""
     )
     assert state is not None and state.state == "on"
+
+
+def _outlet_states(hass: HomeAssistant, emu: PduEmulator, domain: str) -> dict[str, str | None]:
+    """The state of every outlet's entity of ``domain`` (its switch or its on/off binary
+    sensor), by unique id; ``None``: there is none."""
+    key = "switch" if domain == "switch" else "power_state"
+    registry = er.async_get(hass)
+    found: dict[str, str | None] = {}
+    for unit in emu.units:
+        for i in range(len(unit.outlets)):
+            unique_id = f"{unit.serial}_outlet_{i + 1}_{key}"
+            entity_id = registry.async_get_entity_id(domain, DOMAIN, unique_id)
+            state = hass.states.get(entity_id) if entity_id else None
+            found[unique_id] = None if state is None else state.state
+    return found
+
+
+def _device_states(emu: PduEmulator) -> list[str]:
+    return ["on" if o.power_state else "off" for unit in emu.units for o in unit.outlets]
+
+
+async def test_read_only_account_sees_each_outlet_on_or_off(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator_factory: Any,
+    log_guard: LogGuard,
+) -> None:
+    """Without *Switch Outlet*, each outlet has a binary sensor instead of its switch: named
+    like the outlet, on/off as the PDU says, with the switch's attributes, following a change
+    made at the PDU with the next poll."""
+    emu, _ = await _setup(hass, emulator_factory, log_guard, ("ro",))
+    emu.unit(0).outlet(1).power_state = 0
+    await async_poll(hass, freezer)
+    shown = _outlet_states(hass, emu, "binary_sensor")
+    assert list(shown.values()) == _device_states(emu)
+    assert set(_outlet_states(hass, emu, "switch").values()) == {None}
+    assert "off" in shown.values() and "on" in shown.values()
+
+    serial = emu.units[1].serial
+    sensor = entity_id(hass, "binary_sensor", f"{serial}_outlet_3_power_state")
+    state = hass.states.get(sensor)
+    assert state is not None and state.state == "on"
+    assert state.attributes[ATTR_DEVICE_CLASS] == BinarySensorDeviceClass.POWER
+    assert state.attributes[ATTR_FRIENDLY_NAME].endswith("Outlet 3")
+    assert state.attributes["cycle_in_progress"] is False
+
+    emu.units[1].outlet(2).power_state = 0
+    await async_poll(hass, freezer)
+    assert hass.states.get(sensor).state == "off"
+    assert list(_outlet_states(hass, emu, "binary_sensor").values()) == _device_states(emu)
+    assert log_guard.problems() == []
+
+
+@pytest.mark.parametrize(
+    ("privileges", "domain"), [(("ro",), "binary_sensor"), (("switchOutlet:all",), "switch")]
+)
+async def test_outlet_states_cost_the_same_with_or_without_switches(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator_factory: Any,
+    log_guard: LogGuard,
+    privileges: tuple[str, ...],
+    domain: str,
+) -> None:
+    """Each outlet's state is read once per poll, by its switch or (read-only) by its binary
+    sensor, never both: a poll stays one request. An account that may switch has no such
+    binary sensor."""
+    emu, _ = await _setup(hass, emulator_factory, log_guard, privileges)
+    other = "switch" if domain == "binary_sensor" else "binary_sensor"
+    assert list(_outlet_states(hass, emu, domain).values()) == _device_states(emu)
+    assert set(_outlet_states(hass, emu, other).values()) == {None}
+
+    emu.reset_stats()
+    await async_poll(hass, freezer)
+    stats = emu.stats()
+    assert stats["http_requests"] == 1
+    outlets = sum(len(unit.outlets) for unit in emu.units)
+    assert stats["methods"]["pdumodel.Outlet.getState"] == outlets
