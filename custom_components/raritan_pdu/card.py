@@ -6,7 +6,8 @@ no resource to add by hand, and registers the websocket command ``raritan_pdu/la
 
 The command answers what the card draws, per loaded config entry and unit: the unit's names and
 device id, the entities of its totals, inlets, breakers and alarms, and its outlets in PDU order
-with the entities of each (switch, power, power-cycle button, ...). Entity ids come from the
+with the entities of each (switch - or its read-only on/off binary sensor for an account that
+may not switch -, power, power-cycle button, ...). Entity ids come from the
 entity registry by the unique ids the platforms give (docs/architecture.md, section 3), so they
 follow a rename and are ``None`` for an entity the user disabled; the card never derives an
 entity id or a name itself. It takes the entities' states from the frontend's state machine, as
@@ -33,6 +34,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
 from .binary_sensor import BINARY_SENSOR_DESCRIPTIONS
+from .binary_sensor import OUTLET_DESCRIPTION as OUTLET_STATE_DESCRIPTION
 from .button import CYCLE_DESCRIPTION
 from .const import DOMAIN
 from .coordinator import RaritanConfigEntry
@@ -75,6 +77,8 @@ _BREAKER_ENTITIES: Final = {
 }
 _OUTLET_ENTITIES: Final = {
     "switch": OUTLET_DESCRIPTION.key,
+    # For an account that may not switch outlets: their on/off state, read-only (no switch).
+    "state": OUTLET_STATE_DESCRIPTION.key,
     "cycle": CYCLE_DESCRIPTION.key,
     "power": _POWER,
     "current": _CURRENT,

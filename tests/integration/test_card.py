@@ -25,7 +25,7 @@ from custom_components.raritan_pdu.const import DOMAIN
 from tests.e2e.harness import free_port
 from tests.emulator import PduEmulator
 
-from .conftest import get_device, setup_integration
+from .conftest import entry_data, get_device, make_config_entry, setup_integration
 
 CARD_JS = (
     Path(__file__).resolve().parents[2]
@@ -107,6 +107,7 @@ async def test_layout_of_a_primary_and_its_link_unit(
             )
             assert outlet["switchable"] is True
             assert outlet["non_critical"] is False
+            assert outlet["state"] is None  # the switch shows it: no read-only state
     assert hass.states.get(link["outlets"][4]["switch"]).state == STATE_OFF
     power = hass.states.get(primary["outlets"][0]["power"])
     assert power.attributes["unit_of_measurement"] == "W"
@@ -170,6 +171,30 @@ async def test_layout_follows_renamed_and_disabled_entities(
     devices.async_update_device(primary["device_id"], name_by_user="Rack A top")
     await hass.async_block_till_done()
     assert (await units(hass, hass_ws_client))[0]["name"] == "Rack A top"
+
+
+async def test_layout_of_an_account_that_may_not_switch(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, emulator_factory: Any
+) -> None:
+    """Without *Switch Outlet* the card has nothing to switch: each outlet has its read-only
+    on/off state (the binary sensor, as the PDU says) instead, and its readings as before."""
+    emu: PduEmulator = await emulator_factory(
+        link_units=0, outlets=4, accounts={"viewer": ("Viewer-pw-7", ("ro",))}
+    )
+    emu.unit(0).outlet(1).power_state = 0
+    entry = make_config_entry(emu, entry_data(emu, username="viewer", password="Viewer-pw-7"))
+    await setup_integration(hass, entry)
+
+    (unit,) = await units(hass, hass_ws_client)
+    outlets = unit["outlets"]
+    assert [o["switch"] for o in outlets] == [None] * 4
+    assert [o["cycle"] for o in outlets] == [None] * 4
+    assert all(o["state"].startswith("binary_sensor.") for o in outlets), outlets
+    assert [hass.states.get(o["state"]).state for o in outlets] == [
+        STATE_ON if o.power_state else STATE_OFF for o in emu.unit(0).outlets
+    ]
+    assert hass.states.get(outlets[1]["state"]).state == STATE_OFF
+    assert all(o["power"] for o in outlets)
 
 
 async def test_layout_of_one_unit(

@@ -16,7 +16,8 @@
  *                                     (its load-shedding setting) asks too
  *
  * Click (or Enter/Space on) an outlet to switch it; its menu (the ⋮ button, a right click or a
- * long press) has power cycle and the entity details.
+ * long press) has power cycle and the entity details. An outlet whose PDU account may not switch
+ * it shows its on/off binary sensor instead, read-only.
  */
 
 const CARD_TYPE = "raritan-pdu-card";
@@ -89,6 +90,11 @@ function parseOutletNumbers(value) {
 
 function stateOf(hass, entityId) {
   return entityId ? hass.states[entityId] : undefined;
+}
+
+/** The outlet's relay: its switch, else its read-only on/off binary sensor (same attributes). */
+function relayOf(hass, outlet) {
+  return stateOf(hass, outlet.switch || outlet.state);
 }
 
 function isKnown(stateObj) {
@@ -553,7 +559,7 @@ class RaritanPduCard extends HTMLElement {
     let unavailable = 0;
     for (const tile of this._tiles) {
       const outlet = tile.outlet;
-      const sw = stateOf(hass, outlet.switch);
+      const sw = relayOf(hass, outlet);
       const power = stateOf(hass, outlet.power);
       const busy = this._busy.has(outlet.number);
       const state = this._outletState(outlet, sw, power);
@@ -581,9 +587,10 @@ class RaritanPduCard extends HTMLElement {
     if (this._menuOutlet) this._paintMenuFacts();
   }
 
-  /** on / off / unavailable / unknown, or "metered" for an outlet without a switch. */
+  /** on / off / unavailable / unknown, or "metered" for an outlet without a switch (nor the
+   * read-only state of one its PDU account may not switch). */
   _outletState(outlet, sw, power) {
-    if (outlet.switch) {
+    if (outlet.switch || outlet.state) {
       if (!sw) return UNAVAILABLE;
       return sw.state === "on" || sw.state === "off" || sw.state === UNAVAILABLE
         ? sw.state
@@ -614,7 +621,7 @@ class RaritanPduCard extends HTMLElement {
     tile.el.dataset.state = state;
     tile.el.classList.toggle("busy", busy);
     tile.value.textContent = text;
-    const switchable = state === "on" || state === "off";
+    const switchable = Boolean(outlet.switch) && (state === "on" || state === "off");
     if (switchable) tile.main.setAttribute("aria-pressed", String(state === "on"));
     else tile.main.removeAttribute("aria-pressed");
     tile.main.setAttribute("aria-busy", String(busy));
@@ -767,7 +774,7 @@ class RaritanPduCard extends HTMLElement {
   _paintMenuFacts() {
     const outlet = this._menuOutlet;
     const hass = this._hass;
-    const sw = stateOf(hass, outlet.switch);
+    const sw = relayOf(hass, outlet);
     const power = stateOf(hass, outlet.power);
     const state = this._outletState(outlet, sw, power);
     const facts = [this._stateText(state, sw)];
@@ -775,6 +782,7 @@ class RaritanPduCard extends HTMLElement {
       facts.push(formatted(hass, entityId));
     }
     if (!outlet.switchable) facts.push("not switchable");
+    else if (outlet.state && !outlet.switch) facts.push("read-only: the PDU account may not switch it");
     else if (!outlet.switch) facts.push("its switch is disabled in Home Assistant");
     this._menuFacts.textContent = joined(...facts);
     // The actions follow the state (an outlet switched meanwhile offers the other action).
@@ -827,7 +835,7 @@ class RaritanPduCard extends HTMLElement {
         ),
       );
     }
-    const details = outlet.switch || outlet.power || outlet.cycle;
+    const details = outlet.switch || outlet.state || outlet.power || outlet.cycle;
     if (details) {
       buttons.push(
         h(
