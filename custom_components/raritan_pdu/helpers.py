@@ -256,8 +256,9 @@ def async_setup_topology_entities(
 
     Entities are tracked by unique id while they exist in Home Assistant, so a topology refresh
     adds only what is new (a link unit added, a sensor plugged in) and a unit that vanished and
-    came back gets its entities again. Controls the PDU account may not use are left out
-    (``privileges.py``). Called from a platform's ``async_setup_entry``.
+    came back gets its entities again. Controls the PDU account may not use are left out, and
+    so are the read-only stand-ins of those it may (``privileges.py``). Called from a platform's
+    ``async_setup_entry``.
     """
     coordinator = entry.runtime_data
     domain = async_get_current_platform().domain
