@@ -338,6 +338,9 @@ def test_power_cycle_from_the_outlet_menu(page: Any, card_pdu: CardPdu) -> None:
     menu = card_pdu.card(page, 0).locator("dialog.menu")
     menu.wait_for(state="visible")
     assert menu.locator("h2").inner_text() == "Outlet 3 · NAS"
+    # title, facts ("On · 33 W · ..."), actions: nothing else (a missing badge once read "null")
+    lines = [line for line in menu.inner_text().split("\n") if line.strip()]
+    assert lines[1].startswith(("On", "Off")), lines
     menu.get_by_role("button", name="Power cycle").click()
     menu.wait_for(state="hidden")
     wait_for(

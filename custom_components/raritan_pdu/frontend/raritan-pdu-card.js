@@ -295,7 +295,13 @@ class RaritanPduCard extends HTMLElement {
     if (previous && registry !== this._registrySeen) this._scheduleFetch(1000);
     this._registrySeen = registry;
     if (!previous) this._scheduleFetch(0);
-    this._update();
+    // The frontend replaces its formatter once its translations and the entities' display
+    // settings are loaded: repaint then, or the first values would stay unformatted
+    // ("1291.34421415234") until they change.
+    const formatter = hass.formatEntityState;
+    const reformat = previous !== undefined && formatter !== this._formatterSeen;
+    this._formatterSeen = formatter;
+    this._update(reformat);
   }
 
   get hass() {
@@ -759,9 +765,9 @@ class RaritanPduCard extends HTMLElement {
       : null;
     this._menuFacts = h("p", { className: "facts", "aria-live": "polite" });
     this._menuActions = h("div", { className: "actions" });
+    // (the DOM's replaceChildren writes a null as the text "null": leave the badge out instead)
     this._menu.replaceChildren(
-      h("h2", { id: "menu-title" }, outletTitle(outlet)),
-      badge,
+      ...[h("h2", { id: "menu-title" }, outletTitle(outlet)), badge].filter(Boolean),
       this._menuFacts,
       this._menuActions,
     );
