@@ -59,21 +59,24 @@ class Watched:
     #: ``info.rid``, and whether it is a breaker's trip sensor (a state, not a reading).
     rid: str = dataclass_field(init=False)
     trip: bool = dataclass_field(init=False)
+    #: ``Outlet 3 current``, ``Inlet I1 voltage``, ``Breaker 1 tripped``, ``Temperature 1``
+    #: (made once: a watched sensor lives as long as its topology).
+    label: str = dataclass_field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rid", self.info.rid)
         object.__setattr__(self, "trip", self.field == "trip")
+        object.__setattr__(self, "label", _label(self.target, self.field))
 
-    @property
-    def label(self) -> str:
-        """``Outlet 3 current``, ``Inlet I1 voltage``, ``Breaker 1 tripped``, ``Temperature 1``."""
-        name = object_label(self.target)
-        if self.field == "device":
-            return name
-        if self.field == "trip":
-            return f"{name} tripped"
-        words = "".join(f" {c.lower()}" if c.isupper() else c for c in self.field)
-        return f"{name} {words.replace(' l n', ' LN')}"
+
+def _label(target: MeteredObject, field: str) -> str:
+    name = object_label(target)
+    if field == "device":
+        return name
+    if field == "trip":
+        return f"{name} tripped"
+    words = "".join(f" {c.lower()}" if c.isupper() else c for c in field)
+    return f"{name} {words.replace(' l n', ' LN')}"
 
 
 def object_label(target: MeteredObject) -> str:
@@ -172,13 +175,20 @@ class RaritanAlarmEntity(RaritanEntity):
     """Base of the alarm entities: the sensors they watch (re-resolved with every topology),
     the summary, its attributes (``warning``, ``critical``) and what is compared before a write.
 
-    Available while the unit answers: one sensor's failed read is no unknown alarm.
+    Available while the unit answers: one sensor's failed read is no unknown alarm. Told by
+    the coordinator only when a watched reading's threshold state changed (a unit's alarm
+    watches a hundred readings whose values move with every poll); the summary is made once
+    per write (:meth:`_shown`, which every write runs first) and the state and attributes
+    show that one.
     """
+
+    _thresholds_only = True
 
     def __init__(self, coordinator: RaritanCoordinator, target: MeteredObject, key: str) -> None:
         """Initialise the alarm entity ``key`` of ``target``."""
         super().__init__(coordinator, target, key)
         self._watched: list[Watched] = []
+        self._shown_summary: AlarmSummary | None = None
 
     def _watch(self, unit: UnitTopology, obj: PduObject) -> Iterator[Watched]:
         """What the entity watches in the current topology."""
@@ -193,8 +203,12 @@ class RaritanAlarmEntity(RaritanEntity):
         return {item.rid for item in self._watched}
 
     def _summary(self) -> AlarmSummary:
-        self._resolve()
-        return summarize(self._watched, self.coordinator.data)
+        """The summary the state being written shows (made now outside a write)."""
+        summary = self._shown_summary
+        if summary is None:
+            self._resolve()
+            summary = summarize(self._watched, self.coordinator.data)
+        return summary
 
     @property
     def available(self) -> bool:
@@ -211,5 +225,6 @@ class RaritanAlarmEntity(RaritanEntity):
         return {"warning": list(summary.warning), "critical": list(summary.critical)}
 
     def _shown(self) -> tuple[Any, ...]:
-        summary = self._summary()
+        self._resolve()
+        self._shown_summary = summary = summarize(self._watched, self.coordinator.data)
         return (self.available, summary.state, summary.warning, summary.critical)

@@ -26,7 +26,7 @@ from datetime import timedelta
 from functools import partial
 from itertools import chain
 from operator import attrgetter
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST
@@ -121,6 +121,8 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         # What the entities need.
         self._rid_refs: Counter[str] = Counter()
         self._rid_listeners: dict[str, list[CALLBACK_TYPE]] = {}
+        # Listeners told only when a reading's threshold state changed (the alarms).
+        self._threshold_listeners: dict[str, list[CALLBACK_TYPE]] = {}
         self._missing: set[str] = set()
         # Per cadence (full or fast): the plan and how many of its reads go to each unit.
         self._plans: dict[bool, tuple[ReadingPlan, Counter[int]]] = {}
@@ -143,6 +145,7 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         self._lock = asyncio.Lock()
         self._polls_since_slow = SLOW_POLL_EVERY
         self._changed: set[str] = set()
+        self._threshold_changed: set[str] = set()
         self._seq = 0
         self._commanded: dict[str, int] = {}
         self._units_down: set[int] = set()
@@ -371,15 +374,21 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
 
     @callback
     def async_register_rids(
-        self, rids: Iterable[str], listener: CALLBACK_TYPE | None = None
+        self,
+        rids: Iterable[str],
+        listener: CALLBACK_TYPE | None = None,
+        *,
+        thresholds_only: bool = False,
     ) -> CALLBACK_TYPE:
         """Add resource ids to the poll; ``listener`` is called when one of their readings
-        changed. Returns the callable that removes them again.
+        changed (``thresholds_only``: only when a reading's threshold state changed, what an
+        alarm shows, not with every new value). Returns the callable that removes them again.
 
         Called by every entity in ``async_added_to_hass``: disabled entities are never
         added, so they cost nothing. Ids without data yet trigger one (debounced) refresh.
         """
         rid_list = list(rids)
+        listeners = self._threshold_listeners if thresholds_only else self._rid_listeners
         missing = False
         for rid in rid_list:
             if self._rid_refs[rid] == 0:
@@ -389,20 +398,25 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
                     missing = True
             self._rid_refs[rid] += 1
             if listener is not None:
-                self._rid_listeners.setdefault(rid, []).append(listener)
+                listeners.setdefault(rid, []).append(listener)
         if missing and self._started:
             self._registration_debouncer.async_schedule_call()
 
-        return partial(self._unregister_rids, rid_list, listener)
+        return partial(self._unregister_rids, rid_list, listener, listeners)
 
     @callback
-    def _unregister_rids(self, rids: list[str], listener: CALLBACK_TYPE | None) -> None:
+    def _unregister_rids(
+        self,
+        rids: list[str],
+        listener: CALLBACK_TYPE | None,
+        listeners: dict[str, list[CALLBACK_TYPE]],
+    ) -> None:
         for rid in rids:
             if listener is not None:
-                listeners = self._rid_listeners[rid]
-                listeners.remove(listener)
-                if not listeners:
-                    del self._rid_listeners[rid]
+                of_rid = listeners[rid]
+                of_rid.remove(listener)
+                if not of_rid:
+                    del listeners[rid]
             self._rid_refs[rid] -= 1
             if self._rid_refs[rid] <= 0:
                 del self._rid_refs[rid]
@@ -488,20 +502,15 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         Readings of resource ids that a command confirmed after this poll started are older
         than the command's own read: they are dropped.
         """
-        data, changed = self.data, self._changed
+        data, changed, thresholds = self.data, self._changed, self._threshold_changed
         skip = {rid for rid, seq in self._commanded.items() if seq > started}
         self._commanded = {rid: seq for rid, seq in self._commanded.items() if seq > started}
         errors = data.errors
-        _merge_kind(
-            data.numeric, readings.numeric, _NUMERIC_KEY, errors=errors, changed=changed, skip=skip
-        )
-        _merge_kind(
-            data.states, readings.states, _STATE_KEY, errors=errors, changed=changed, skip=skip
-        )
-        _merge_kind(data.outlets, readings.outlets, None, errors=errors, changed=changed, skip=skip)
-        _merge_kind(
-            data.sequences, readings.sequences, None, errors=errors, changed=changed, skip=skip
-        )
+        notes = _Notes(errors, changed, thresholds, skip)
+        _merge_kind(data.numeric, readings.numeric, _NUMERIC_KEY, _THRESHOLD_KEY, notes)
+        _merge_kind(data.states, readings.states, _STATE_KEY, None, notes)
+        _merge_kind(data.outlets, readings.outlets, None, None, notes)
+        _merge_kind(data.sequences, readings.sequences, None, None, notes)
         known = self._unknown_after_discovery
         if known:
             known.difference_update(readings.numeric, readings.states, readings.outlets)
@@ -615,10 +624,20 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         changed (a unit's alarm watches a hundred), before Home Assistant tells all of them
         when the success of the polls changed."""
         changed, self._changed = self._changed, set()
+        thresholds, self._threshold_changed = self._threshold_changed, set()
         # Each listener once (the list is built in C: a poll changes hundreds of RIDs).
-        for listener in dict.fromkeys(
+        listeners = dict.fromkeys(
             chain.from_iterable(filter(None, map(self._rid_listeners.get, changed)))
-        ):
+        )
+        if thresholds:
+            listeners.update(
+                dict.fromkeys(
+                    chain.from_iterable(
+                        filter(None, map(self._threshold_listeners.get, thresholds))
+                    )
+                )
+            )
+        for listener in listeners:
             listener()
 
     # ------------------------------------------------------------------ commands
@@ -640,7 +659,10 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
             data.states[rid] = reading
         data.errors.pop(rid, None)
         self._missing.discard(rid)
-        for listener in list(self._rid_listeners.get(rid, ())):
+        for listener in [
+            *self._rid_listeners.get(rid, ()),
+            *self._threshold_listeners.get(rid, ()),
+        ]:
             listener()
 
     # ------------------------------------------------------------------ pushed events
@@ -796,23 +818,41 @@ _NUMERIC_KEY: Final = attrgetter(
     "below_lower_critical",
 )
 _STATE_KEY: Final = attrgetter("value", "available")
+#: What of a numeric reading its threshold state (``NumericReading.threshold_state``) shows.
+_THRESHOLD_KEY: Final = attrgetter(
+    "available",
+    "above_upper_critical",
+    "above_upper_warning",
+    "below_lower_warning",
+    "below_lower_critical",
+)
+
+
+class _Notes(NamedTuple):
+    """What a poll's merge reads and notes (:meth:`RaritanCoordinator._merge`)."""
+
+    errors: dict[str, XerusError]
+    changed: set[str]
+    thresholds: set[str]
+    skip: set[str]
 
 
 def _merge_kind[ReadingT: (NumericReading, StateReading, OutletState, SequenceState)](
     known: dict[str, ReadingT],
     new: dict[str, ReadingT],
     shown: Callable[[ReadingT], object] | None,
-    *,
-    errors: dict[str, XerusError],
-    changed: set[str],
-    skip: set[str],
+    threshold: Callable[[ReadingT], object] | None,
+    notes: _Notes,
 ) -> None:
     """Take ``new`` readings of one kind into ``known``; note the RIDs whose shown value
-    changed (an error that cleared counts). Timestamps alone are no change.
+    changed (an error that cleared counts) in ``notes.changed``, and in ``notes.thresholds``
+    those whose threshold state changed too (``threshold``: what of a reading that is;
+    ``None``: any change). Timestamps alone are no change.
 
     Runs for every reading of every poll: a reading the plan decoded from an unchanged answer
     is the object already known (``ReadingPlan.decode``) and costs one comparison.
     """
+    errors, changed, thresholds, skip = notes
     if skip:
         new = {rid: reading for rid, reading in new.items() if rid not in skip}
     for rid, reading in new.items():
@@ -832,6 +872,8 @@ def _merge_kind[ReadingT: (NumericReading, StateReading, OutletState, SequenceSt
         ):
             changed.add(rid)
             errors.pop(rid, None)
+            if old is None or threshold is None or threshold(old) != threshold(reading):
+                thresholds.add(rid)
         known[rid] = reading
 
 

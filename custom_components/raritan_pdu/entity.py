@@ -8,7 +8,7 @@ resource id: it resolves the object, and with it the RIDs to poll, through
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers.entity import EntityDescription
@@ -50,6 +50,9 @@ class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
     """
 
     _attr_has_entity_name = True
+    #: Called only when the threshold state of a reading changed, not with every new value
+    #: (what the alarms show: ``RaritanCoordinator.async_register_rids``).
+    _thresholds_only: ClassVar[bool] = False
 
     def __init__(self, coordinator: RaritanCoordinator, target: MeteredObject, key: str) -> None:
         """Initialise the entity ``key`` of the object ``target``."""
@@ -112,7 +115,9 @@ class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
             return
         old = self._unregister_rids
         self._unregister_rids = (
-            self.coordinator.async_register_rids(rids, self._handle_coordinator_update)
+            self.coordinator.async_register_rids(
+                rids, self._handle_coordinator_update, thresholds_only=self._thresholds_only
+            )
             if rids
             else None
         )
@@ -273,9 +278,7 @@ class RaritanFieldEntity(RaritanEntity):
         target, description = sensor.target, sensor.description
         self.entity_description = description
         self._field = sensor.field
-        self._attr_translation_key = description.name_key(
-            target.kind, own_device=target.own_device
-        )
+        self._attr_translation_key = description.name_key(target.kind, own_device=target.own_device)
         self._attr_entity_registry_enabled_default = target.kind in description.enabled_in
         self._rid: str | None = None
         placeholders = dict(target.placeholders)

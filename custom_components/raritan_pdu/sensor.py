@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from typing import Any, Final
 
 from homeassistant.components.sensor import (
@@ -155,7 +156,8 @@ class RaritanSensorEntityDescription(SensorEntityDescription, RaritanFieldDescri
     """A numeric sensor field. Unit, device class and display precision come from the sensor's
     TypeSpec and ``decdigits`` (:func:`presentation`)."""
 
-    value_fn: Callable[[NumericReading], float | None] = lambda reading: reading.value
+    #: The shown value of a reading (``attrgetter``: called for every changed sensor of a poll).
+    value_fn: Callable[[NumericReading], float | None] = attrgetter("value")
 
 
 _OUTLET, _INLET, _POLE = ObjectKind.OUTLET, ObjectKind.INLET, ObjectKind.POLE
@@ -357,9 +359,7 @@ class RaritanSensor(RaritanFieldEntity, SensorEntity):
         self._attr_native_unit_of_measurement = unit
         self._attr_device_class = device_class
         self._attr_state_class = (
-            SensorStateClass.TOTAL_INCREASING
-            if _is_counter(info)
-            else SensorStateClass.MEASUREMENT
+            SensorStateClass.TOTAL_INCREASING if _is_counter(info) else SensorStateClass.MEASUREMENT
         )
         self._attr_suggested_display_precision = info.decdigits
         if unit == UnitOfEnergy.WATT_HOUR:
@@ -560,9 +560,7 @@ class RaritanAlarmLevelSensor(RaritanAlarmEntity, SensorEntity):
         key = "alarm_level" if target.kind is _EXT else description.key
         super().__init__(coordinator, target, key)
         self.entity_description = description
-        self._attr_translation_key = description.name_key(
-            target.kind, own_device=target.own_device
-        )
+        self._attr_translation_key = description.name_key(target.kind, own_device=target.own_device)
         self._attr_entity_registry_enabled_default = target.kind in description.enabled_in
         placeholders = dict(target.placeholders)
         if target.kind is _EXT and isinstance(target.obj, PeripheralInfo):

@@ -38,7 +38,6 @@ from .xerus import BulkTiming, Topology, XerusStorageError
 DATA_STORES: HassKey[dict[str, RaritanStore]] = HassKey(f"{DOMAIN}_stores")
 
 
-
 # --- the topology as JSON --------------------------------------------------------------------
 
 

@@ -105,3 +105,34 @@ async def test_alarm_levels_per_object(
     assert hass.states.get(entity_id(hass, "binary_sensor", f"{serial}_unit_alarm")).state == (
         STATE_ON
     )
+
+
+async def test_alarms_are_told_only_when_a_threshold_state_changed(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: PduEmulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A unit's alarm watches a hundred readings whose values move with every poll: it is
+    summarized again only when a threshold state changed, not with each new value."""
+    coordinator = init_integration.runtime_data
+    rid = coordinator.topology.primary.outlets[0].sensors["current"].rid
+    told: list[str] = []
+    removers = [
+        coordinator.async_register_rids(
+            [rid], lambda: told.append("threshold"), thresholds_only=True
+        ),
+        coordinator.async_register_rids([rid], lambda: told.append("value")),
+    ]
+    try:
+        _overload(emulator, 0, 60.0)
+        await async_poll(hass, freezer)
+        assert told == ["value"]
+
+        told.clear()
+        _overload(emulator, 0, 2900.0)  # over the outlet's critical current
+        await async_poll(hass, freezer)
+        assert sorted(told) == ["threshold", "value"]
+    finally:
+        for remove in removers:
+            remove()

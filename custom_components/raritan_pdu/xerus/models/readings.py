@@ -32,6 +32,7 @@ def finite_number(raw: object) -> float | None:
         return float(raw)
     return None
 
+
 _READING_FIELDS = itemgetter("available", "valid", "value", "timestamp", "status")
 _STATUS_FIELDS = itemgetter(
     "aboveUpperCritical", "aboveUpperWarning", "belowLowerWarning", "belowLowerCritical"
