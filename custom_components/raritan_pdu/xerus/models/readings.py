@@ -10,6 +10,7 @@ import sys
 from dataclasses import dataclass, field
 from enum import StrEnum
 from operator import itemgetter
+from typing import NamedTuple
 
 from ..const import PowerState, to_enum
 from ..exceptions import XerusError
@@ -38,6 +39,7 @@ _STATUS_FIELDS = itemgetter(
     "aboveUpperCritical", "aboveUpperWarning", "belowLowerWarning", "belowLowerCritical"
 )
 _STATE_FIELDS = itemgetter("available", "value", "timestamp")
+_new_tuple = tuple.__new__
 
 
 class ThresholdState(StrEnum):
@@ -48,12 +50,15 @@ class ThresholdState(StrEnum):
     CRITICAL = "critical"
 
 
-@dataclass(frozen=True, slots=True)
-class NumericReading:
+class NumericReading(NamedTuple):
     """``NumericSensor.Reading``; ``value`` is ``None`` unless ``available and valid``.
 
     ``valid`` is True only for a finite number: a reading of ``NaN``, ±Infinity or a number
     beyond the range of a float is not valid (``value`` ``None``), whatever the device says.
+
+    Immutable like the other models, but a named tuple, not a frozen dataclass: a poll of a
+    large stack decodes a thousand of them, and a tuple is made in one call where a frozen
+    dataclass sets each of its eight fields through ``object.__setattr__``.
     """
 
     value: float | None
@@ -95,15 +100,19 @@ class NumericReading:
             number = raw if raw - raw == 0.0 else None
         else:
             number = finite_number(raw)
-        return cls(
-            number,
-            available is True,
-            number is not None,
-            ts if type(ts) is int else None,
-            upper_crit is True,
-            upper_warn is True,
-            lower_warn is True,
-            lower_crit is True,
+        # cls(...) without the generated __new__'s Python frame
+        return _new_tuple(
+            cls,
+            (
+                number,
+                available is True,
+                number is not None,
+                ts if type(ts) is int else None,
+                upper_crit is True,
+                upper_warn is True,
+                lower_warn is True,
+                lower_crit is True,
+            ),
         )
 
     @classmethod
