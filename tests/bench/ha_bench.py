@@ -44,7 +44,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--polls", type=int, default=5, help="timed polls per row (default 5)")
     parser.add_argument(
-        "--profile-polls", type=int, default=2, help="polls under cProfile per row (default 2)"
+        "--profile-polls", type=int, default=4, help="polls under cProfile per row (default 4)"
     )
     parser.add_argument(
         "--setup-timeout",
@@ -70,8 +70,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "--outlet-groups",
         type=int,
         default=0,
-        help="outlet groups on the PDU (members on the primary and the first link unit; "
-        "default 0)",
+        help="outlet groups on the PDU (members on the primary and the first link unit; default 0)",
     )
     parser.add_argument(
         "--quick", action="store_true", help="smoke run: 1 poll, 1 profiled poll, small samples"

@@ -75,6 +75,7 @@ from .naive import naive_read
 from .profile_split import (
     BENCH,
     EMULATOR,
+    GC,
     HA_BUCKETS,
     HA_CORE,
     HA_ENTITY,
@@ -535,7 +536,7 @@ class Row:
             for _ in range(count):
                 await self.poll(profiler, advance=True)
         stats = profiler.stats()
-        seconds = split(stats)
+        seconds = split(stats, profiler.gc_seconds)
         # The harness's own work (the timer firing, counting writes) is not Home Assistant's.
         harness = seconds.pop(BENCH) + seconds.pop(EMULATOR)
         total = sum(seconds.values()) or 1.0
@@ -551,8 +552,10 @@ class Row:
         self.result["ha_cpu_ms_integration"] = round(per_poll * integration, 1)
         self.result["ha_cpu_ms_state_writes"] = round(per_poll * ha_writes, 1)
         self.result["ha_cpu_ms_ha"] = round(per_poll * ha, 1)
+        self.result["ha_cpu_ms_gc"] = round(per_poll * seconds[GC] / total, 1)
+        self.result["gc_collections_profiled"] = profiler.gc_collections
         self.result["profile_polls"] = count
-        self.result["profile_top"] = top_functions(stats, count)
+        self.result["profile_top"] = top_functions(stats, count, gc_seconds=profiler.gc_seconds)
 
     def next_poll_full(self) -> None:
         """The coordinator's next poll reads the slow values too (its cadence counter)."""
@@ -807,7 +810,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--topology", required=True, choices=sorted(TOPOLOGIES))
     parser.add_argument("--device-speed", required=True, choices=("instant", "px3"))
     parser.add_argument("--polls", type=int, default=5)
-    parser.add_argument("--profile-polls", type=int, default=2)
+    parser.add_argument("--profile-polls", type=int, default=4)
     parser.add_argument("--setup-timeout", type=float, default=150.0)
     parser.add_argument("--naive-sample", type=int, default=200)
     parser.add_argument("--settle", type=float, default=11.0, help="wait after setup (s)")

@@ -13,7 +13,9 @@ Assistant's.
 from __future__ import annotations
 
 import cProfile
+import gc
 import pstats
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Mapping
@@ -27,10 +29,11 @@ HA_OTHER = "HA: other (coordinator helper, ...)"
 LOOP = "event loop, network, TLS (asyncio, aiohttp, ssl)"
 BENCH = "benchmark harness"
 EMULATOR = "emulator"
+GC = "Python's cycle collector (gc; after anyone's allocations)"
 
 INTEGRATION_BUCKETS = (XERUS, GLUE)
 HA_BUCKETS = (HA_CORE, HA_ENTITY, HA_OTHER)
-BUCKETS = (XERUS, GLUE, HA_CORE, HA_ENTITY, HA_OTHER, LOOP, BENCH, EMULATOR)
+BUCKETS = (XERUS, GLUE, HA_CORE, HA_ENTITY, HA_OTHER, LOOP, GC, BENCH, EMULATOR)
 
 _MAX_DEPTH = 40
 
@@ -90,11 +93,19 @@ class _Attribution:
         return self._cache[func]
 
 
-def split(stats: Mapping[Func, Any]) -> dict[str, float]:
-    """Seconds per bucket of a ``pstats.Stats(...).stats`` mapping."""
+def split(
+    stats: Mapping[Func, Any], gc_seconds: Mapping[Func, float] | None = None
+) -> dict[str, float]:
+    """Seconds per bucket of a ``pstats.Stats(...).stats`` mapping; ``gc_seconds``: the cycle
+    collector's time per function it ran in (:attr:`CpuProfiler.gc_seconds`), moved out of
+    that function's own time into :data:`GC`."""
     attribution = _Attribution(stats)
     seconds: dict[str, float] = dict.fromkeys(BUCKETS, 0.0)
-    for func, (_cc, _nc, tottime, _ct, callers) in stats.items():
+    collected = dict(gc_seconds or {})
+    for func, (_cc, _nc, profiled, _ct, callers) in stats.items():
+        moved = min(profiled, collected.pop(func, 0.0))
+        seconds[GC] += moved
+        tottime = profiled - moved
         bucket = owner(func)
         if bucket is not None:
             seconds[bucket] += tottime
@@ -109,13 +120,24 @@ def split(stats: Mapping[Func, Any]) -> dict[str, float]:
     return seconds
 
 
-def top_functions(stats: Mapping[Func, Any], polls: int, count: int = 12) -> list[dict[str, Any]]:
-    """The functions of the integration and of Home Assistant with the most own time (tottime),
-    per poll."""
+def top_functions(
+    stats: Mapping[Func, Any],
+    polls: int,
+    count: int = 12,
+    gc_seconds: Mapping[Func, float] | None = None,
+) -> list[dict[str, Any]]:
+    """The functions of the integration and of Home Assistant with the most own time (tottime,
+    without the cycle collector's time in them), per poll."""
+    collected = gc_seconds or {}
+
+    def own(item: tuple[Func, Any]) -> float:
+        return max(item[1][2] - collected.get(item[0], 0.0), 0.0)
+
     owned = [item for item in stats.items() if owner(item[0]) not in (None, BENCH, EMULATOR)]
-    ranked = sorted(owned, key=lambda item: item[1][2], reverse=True)[:count]
+    ranked = sorted(owned, key=own, reverse=True)[:count]
     rows = []
-    for func, (_cc, calls, tottime, cumtime, _callers) in ranked:
+    for func, (_cc, calls, _tottime, cumtime, _callers) in ranked:
+        tottime = own((func, (_cc, calls, _tottime, cumtime, _callers)))
         filename, line, name = func
         short = filename.split("site-packages/")[-1]
         if "/custom_components/" in short:
@@ -132,18 +154,42 @@ def top_functions(stats: Mapping[Func, Any], polls: int, count: int = 12) -> lis
     return rows
 
 
+def _func(frame: Any) -> Func:
+    """The pstats key of the function a frame runs."""
+    code = frame.f_code
+    return (code.co_filename, code.co_firstlineno, code.co_name)
+
+
 class CpuProfiler:
-    """cProfile measuring CPU time (``time.process_time``), started and stopped around polls."""
+    """cProfile measuring CPU time (``time.process_time``), started and stopped around polls,
+    and the cycle collector's time per function it interrupted (``gc_seconds``)."""
 
     def __init__(self) -> None:
         self.profile = cProfile.Profile(time.process_time)
+        self.gc_seconds: dict[Func, float] = defaultdict(float)
+        self.gc_collections = [0, 0, 0]
+        self._gc_started: tuple[float, Func] | None = None
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            caller = sys._getframe(1)  # the Python frame the collection interrupted
+            self._gc_started = (time.process_time(), _func(caller))
+        elif self._gc_started is not None:
+            start, func = self._gc_started
+            self._gc_started = None
+            self.gc_seconds[func] += time.process_time() - start
+            generation = info.get("generation", 0)
+            if 0 <= generation < len(self.gc_collections):
+                self.gc_collections[generation] += 1
 
     def __enter__(self) -> CpuProfiler:
+        gc.callbacks.append(self._on_gc)
         self.profile.enable()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.profile.disable()
+        gc.callbacks.remove(self._on_gc)
 
     def stats(self) -> Mapping[Func, Any]:
         """The collected statistics (``pstats.Stats.stats``)."""
