@@ -34,9 +34,9 @@ _HEX_PAIRS = re.compile(r"^[0-9a-f]{2}(?::[0-9a-f]{2})+$", re.IGNORECASE)
 def _plain(value: Any) -> Any:
     """Dataclasses, named tuples, enums and containers as JSON-friendly data."""
     if is_dataclass(value) and not isinstance(value, type):
-        return _plain(asdict(value))
-    if isinstance(value, tuple) and hasattr(value, "_asdict"):  # a named tuple (NumericReading)
-        return _plain(value._asdict())
+        value = asdict(value)
+    elif isinstance(value, tuple) and hasattr(value, "_asdict"):  # a named tuple (NumericReading)
+        value = value._asdict()
     if isinstance(value, Enum):
         return value.name
     if isinstance(value, dict):

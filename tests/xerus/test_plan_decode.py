@@ -1,4 +1,5 @@
-"""A reading plan decodes an unchanged answer to the reading it decoded before."""
+"""A reading plan decodes an unchanged state to the object it decoded before; numeric readings
+(whose timestamps move with every sample) are decoded anew, equal to the one before."""
 
 from __future__ import annotations
 
@@ -18,12 +19,25 @@ def _reading(value: Any, timestamp: int = 1) -> dict[str, Any]:
             "statcode": 200}
 
 
-def test_unchanged_answer_gives_the_same_reading() -> None:
+def _outlet(power_state: int, changed: int = 100) -> dict[str, Any]:
+    ret = {"available": True, "powerState": power_state, "lastPowerStateChange": changed}
+    return {"json": {"jsonrpc": "2.0", "id": 0, "result": {"_ret_": ret}}, "statcode": 200}
+
+
+def test_unchanged_state_gives_the_same_object() -> None:
+    plan = ReadingPlan([ReadTarget("/o/1", ReadKind.OUTLET)])
+    first = plan.decode([_outlet(1)]).outlets["/o/1"]
+    assert plan.decode([_outlet(1)]).outlets["/o/1"] is first
+    switched = plan.decode([_outlet(0, changed=200)]).outlets["/o/1"]
+    assert switched is not first
+    assert (switched.is_on, switched.last_power_state_change) == (False, 200)
+
+
+def test_numeric_readings_are_decoded_anew() -> None:
     plan = ReadingPlan([ReadTarget("/s/1", ReadKind.NUMERIC)])
     first = plan.decode([_reading(1.5)]).numeric["/s/1"]
-    assert plan.decode([_reading(1.5)]).numeric["/s/1"] is first
+    assert plan.decode([_reading(1.5)]).numeric["/s/1"] == first
     moved = plan.decode([_reading(1.5, timestamp=2)]).numeric["/s/1"]
-    assert moved is not first
     assert (moved.value, moved.timestamp) == (1.5, 2)
     assert plan.decode([_reading(2.5, timestamp=2)]).numeric["/s/1"].value == 2.5
 
