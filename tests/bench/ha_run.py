@@ -293,20 +293,23 @@ def coordinator_interval(entry: ConfigEntry) -> timedelta:
 
 
 @callback
-def fire_time_changed(hass: HomeAssistant, seconds: float) -> int:
-    """Let ``seconds`` pass for Home Assistant's scheduler: run every loop timer due by then.
+def fire_time_changed(hass: HomeAssistant, seconds: float, owner: object) -> int:
+    """Let ``seconds`` pass for the scheduler of ``owner`` (the coordinator): run its loop
+    timers due by then (its next poll is a ``loop.call_at`` timer).
 
-    What ``pytest_homeassistant_custom_component.common.async_fire_time_changed`` does (the
-    coordinator's poll is a ``loop.call_at`` timer), without its ``mock.patch`` of the time
-    tracker per timer: that costs about 0.2 ms of CPU per timer, which would be counted as Home
-    Assistant's. Timers that check the clock themselves (``async_track_point_in_utc_time``) see
-    the real time and wait on; the coordinator's does not. Returns how many timers ran.
+    What ``pytest_homeassistant_custom_component.common.async_fire_time_changed`` does, for one
+    owner's timers and without its ``mock.patch`` of the time tracker per timer (about 0.2 ms of
+    CPU per timer, which would be counted as Home Assistant's). Only that owner's: the timeouts
+    of requests under way are loop timers too (the event channel's long poll may wait 45 s,
+    aiohttp's connect and read timeouts), and running them early would fail requests that a
+    real Home Assistant lets finish. Returns how many timers ran.
     """
     loop = hass.loop
     due = loop.time() + seconds
     ran = 0
     for handle in list(get_scheduled_timer_handles(loop)):
-        if not handle.cancelled() and handle.when() <= due:
+        callback_owner = getattr(handle._callback, "__self__", None)
+        if callback_owner is owner and not handle.cancelled() and handle.when() <= due:
             handle._run()  # what the test helper does
             handle.cancel()
             ran += 1
@@ -472,7 +475,8 @@ class Row:
             profiler.__enter__()
         # The coordinator schedules its poll up to 1 s after the interval (whole second +
         # a fixed fraction).
-        fire_time_changed(hass, self.interval.total_seconds() + 1)
+        assert self.entry is not None
+        fire_time_changed(hass, self.interval.total_seconds() + 1, self.entry.runtime_data)
         await hass.async_block_till_done(wait_background_tasks=True)
         if profiler is not None:
             profiler.__exit__()
@@ -502,7 +506,7 @@ class Row:
         # one-off write of every registry entry after setup that must not land in a measured
         # poll.
         await asyncio.sleep(self.args.settle)
-        await self.poll()  # runs whatever setup left scheduled
+        await self.poll()  # the poll that setup scheduled
         async with self.interval_apart():
             samples = [await self.poll(advance=True) for _ in range(self.args.polls)]
         walls = [s.wall_s for s in samples]
