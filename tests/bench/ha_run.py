@@ -163,17 +163,13 @@ def _counts_delta(after: dict[str, int], before: dict[str, int]) -> dict[str, in
     }
 
 
-#: Requests of the event channel (push.py): single calls, counted apart from the polls.
-EVENT_METHODS = frozenset(
-    {"createChannel", "demandEventTypes", "pollEvents", "pollEventsNb", "destroyChannel"}
-)
-
-
 def stats_delta(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
     """Request counters between two ``stats`` answers; ``http_requests`` without the event
-    channel's (``event_requests``; ``long_polls``: its ``pollEvents``)."""
+    channel's (``event_requests``, counted by the device as they arrive: a long poll sent
+    while a switch command holds the device is the channel's, not the command's;
+    ``long_polls``: its ``pollEvents``)."""
     methods = _counts_delta(after["method_names"], before["method_names"])
-    event_requests = sum(count for name, count in methods.items() if name in EVENT_METHODS)
+    event_requests = after["event_http_requests"] - before["event_http_requests"]
     structure = sum(
         count
         for name, count in methods.items()

@@ -32,7 +32,7 @@ from .errors import (
     RpcError,
     invalid_params,
 )
-from .events import EventHub, EventService, LongPoll
+from .events import Channel, EventHub, EventService, LongPoll
 from .faults import Faults
 from .groups import OutletGroup, OutletGroupManager
 from .model import (
@@ -602,6 +602,9 @@ class PduEmulator:
     def reset_stats(self) -> None:
         self._stats = {
             "http_requests": 0,
+            # of which to the event service and its channels, counted as they arrive (the
+            # method counters follow once the device got to the request)
+            "event_http_requests": 0,
             "bulk_requests": 0,
             "bulk_subrequests": 0,
             "rpc_calls": 0,
@@ -1021,6 +1024,8 @@ class PduEmulator:
         try:
             body = await request.read()
             self._stats["http_requests"] += 1
+            if isinstance(self.try_resolve(request.path), EventService | Channel):
+                self._stats["event_http_requests"] += 1
             self._stats["bytes_in"] += len(body)
             response = await self._process(request, body)
             self._set_connection(request, response)
