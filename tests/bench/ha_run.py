@@ -213,6 +213,11 @@ class StateTracker:
     changed_ids: set[str] = field(default_factory=set)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     """Set on every state change of an entity."""
+    write_cpu_s: float = 0.0
+    """CPU time inside Home Assistant's ``Entity.async_write_ha_state`` for the integration's
+    entities (the state machine, the event bus, the entity helpers; the integration's property
+    getters it calls are in it too), without this tracker's own listeners."""
+    harness_cpu_s: float = 0.0
 
     def install(self) -> None:
         self.hass.bus.async_listen(EVENT_STATE_CHANGED, self._on_changed)
@@ -224,14 +229,19 @@ class StateTracker:
 
         @callback
         def counted(entity: Entity) -> None:
-            if type(entity).__module__.startswith(INTEGRATION_MODULE):
-                tracker.writes += 1
+            if not type(entity).__module__.startswith(INTEGRATION_MODULE):
+                original(entity)
+                return
+            tracker.writes += 1
+            start = time.process_time()
             original(entity)
+            tracker.write_cpu_s += time.process_time() - start
 
         Entity.async_write_ha_state = counted  # type: ignore[method-assign]
 
     @callback
     def _on_changed(self, event: Event[Any]) -> None:
+        start = time.process_time()
         entity_id: str = event.data["entity_id"]
         self.wake.set()
         self.changed += 1
@@ -241,6 +251,7 @@ class StateTracker:
                 self.available_since[entity_id] = time.perf_counter()
         else:
             self.available_since.pop(entity_id, None)
+        self.harness_cpu_s += time.process_time() - start
 
     @callback
     def _on_reported(self, event: Event[Any]) -> None:
@@ -248,6 +259,10 @@ class StateTracker:
 
     def counters(self) -> tuple[int, int, int]:
         return self.changed, self.reported, self.writes
+
+    def write_cpu(self) -> float:
+        """CPU seconds of Home Assistant's state writes so far (see ``write_cpu_s``)."""
+        return self.write_cpu_s - self.harness_cpu_s
 
     def missing(self, entity_ids: list[str]) -> list[str]:
         return [e for e in entity_ids if e not in self.available_since]
@@ -329,6 +344,7 @@ class PollSample:
     writes: int
     changed_ids: int
     ok: bool
+    write_cpu_s: float = 0.0
 
 
 class Row:
@@ -465,6 +481,7 @@ class Row:
         before = await self.emu.stats()
         changed0, reported0, writes0 = self.tracker.counters()
         self.tracker.changed_ids = set()
+        harness0, write_cpu0 = self.tracker.harness_cpu_s, self.tracker.write_cpu()
         cpu0 = time.process_time()
         start = time.perf_counter()
         if profiler is not None:
@@ -477,7 +494,8 @@ class Row:
         if profiler is not None:
             profiler.__exit__()
         wall = time.perf_counter() - start
-        cpu = time.process_time() - cpu0
+        # without the tracker's own listeners (counting the state changes is not HA's work)
+        cpu = time.process_time() - cpu0 - (self.tracker.harness_cpu_s - harness0)
         after = await self.emu.stats()
         delta = stats_delta(after, before)
         changed1, reported1, writes1 = self.tracker.counters()
@@ -494,6 +512,7 @@ class Row:
             writes=writes1 - writes0,
             changed_ids=len(self.tracker.changed_ids),
             ok=not self.tracker.missing(self.entity_ids),
+            write_cpu_s=self.tracker.write_cpu() - write_cpu0,
         )
 
     async def polls(self) -> None:
@@ -518,6 +537,13 @@ class Row:
         self.result["ha_cpu_ms_per_poll"] = round(
             statistics.median(s.cpu_s for s in samples) * 1000, 1
         )
+        # Without the profiler: Home Assistant's state writes, timed around each write.
+        writes_ms = statistics.median(s.write_cpu_s for s in samples) * 1000
+        self.result["ha_cpu_ms_state_writes_unprofiled"] = round(writes_ms, 1)
+        if self.result["ha_cpu_ms_per_poll"]:
+            self.result["outside_state_writes_share_unprofiled"] = round(
+                1 - writes_ms / self.result["ha_cpu_ms_per_poll"], 4
+            )
         self.result["emulator_cpu_ms_per_poll"] = round(
             statistics.median(s.device_cpu_s for s in samples) * 1000, 1
         )
