@@ -203,7 +203,8 @@ class RaritanAlarmEntity(RaritanEntity):
         return {item.rid for item in self._watched}
 
     def _summary(self) -> AlarmSummary:
-        """The summary the state being written shows (made now outside a write)."""
+        """The summary of the state written last (:meth:`_shown` makes it before each write;
+        made here only before the first)."""
         summary = self._shown_summary
         if summary is None:
             self._resolve()

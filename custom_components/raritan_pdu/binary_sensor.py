@@ -74,7 +74,9 @@ _POWER_QUALITY = _states({1, 2}, {0})
 
 
 @dataclass(frozen=True, kw_only=True)
-class RaritanBinarySensorEntityDescription(BinarySensorEntityDescription, RaritanFieldDescription):
+class RaritanBinarySensorEntityDescription(
+    BinarySensorEntityDescription, RaritanFieldDescription
+):
     """A state sensor field (or external state sensor); ``is_on_fn`` maps the state value
     (``None``: a value the sensor's enumeration does not define)."""
 

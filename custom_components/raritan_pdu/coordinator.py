@@ -849,7 +849,7 @@ def _merge_kind[ReadingT: (NumericReading, StateReading, OutletState, SequenceSt
     those whose threshold state changed too (``threshold``: what of a reading that is;
     ``None``: any change). Timestamps alone are no change.
 
-    Runs for every reading of every poll: a reading the plan decoded from an unchanged answer
+    Runs for every reading of every poll: a state the plan decoded from an unchanged answer
     is the object already known (``ReadingPlan.decode``) and costs one comparison.
     """
     errors, changed, thresholds, skip = notes

@@ -278,7 +278,9 @@ class RaritanFieldEntity(RaritanEntity):
         target, description = sensor.target, sensor.description
         self.entity_description = description
         self._field = sensor.field
-        self._attr_translation_key = description.name_key(target.kind, own_device=target.own_device)
+        self._attr_translation_key = description.name_key(
+            target.kind, own_device=target.own_device
+        )
         self._attr_entity_registry_enabled_default = target.kind in description.enabled_in
         self._rid: str | None = None
         placeholders = dict(target.placeholders)

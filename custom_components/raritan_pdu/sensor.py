@@ -359,7 +359,9 @@ class RaritanSensor(RaritanFieldEntity, SensorEntity):
         self._attr_native_unit_of_measurement = unit
         self._attr_device_class = device_class
         self._attr_state_class = (
-            SensorStateClass.TOTAL_INCREASING if _is_counter(info) else SensorStateClass.MEASUREMENT
+            SensorStateClass.TOTAL_INCREASING
+            if _is_counter(info)
+            else SensorStateClass.MEASUREMENT
         )
         self._attr_suggested_display_precision = info.decdigits
         if unit == UnitOfEnergy.WATT_HOUR:

@@ -38,6 +38,7 @@ from .xerus import BulkTiming, Topology, XerusStorageError
 DATA_STORES: HassKey[dict[str, RaritanStore]] = HassKey(f"{DOMAIN}_stores")
 
 
+
 # --- the topology as JSON --------------------------------------------------------------------
 
 

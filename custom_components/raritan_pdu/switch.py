@@ -230,7 +230,8 @@ class RaritanGroupSwitch(RaritanEntity, SwitchEntity):
     def _states(self) -> list[bool | None]:
         outlets = self.coordinator.data.outlets
         return [
-            None if (state := outlets.get(o.rid)) is None else state.is_on for o in self._members()
+            None if (state := outlets.get(o.rid)) is None else state.is_on
+            for o in self._members()
         ]
 
     @property

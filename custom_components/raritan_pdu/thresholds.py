@@ -181,7 +181,9 @@ class RaritanThresholdNumber(RaritanFieldEntity, NumberEntity):
         self._attr_native_unit_of_measurement = info.unit_symbol
         self._attr_native_step = 10.0 ** -(info.decdigits or 0)
         self._attr_native_min_value = info.range_lower if info.range_lower is not None else 0.0
-        self._attr_native_max_value = info.range_upper if info.range_upper is not None else 100000.0
+        self._attr_native_max_value = (
+            info.range_upper if info.range_upper is not None else 100000.0
+        )
         self._cache = threshold_cache(coordinator)
         self.required_privilege = (
             Privilege.CHANGE_PERIPHERAL_CONFIGURATION

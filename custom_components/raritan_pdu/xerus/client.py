@@ -369,7 +369,9 @@ class XerusClient(PowerCommands):
         carried out). Raises what made the command fail (``XerusDeviceError`` for a non-zero
         return code), or ``XerusOutcomeUnknownError`` when the answer was lost.
         """
-        command, state = await self._send_once([BulkCall(rid, method, params), BulkCall(rid, read)])
+        command, state = await self._send_once(
+            [BulkCall(rid, method, params), BulkCall(rid, read)]
+        )
         check_return(command, method)
         if state.error is not None:
             _LOGGER.debug(

@@ -176,9 +176,9 @@ class ReadingPlan:
         A ``_ret_`` equal to the one this plan decoded last for the same target (not a numeric
         reading: see the class) gives the same reading object again (decoding is a function of
         that value alone): an unchanged state costs a comparison, and ``new is old`` tells a
-        consumer that it did not change. (Equal
-        means Python's ``==``: a device that answers ``1`` where it answered ``true`` before,
-        with nothing else changed, keeps the earlier reading until another field changes.)
+        consumer that it did not change. (Equal means Python's ``==``: a device that answers
+        ``1`` where it answered ``true`` before, with nothing else changed, keeps the earlier
+        reading until another field changes.)
         """
         if len(responses) != len(self._rids):
             raise ValueError("the responses are not aligned with the plan's targets")

@@ -450,7 +450,8 @@ class Transport:
             presented = await self._presented_fingerprint()
             if presented is not None and presented != self.fingerprint:
                 return XerusCertificateMismatchError(
-                    f"{message}; the certificate of {where} does not match the pinned fingerprint",
+                    f"{message}; the certificate of {where} does not match the pinned "
+                    "fingerprint",
                     presented,
                     self.fingerprint,
                 )

@@ -153,7 +153,9 @@ class PeripheralDiscovery:
                 self._settings[index] = value
 
             rnd.add(slot.rid, "getDevice", optional(self.pdu_id, "getDevice", store_device))
-            rnd.add(slot.rid, "getSettings", optional(self.pdu_id, "slot settings", store_settings))
+            rnd.add(
+                slot.rid, "getSettings", optional(self.pdu_id, "slot settings", store_settings)
+            )
         self.step = PeripheralStep.METADATA
 
     def _build(self) -> dict[str, SensorInfo]:

@@ -176,7 +176,9 @@ def decode_device_type_defaults(value: object) -> dict[DeviceTypeKey, DeviceType
 
 def decode_device_type_infos(value: object) -> dict[DeviceTypeKey, str]:
     """``DeviceManager.getDeviceTypeInfos`` → ``{(readingtype, type, unit, isActuator): name}``."""
-    return {key: info.name for key, info in decode_device_type_defaults(value).items() if info.name}
+    return {
+        key: info.name for key, info in decode_device_type_defaults(value).items() if info.name
+    }
 
 
 def decode_package_models(value: object) -> dict[str, str]:

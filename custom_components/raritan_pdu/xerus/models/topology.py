@@ -80,7 +80,8 @@ class UnitTopology:
             ],
             ocps=[replace(c, sensors=_mapped(c.sensors, fn)) for c in self.ocps],
             peripherals=[
-                p if p.sensor is None else replace(p, sensor=fn(p.sensor)) for p in self.peripherals
+                p if p.sensor is None else replace(p, sensor=fn(p.sensor))
+                for p in self.peripherals
             ],
             sensors=_mapped(self.sensors, fn),
             groups=[replace(g, sensors=_mapped(g.sensors, fn)) for g in self.groups],
