@@ -26,7 +26,7 @@ from datetime import timedelta
 from functools import partial
 from itertools import chain
 from operator import attrgetter
-from typing import TYPE_CHECKING, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST
@@ -123,6 +123,8 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         self._rid_listeners: dict[str, list[CALLBACK_TYPE]] = {}
         # Listeners told only when a reading's threshold state changed (the alarms).
         self._threshold_listeners: dict[str, list[CALLBACK_TYPE]] = {}
+        # Per batch listener, its members per resource id (async_register_batched_rids).
+        self._batches: dict[Callable[[Iterable[Any]], None], dict[str, list[Any]]] = {}
         self._missing: set[str] = set()
         # Per cadence (full or fast): the plan and how many of its reads go to each unit.
         self._plans: dict[bool, tuple[ReadingPlan, Counter[int]]] = {}
@@ -387,8 +389,21 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         Called by every entity in ``async_added_to_hass``: disabled entities are never
         added, so they cost nothing. Ids without data yet trigger one (debounced) refresh.
         """
-        rid_list = list(rids)
         listeners = self._threshold_listeners if thresholds_only else self._rid_listeners
+        return self._register(list(rids), listener, listeners)
+
+    @callback
+    def async_register_batched_rids(
+        self, rids: Iterable[str], member: object, batch: Callable[[Iterable[Any]], None]
+    ) -> CALLBACK_TYPE:
+        """:meth:`async_register_rids` for entities told together: when readings changed,
+        ``batch`` is called once with every ``member`` one of whose readings changed (the
+        numeric sensors: a poll of a large stack changes hundreds of them)."""
+        return self._register(list(rids), member, self._batches.setdefault(batch, {}))
+
+    def _register(
+        self, rid_list: list[str], listener: Any, listeners: dict[str, list[Any]]
+    ) -> CALLBACK_TYPE:
         missing = False
         for rid in rid_list:
             if self._rid_refs[rid] == 0:
@@ -406,10 +421,7 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
 
     @callback
     def _unregister_rids(
-        self,
-        rids: list[str],
-        listener: CALLBACK_TYPE | None,
-        listeners: dict[str, list[CALLBACK_TYPE]],
+        self, rids: list[str], listener: Any, listeners: dict[str, list[Any]]
     ) -> None:
         for rid in rids:
             if listener is not None:
@@ -639,6 +651,10 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
             )
         for listener in listeners:
             listener()
+        for batch, members_of in self._batches.items():
+            members = dict.fromkeys(chain.from_iterable(filter(None, map(members_of.get, changed))))
+            if members:
+                batch(members)
 
     # ------------------------------------------------------------------ commands
 
@@ -664,6 +680,9 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
             *self._threshold_listeners.get(rid, ()),
         ]:
             listener()
+        for batch, members_of in list(self._batches.items()):
+            if members := members_of.get(rid):
+                batch(list(members))
 
     # ------------------------------------------------------------------ pushed events
 
@@ -855,26 +874,50 @@ def _merge_kind[ReadingT: (NumericReading, StateReading, OutletState, SequenceSt
     errors, changed, thresholds, skip = notes
     if skip:
         new = {rid: reading for rid, reading in new.items() if rid not in skip}
-    for rid, reading in new.items():
-        try:
-            old = known[rid]
-        except KeyError:
-            old = None
-        if old is reading:
-            if errors and rid in errors:
-                changed.add(rid)
-                del errors[rid]
-            continue
-        if (
-            old is None
-            or rid in errors
-            or (old != reading if shown is None else shown(old) != shown(reading))
-        ):
-            changed.add(rid)
-            errors.pop(rid, None)
-            if old is None or threshold is None or threshold(old) != threshold(reading):
-                thresholds.add(rid)
-        known[rid] = reading
+    # Known readings looked up by map(), the changed ones collected by comprehensions and
+    # stored by update(): per reading only the comparison runs in Python.
+    olds = list(map(known.get, new))
+    if shown is None:
+        diff = [
+            rid
+            for (rid, reading), old in zip(new.items(), olds, strict=True)
+            if old is not reading and (old is None or old != reading)
+        ]
+    elif shown is _NUMERIC_KEY:
+        # Most numeric readings that changed changed their value: compared first.
+        diff = [
+            rid
+            for (rid, reading), old in zip(new.items(), olds, strict=True)
+            if old is None
+            or old.value != reading.value  # type: ignore[attr-defined]  # numeric readings
+            or shown(old) != shown(reading)
+        ]
+    else:
+        diff = [
+            rid
+            for (rid, reading), old in zip(new.items(), olds, strict=True)
+            if old is not reading and (old is None or shown(old) != shown(reading))
+        ]
+    if threshold is None:
+        thresholds.update(diff)
+    elif diff:
+        thresholds.update(
+            [
+                rid
+                for rid, old, reading in zip(
+                    diff, map(known.get, diff), map(new.__getitem__, diff), strict=True
+                )
+                if old is None or threshold(old) != threshold(reading)
+            ]
+        )
+    changed.update(diff)
+    if errors:
+        # A reading again where an error was: shown again, whatever it is.
+        cleared = errors.keys() & new.keys()
+        for rid in cleared:
+            del errors[rid]
+        changed.update(cleared)
+    known.update(new)
 
 
 def _event_reading(event: Event) -> Reading | None:

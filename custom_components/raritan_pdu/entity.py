@@ -7,7 +7,7 @@ resource id: it resolves the object, and with it the RIDs to poll, through
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from homeassistant.core import CALLBACK_TYPE, callback
@@ -106,6 +106,13 @@ class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
         """RIDs this entity reads in every poll (none for command-only entities)."""
         return set()
 
+    @classmethod
+    def _batch(cls) -> Callable[[Iterable[Any]], None] | None:
+        """The function that tells the entities of this class whose readings changed, all
+        together, instead of their own ``_handle_coordinator_update`` (``None``: one by one;
+        ``RaritanCoordinator.async_register_batched_rids``)."""
+        return None
+
     # RID registration
 
     @callback
@@ -114,13 +121,15 @@ class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
         if rids == self._registered and (self._unregister_rids is not None or not rids):
             return
         old = self._unregister_rids
-        self._unregister_rids = (
-            self.coordinator.async_register_rids(
+        coordinator, batch = self.coordinator, self._batch()
+        if not rids:
+            self._unregister_rids = None
+        elif batch is not None:
+            self._unregister_rids = coordinator.async_register_batched_rids(rids, self, batch)
+        else:
+            self._unregister_rids = coordinator.async_register_rids(
                 rids, self._handle_coordinator_update, thresholds_only=self._thresholds_only
             )
-            if rids
-            else None
-        )
         self._registered = rids
         if old is not None:
             old()

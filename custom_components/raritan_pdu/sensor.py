@@ -40,7 +40,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .alarms import RaritanAlarmEntity, Watched, object_watched
 from .coordinator import RaritanConfigEntry, RaritanCoordinator
-from .entity import RaritanFieldEntity, RaritanUnitReadEntity
+from .entity import RaritanEntity, RaritanFieldEntity, RaritanUnitReadEntity
 from .helpers import async_setup_topology_entities
 from .objects import (
     MeteredObject,
@@ -386,6 +386,53 @@ class RaritanSensor(RaritanFieldEntity, SensorEntity):
         self._attr_native_value = value
         return (self.available, value)
 
+    #: An energy counter (:class:`RaritanCounterSensor`: its values pass its guard).
+    _counter = False
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._write_changed((self,))
+
+    def _guarded(self, reading: NumericReading | None, value: float | None) -> float | None:
+        """The value to show of a counter's reading (:class:`RaritanCounterSensor`)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _write_changed(sensors: Iterable[RaritanSensor]) -> None:
+        """``RaritanEntity._handle_coordinator_update`` of numeric sensors whose reading
+        changed, for all of them in one call (:meth:`_shown` and ``available`` inlined): a
+        poll of a large stack changes hundreds of them."""
+        for sensor in sensors:
+            coordinator = sensor.coordinator
+            if coordinator.topology is not sensor._resolved_for:
+                sensor._resolve()
+            data = coordinator.data
+            reading: NumericReading | None
+            try:
+                reading = data.numeric[sensor._rid]  # type: ignore[index]
+            except KeyError:
+                reading = value = None  # not read yet, or no sensor (None)
+            else:
+                value = sensor.entity_description.value_fn(reading)
+            if sensor._counter:
+                value = sensor._guarded(reading, value)
+            errors = data.errors
+            shown = (
+                coordinator.last_update_success
+                and sensor._unit_ok
+                and not (errors and not sensor._registered.isdisjoint(errors)),
+                value,
+            )
+            if shown != sensor._written:
+                sensor._written = shown
+                sensor._attr_native_value = value
+                # Home Assistant's write: RaritanEntity's would ask _shown() again.
+                super(RaritanEntity, sensor).async_write_ha_state()
+
+    @classmethod
+    def _batch(cls) -> Callable[[Iterable[Any]], None] | None:
+        return cls._write_changed
+
 
 #: A counter reading below the published value is a glitch (a valid-looking 0 after a reboot, a
 #: link unit swapped) unless this many reads in a row stay below it, none lower than the one
@@ -429,6 +476,8 @@ class RaritanCounterSensor(RaritanSensor, RestoreSensor):
     cannot reach the statistics either.
     """
 
+    _counter = True
+
     def __init__(self, coordinator: RaritanCoordinator, sensor: ObjectSensor) -> None:
         """Initialise the counter."""
         super().__init__(coordinator, sensor)
@@ -450,10 +499,15 @@ class RaritanCounterSensor(RaritanSensor, RestoreSensor):
 
     def _take_reading(self) -> None:
         reading = self._reading()
+        value = None if reading is None else self.entity_description.value_fn(reading)
+        self._guarded(reading, value)
+
+    def _guarded(self, reading: NumericReading | None, value: float | None) -> float | None:
+        # Each reading passes the guard once (a write for another reason is no new read).
         if reading is not self._seen:
             self._seen = reading
-            value = None if reading is None else self.entity_description.value_fn(reading)
             self._value = self._guard.update(value)
+        return self._value
 
     @property
     def native_value(self) -> float | None:
@@ -462,11 +516,6 @@ class RaritanCounterSensor(RaritanSensor, RestoreSensor):
 
     def _shown(self) -> tuple[Any, ...]:
         return (self.available, self._value)
-
-    @callback
-    def _handle_coordinator_update(self) -> None:
-        self._take_reading()
-        super()._handle_coordinator_update()
 
 
 class RaritanSequenceSensor(RaritanUnitReadEntity, SensorEntity):
