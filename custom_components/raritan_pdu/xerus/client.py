@@ -111,6 +111,8 @@ class XerusClient(PowerCommands):
         #: Malformed objects already logged at warning level (once per client).
         self._warned: set[str] = set()
         self._privileges: Privileges | None = None
+        #: The check of the topology checked last (it remembers the answers that matched).
+        self._checker: TopologyCheck | None = None
 
     # ----------------------------------------------------------------------------- properties
 
@@ -315,7 +317,11 @@ class XerusClient(PowerCommands):
         """
         if not with_cascade and check is None:
             return plan.decode(await self.bulk_raw(plan.fragments))
-        checker = TopologyCheck(check) if check is not None else None
+        checker = None
+        if check is not None:
+            checker = self._checker
+            if checker is None or checker.topology is not check:
+                checker = self._checker = TopologyCheck(check)
         extra = checker.fragments(len(plan)) if checker is not None else []
         if not extra:
             extra = [encode_sub_request(RID_CASCADE, "getStatus", len(plan))]

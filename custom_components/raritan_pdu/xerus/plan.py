@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from itertools import count
+from operator import itemgetter, methodcaller
 from typing import Any
 
 from .exceptions import XerusError, XerusProtocolError
@@ -109,6 +109,8 @@ _DECODERS: dict[ReadKind, tuple[int, Callable[[Any], Any]]] = {
 }
 #: The last ``_ret_`` decoded at a position (nothing yet).
 _NOTHING: Any = object()
+#: The ``_ret_`` of a sub-request that failed.
+_FAILED: Any = object()
 
 
 class ReadingPlan:
@@ -125,7 +127,18 @@ class ReadingPlan:
     memory).
     """
 
-    __slots__ = ("_decoders", "_fragments", "_last", "_last_raw", "_rids", "_slots", "_targets")
+    __slots__ = (
+        "_decoders",
+        "_fragments",
+        "_last",
+        "_last_raw",
+        "_numeric_positions",
+        "_numeric_rids",
+        "_others",
+        "_rids",
+        "_slots",
+        "_targets",
+    )
 
     def __init__(self, targets: Iterable[ReadTarget]) -> None:
         seen: set[str] = set()
@@ -142,6 +155,15 @@ class ReadingPlan:
         )
         self._fragments: tuple[str, ...] = tuple(
             encode_sub_request(t.request_rid, _METHODS[t.kind], i) for i, t in enumerate(unique)
+        )
+        numeric = [pos for pos, slot in enumerate(self._slots) if slot == _NUMERIC]
+        self._numeric_positions: tuple[int, ...] = tuple(numeric)
+        self._numeric_rids: tuple[str, ...] = tuple(self._rids[pos] for pos in numeric)
+        #: (position, rid, slot) of every other target.
+        self._others: tuple[tuple[int, str, int], ...] = tuple(
+            (pos, rid, slot)
+            for pos, (rid, slot) in enumerate(zip(self._rids, self._slots, strict=True))
+            if slot != _NUMERIC
         )
         self._last_raw: list[Any] = [_NOTHING] * len(unique)
         self._last: list[Any] = [None] * len(unique)
@@ -182,13 +204,47 @@ class ReadingPlan:
         """
         if len(responses) != len(self._rids):
             raise ValueError("the responses are not aligned with the plan's targets")
-        outputs: tuple[dict[str, Any], ...] = ({}, {}, {}, {})
+        values = _all_returns(responses)
         errors: dict[str, XerusError] = {}
+        if values is None:
+            values = self._returns(responses, errors)
+            numeric = {
+                rid: values[pos]
+                for pos, rid in zip(self._numeric_positions, self._numeric_rids, strict=True)
+                if rid not in errors
+            }
+        else:
+            # Every sub-request answered: the returns taken apart by map() and zip(), in C.
+            numeric = dict(
+                zip(
+                    self._numeric_rids,
+                    map(values.__getitem__, self._numeric_positions),
+                    strict=True,
+                )
+            )
+        # Numeric readings are not remembered: see the class docstring.
+        outputs: tuple[dict[str, Any], ...] = ({}, {}, {}, {})
         last_raw, last, decoders = self._last_raw, self._last, self._decoders
-        for pos, rid, slot, resp in zip(count(), self._rids, self._slots, responses, strict=False):
-            # Indexing, not ``.get``: this loop runs for every sub-request of every poll. (Only
-            # JSON objects take a string index: a list, a string, ``MISSING`` or an error
-            # raise TypeError.)
+        for pos, rid, slot in self._others:
+            value = values[pos]
+            if value is _FAILED:
+                continue
+            previous = last_raw[pos]
+            if value is previous or value == previous:
+                outputs[slot][rid] = last[pos]
+            else:
+                last_raw[pos] = value
+                outputs[slot][rid] = last[pos] = decoders[pos](value)
+        _, states, outlets, sequences = outputs
+        return Readings(NumericReading.from_json_many(numeric), states, outlets, errors, sequences)
+
+    def _returns(self, responses: Sequence[Any], errors: dict[str, XerusError]) -> list[Any]:
+        """The ``_ret_`` of each sub-response, ``_FAILED`` where it failed (its error noted in
+        ``errors``): an answer not every sub-request of which succeeded."""
+        values: list[Any] = []
+        for rid, resp in zip(self._rids, responses, strict=True):
+            # (Only JSON objects take a string index: a list, a string, ``MISSING`` or an
+            # error raise TypeError.)
             try:
                 msg = resp["json"]
                 value = msg["result"]["_ret_"]
@@ -196,25 +252,37 @@ class ReadingPlan:
             except (KeyError, TypeError):
                 ok = False
             if ok:
-                if slot == _NUMERIC:
-                    # Not remembered: see the class docstring.
-                    outputs[_NUMERIC][rid] = decoders[pos](value)
-                    continue
-                previous = last_raw[pos]
-                if value is previous or value == previous:
-                    outputs[slot][rid] = last[pos]
-                else:
-                    last_raw[pos] = value
-                    outputs[slot][rid] = last[pos] = decoders[pos](value)
+                values.append(value)
                 continue
+            values.append(_FAILED)
             decoded = decode_sub_response(resp)
             errors[rid] = (
                 decoded
                 if isinstance(decoded, XerusError)
                 else XerusProtocolError("reading without _ret_")
             )
-        numeric, states, outlets, sequences = outputs
-        return Readings(numeric, states, outlets, errors, sequences)
+        return values
+
+
+_JSON = itemgetter("json")
+_RESULT = itemgetter("result")
+_RETURN = itemgetter("_ret_")
+_STATCODE = itemgetter("statcode")
+_ERROR = methodcaller("get", "error")
+_NOT_200 = (200).__ne__
+
+
+def _all_returns(responses: Sequence[Any]) -> list[Any] | None:
+    """The ``_ret_`` of every sub-response, or ``None`` unless each is a success with one
+    (HTTP status 200, no JSON-RPC error)."""
+    try:
+        messages = list(map(_JSON, responses))
+        values = list(map(_RETURN, map(_RESULT, messages)))
+        if any(map(_ERROR, messages)) or any(map(_NOT_200, map(_STATCODE, responses))):
+            return None
+    except (KeyError, TypeError, AttributeError):
+        return None
+    return values
 
 
 __all__ = ["ReadKind", "ReadTarget", "ReadingPlan"]

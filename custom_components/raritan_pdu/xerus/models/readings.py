@@ -7,8 +7,10 @@ large stack): each has a fast path for well-formed readings and a tolerant fallb
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import repeat
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -87,23 +89,30 @@ class NumericReading(NamedTuple):
 
     @classmethod
     def from_json(cls, value: object) -> NumericReading:
-        # Fast path for well-formed readings (a poll decodes thousands of them).
-        try:
-            available, valid, raw, ts, status = _READING_FIELDS(value)  # type: ignore[arg-type]
-            upper_crit, upper_warn, lower_warn, lower_crit = _STATUS_FIELDS(status)
-        except (KeyError, TypeError):
-            return cls._from_json_tolerant(value)
-        # finite_number(), inlined
-        if available is not True or valid is not True:
-            number = None
-        elif type(raw) is float:
-            number = raw if raw - raw == 0.0 else None
-        else:
-            number = finite_number(raw)
-        # cls(...) without the generated __new__'s Python frame
-        return _new_tuple(
-            cls,
-            (
+        return cls.from_json_many({"": value})[""]
+
+    @classmethod
+    def from_json_many[KeyT](cls, values: Mapping[KeyT, object]) -> dict[KeyT, NumericReading]:
+        """:meth:`from_json` of every value (a poll's thousand readings in one call)."""
+        decoded: dict[KeyT, tuple[object, ...]] = {}
+        tolerant: dict[KeyT, NumericReading] = {}
+        # Fast path for well-formed readings: the fields of each reading here, the tuples made
+        # by map() below (``cls(...)`` would run the generated ``__new__`` for each).
+        for key, value in values.items():
+            try:
+                available, valid, raw, ts, status = _READING_FIELDS(value)  # type: ignore[arg-type]
+                upper_crit, upper_warn, lower_warn, lower_crit = _STATUS_FIELDS(status)
+            except (KeyError, TypeError):
+                tolerant[key] = cls._from_json_tolerant(value)
+                continue
+            # finite_number(), inlined
+            if available is not True or valid is not True:
+                number = None
+            elif type(raw) is float:
+                number = raw if raw - raw == 0.0 else None
+            else:
+                number = finite_number(raw)
+            decoded[key] = (
                 number,
                 available is True,
                 number is not None,
@@ -112,8 +121,11 @@ class NumericReading(NamedTuple):
                 upper_warn is True,
                 lower_warn is True,
                 lower_crit is True,
-            ),
-        )
+            )
+        readings = dict(zip(decoded, map(_new_tuple, repeat(cls), decoded.values()), strict=True))
+        if tolerant:
+            readings.update(tolerant)
+        return readings
 
     @classmethod
     def _from_json_tolerant(cls, value: object) -> NumericReading:
