@@ -153,8 +153,11 @@ async def test_the_check_notices_a_change(
         emulator_factory, client_factory, outlets=4, link_units=1, peripherals=3
     )
     stored = Topology.from_json(topology.to_json())
+    # A check that matched before (the client remembers its answers) still notices.
+    plan = ReadingPlan.for_topology(stored)
+    assert (await client.poll(plan, check=stored)).changes == ()
     event(emu)
-    result = await client.poll(ReadingPlan.for_topology(stored), check=stored)
+    result = await client.poll(plan, check=stored)
     assert result.topology_changed
     assert any(change.startswith(expected) for change in result.changes or ()), result.changes
     # After a rediscovery the check is quiet again.
