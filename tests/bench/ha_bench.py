@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from custom_components.raritan_pdu.const import SLOW_POLL_EVERY
+
 from .report import complete, markdown_table, naive_table, profile_summary, targets_block
 from .topologies import DEVICE_SPEEDS, TOPOLOGIES
 
@@ -44,7 +46,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--polls", type=int, default=5, help="timed polls per row (default 5)")
     parser.add_argument(
-        "--profile-polls", type=int, default=4, help="polls under cProfile per row (default 4)"
+        "--profile-polls",
+        type=int,
+        default=SLOW_POLL_EVERY,
+        help="polls under cProfile per row (default %(default)s: one cycle of the cadence, "
+        "the slow values read in one of them)",
     )
     parser.add_argument(
         "--setup-timeout",
