@@ -377,17 +377,26 @@ class RaritanSensor(RaritanFieldEntity, SensorEntity):
         # The reading; ``None`` (unknown) when the device reports it unavailable or invalid.
         # Taken into ``native_value`` here, once per change: every state write asks for
         # ``_shown()`` first (``RaritanEntity``), and a poll changes hundreds of sensors.
+        # (A property, not ``_attr_native_value``: that one costs a setter call per change and
+        # a cache miss per write.)
         coordinator = self.coordinator
         if coordinator.topology is not self._resolved_for:
             self._resolve()
         rid = self._rid
         reading = None if rid is None else coordinator.data.numeric.get(rid)
         value = None if reading is None else self.entity_description.value_fn(reading)
-        self._attr_native_value = value
+        self._value = value
         return (self.available, value)
 
     #: An energy counter (:class:`RaritanCounterSensor`: its values pass its guard).
     _counter = False
+    #: The value shown.
+    _value: float | None = None
+
+    @property
+    def native_value(self) -> float | None:
+        """The reading (``None`` when the device reports it unavailable or invalid)."""
+        return self._value
 
     @callback
     def _handle_coordinator_update(self) -> None:
@@ -425,7 +434,7 @@ class RaritanSensor(RaritanFieldEntity, SensorEntity):
             )
             if shown != sensor._written:
                 sensor._written = shown
-                sensor._attr_native_value = value
+                sensor._value = value
                 # Home Assistant's write: RaritanEntity's would ask _shown() again.
                 super(RaritanEntity, sensor).async_write_ha_state()
 
@@ -483,7 +492,6 @@ class RaritanCounterSensor(RaritanSensor, RestoreSensor):
         super().__init__(coordinator, sensor)
         self._guard = CounterGuard()
         self._seen: NumericReading | None = None
-        self._value: float | None = None
 
     async def async_added_to_hass(self) -> None:
         """Restore the last published value, then take the current reading."""
@@ -507,11 +515,6 @@ class RaritanCounterSensor(RaritanSensor, RestoreSensor):
         if reading is not self._seen:
             self._seen = reading
             self._value = self._guard.update(value)
-        return self._value
-
-    @property
-    def native_value(self) -> float | None:
-        """The guarded counter value."""
         return self._value
 
     def _shown(self) -> tuple[Any, ...]:
