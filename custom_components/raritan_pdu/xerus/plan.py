@@ -130,8 +130,6 @@ class ReadingPlan:
     __slots__ = (
         "_decoders",
         "_fragments",
-        "_last",
-        "_last_raw",
         "_numeric_positions",
         "_numeric_rids",
         "_others",
@@ -159,14 +157,17 @@ class ReadingPlan:
         numeric = [pos for pos, slot in enumerate(self._slots) if slot == _NUMERIC]
         self._numeric_positions: tuple[int, ...] = tuple(numeric)
         self._numeric_rids: tuple[str, ...] = tuple(self._rids[pos] for pos in numeric)
-        #: (position, rid, slot) of every other target.
-        self._others: tuple[tuple[int, str, int], ...] = tuple(
-            (pos, rid, slot)
-            for pos, (rid, slot) in enumerate(zip(self._rids, self._slots, strict=True))
-            if slot != _NUMERIC
+        #: The other targets, by the ``Readings`` field they go to.
+        self._others: tuple[_Remembered, ...] = tuple(
+            _Remembered(
+                slot,
+                [pos for pos, other in enumerate(self._slots) if other == slot],
+                self._rids,
+                self._decoders,
+            )
+            for slot in (_STATES, _OUTLETS, _SEQUENCES)
+            if slot in self._slots
         )
-        self._last_raw: list[Any] = [_NOTHING] * len(unique)
-        self._last: list[Any] = [None] * len(unique)
 
     @classmethod
     def for_topology(
@@ -223,18 +224,9 @@ class ReadingPlan:
                 )
             )
         # Numeric readings are not remembered: see the class docstring.
-        outputs: tuple[dict[str, Any], ...] = ({}, {}, {}, {})
-        last_raw, last, decoders = self._last_raw, self._last, self._decoders
-        for pos, rid, slot in self._others:
-            value = values[pos]
-            if value is _FAILED:
-                continue
-            previous = last_raw[pos]
-            if value is previous or value == previous:
-                outputs[slot][rid] = last[pos]
-            else:
-                last_raw[pos] = value
-                outputs[slot][rid] = last[pos] = decoders[pos](value)
+        outputs: list[dict[str, Any]] = [{}, {}, {}, {}]
+        for group in self._others:
+            outputs[group.slot] = group.decode(values)
         _, states, outlets, sequences = outputs
         return Readings(NumericReading.from_json_many(numeric), states, outlets, errors, sequences)
 
@@ -262,6 +254,45 @@ class ReadingPlan:
                 else XerusProtocolError("reading without _ret_")
             )
         return values
+
+
+class _Remembered:
+    """The targets of a plan that go to one ``Readings`` field and are remembered: the last
+    ``_ret_`` decoded for each, and what it decoded to (:meth:`ReadingPlan.decode`)."""
+
+    __slots__ = ("decoders", "last", "last_raw", "positions", "rids", "slot")
+
+    def __init__(
+        self,
+        slot: int,
+        positions: list[int],
+        rids: Sequence[str],
+        decoders: Sequence[Callable[[Any], Any]],
+    ) -> None:
+        self.slot = slot
+        self.positions = tuple(positions)
+        self.rids = tuple(rids[pos] for pos in positions)
+        self.decoders = tuple(decoders[pos] for pos in positions)
+        self.last_raw: list[Any] = [_NOTHING] * len(positions)
+        self.last: list[Any] = [None] * len(positions)
+
+    def decode(self, values: list[Any]) -> dict[str, Any]:
+        """The readings of this group in ``values`` (``_FAILED`` where a sub-request failed)."""
+        raw = list(map(values.__getitem__, self.positions))
+        if raw == self.last_raw:
+            # Nothing changed (most polls: outlets are rarely switched), compared in C.
+            return dict(zip(self.rids, self.last, strict=True))
+        readings: dict[str, Any] = {}
+        last_raw, last, decoders = self.last_raw, self.last, self.decoders
+        for i, (rid, value, previous) in enumerate(zip(self.rids, raw, last_raw, strict=True)):
+            if value is _FAILED:
+                continue
+            if value is previous or value == previous:
+                readings[rid] = last[i]
+            else:
+                last_raw[i] = value
+                readings[rid] = last[i] = decoders[i](value)
+        return readings
 
 
 _JSON = itemgetter("json")

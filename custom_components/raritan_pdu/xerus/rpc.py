@@ -187,10 +187,25 @@ def parse_body(raw: bytes, content_type: str, content_encoding: str = "") -> dic
     return data
 
 
-#: Every digit to ``0``: a run of 19 of them may be an integer beyond 64 bits (orjson makes
-#: it a float, the standard library an ``int``).
-_DIGITS_TO_ZERO: Final = bytes.maketrans(b"123456789", b"000000000")
-_LONG_NUMBER: Final = b"0" * 19
+#: The integers both parsers make an ``int``: orjson makes one outside them the nearest float.
+_INT_MIN: Final = -(2**63)
+_INT_LIMIT: Final = 2**64
+
+
+def _parse_int(text: str) -> int | float:
+    """An integer literal as orjson reads it, for the standard library's parser.
+
+    Every IDL integer (``int``, ``long``, ``time``) is inside 64 bits, where both give the same
+    ``int``; beyond, orjson gives the nearest float, and so does this (infinite for one too
+    large for a float, like ``1e400``: a reading decoder takes it for an invalid value). Over
+    4300 digits, ``int()`` raises: a malformed body, as before.
+    """
+    if len(text) < 19:  # at most 18 digits: inside 64 bits
+        return int(text)
+    number = int(text)
+    if _INT_MIN <= number < _INT_LIMIT:
+        return number
+    return float(text)
 
 
 def _loads(raw: bytes) -> Any:
@@ -198,15 +213,16 @@ def _loads(raw: bytes) -> Any:
 
     The same result either way: orjson rejects what the standard library takes (``NaN`` and
     ``Infinity`` literals, numbers beyond a double, a BOM, UTF-16, lone surrogates, deep
-    nesting), which the standard library then parses (or rejects); and a body with 19 digits
-    in a row (an integer orjson would turn into a float) goes to the standard library at once.
+    nesting), which the standard library then parses (or rejects); and the standard library
+    reads an integer beyond 64 bits as orjson does (:func:`_parse_int`), so that no body needs
+    a scan for long numbers first.
     """
-    if _fast_loads is not None and _LONG_NUMBER not in raw.translate(_DIGITS_TO_ZERO):
+    if _fast_loads is not None:
         try:
             return _fast_loads(raw)
         except _FastError:
             pass
-    return json.loads(raw)
+    return json.loads(raw, parse_int=_parse_int)
 
 
 def _short(err: ValueError) -> str:
