@@ -159,7 +159,8 @@ class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
     # state writes
 
     def _shown(self) -> tuple[Any, ...]:
-        """What Home Assistant shows of the entity, besides names (compared before writing)."""
+        """What Home Assistant shows of the entity, besides names (compared before writing);
+        ``available`` first."""
         return (self.available,)
 
     @callback
@@ -171,9 +172,10 @@ class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
         ``unknown`` is ever written between load and first data. An entity that is
         unavailable says so at once.
         """
-        if not self.coordinator.started and self.available and self._rids():
+        shown = self._shown()  # (available, ...): what ``available`` says, taken once
+        if not self.coordinator.started and shown[0] and self._rids():
             return
-        self._written = self._shown()
+        self._written = shown
         super().async_write_ha_state()
 
     @callback
@@ -189,6 +191,10 @@ class RaritanEntity(CoordinatorEntity[RaritanCoordinator]):
     @property
     def available(self) -> bool:
         """Unavailable when the poll failed, the unit is not OK or the object vanished."""
+        return self._available()
+
+    def _available(self) -> bool:
+        """:attr:`available` of a Raritan entity (subclasses may add conditions)."""
         coordinator = self.coordinator
         if not coordinator.last_update_success:
             return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from operator import attrgetter
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from homeassistant.components.sensor import (
     RestoreSensor,
@@ -375,28 +375,37 @@ class RaritanSensor(RaritanFieldEntity, SensorEntity):
 
     def _shown(self) -> tuple[Any, ...]:
         # The reading; ``None`` (unknown) when the device reports it unavailable or invalid.
-        # Taken into ``native_value`` here, once per change: every state write asks for
-        # ``_shown()`` first (``RaritanEntity``), and a poll changes hundreds of sensors.
-        # (A property, not ``_attr_native_value``: that one costs a setter call per change and
-        # a cache miss per write.)
+        # Taken into ``native_value`` and ``available`` here, once per change: every state
+        # write asks for ``_shown()`` first (``RaritanEntity``), and a poll changes hundreds of
+        # sensors. (Not ``_attr_native_value``: that one costs a setter call per change and a
+        # cache miss per write.)
         coordinator = self.coordinator
         if coordinator.topology is not self._resolved_for:
             self._resolve()
         rid = self._rid
         reading = None if rid is None else coordinator.data.numeric.get(rid)
         value = None if reading is None else self.entity_description.value_fn(reading)
-        self._value = value
-        return (self.available, value)
+        self.native_value = value
+        self.available = available = self._available()
+        return (available, value)
 
     #: An energy counter (:class:`RaritanCounterSensor`: its values pass its guard).
     _counter = False
-    #: The value shown.
-    _value: float | None = None
+    #: The value shown: the reading, ``None`` when the device reports it unavailable or
+    #: invalid. Plain attributes, set by :meth:`_shown` and :meth:`_write_changed` before each
+    #: write, not properties: a poll of a large stack writes hundreds of sensors, and each
+    #: write reads both (a property is a Python call each time).
+    native_value: float | None = None
+    #: Whether it is shown available (:meth:`RaritanEntity._available` at the last write).
+    available: bool = False
 
-    @property
-    def native_value(self) -> float | None:
-        """The reading (``None`` when the device reports it unavailable or invalid)."""
-        return self._value
+    #: Home Assistant's ``async_write_ha_state`` (RaritanEntity's would ask ``_shown()``
+    #: again), found in the class's MRO once (``__init_subclass__``), not per write.
+    _ha_write: ClassVar[Callable[[RaritanSensor], None]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._ha_write = super(RaritanEntity, cls).async_write_ha_state
 
     @callback
     def _handle_coordinator_update(self) -> None:
@@ -409,38 +418,47 @@ class RaritanSensor(RaritanFieldEntity, SensorEntity):
     @staticmethod
     def _write_changed(sensors: Iterable[RaritanSensor]) -> None:
         """``RaritanEntity._handle_coordinator_update`` of numeric sensors whose reading
-        changed, for all of them in one call (:meth:`_shown` and ``available`` inlined): a
-        poll of a large stack changes hundreds of them."""
+        changed, for all of them in one call (:meth:`_shown` and ``_available`` inlined, what
+        they read of the coordinator read once): a poll of a large stack changes hundreds."""
+        coordinator: RaritanCoordinator | None = None
         for sensor in sensors:
-            coordinator = sensor.coordinator
-            if coordinator.topology is not sensor._resolved_for:
+            if sensor.coordinator is not coordinator:
+                coordinator = sensor.coordinator
+                topology, data, success = (
+                    coordinator.topology,
+                    coordinator.data,
+                    coordinator.last_update_success,
+                )
+                numeric, errors = data.numeric, data.errors
+            if topology is not sensor._resolved_for:
                 sensor._resolve()
-            data = coordinator.data
             reading: NumericReading | None
             try:
-                reading = data.numeric[sensor._rid]  # type: ignore[index]
+                reading = numeric[sensor._rid]  # type: ignore[index]
             except KeyError:
                 reading = value = None  # not read yet, or no sensor (None)
             else:
                 value = sensor.entity_description.value_fn(reading)
             if sensor._counter:
                 value = sensor._guarded(reading, value)
-            errors = data.errors
-            shown = (
-                coordinator.last_update_success
+            available = (
+                success
                 and sensor._unit_ok
-                and not (errors and not sensor._registered.isdisjoint(errors)),
-                value,
+                and not (errors and not sensor._registered.isdisjoint(errors))
             )
+            shown = (available, value)
             if shown != sensor._written:
                 sensor._written = shown
-                sensor._value = value
-                # Home Assistant's write: RaritanEntity's would ask _shown() again.
-                super(RaritanEntity, sensor).async_write_ha_state()
+                sensor.native_value = value
+                sensor.available = available
+                sensor._ha_write()
 
     @classmethod
     def _batch(cls) -> Callable[[Iterable[Any]], None] | None:
         return cls._write_changed
+
+
+RaritanSensor._ha_write = super(RaritanEntity, RaritanSensor).async_write_ha_state
 
 
 #: A counter reading below the published value is a glitch (a valid-looking 0 after a reboot, a
@@ -514,11 +532,12 @@ class RaritanCounterSensor(RaritanSensor, RestoreSensor):
         # Each reading passes the guard once (a write for another reason is no new read).
         if reading is not self._seen:
             self._seen = reading
-            self._value = self._guard.update(value)
-        return self._value
+            self.native_value = self._guard.update(value)
+        return self.native_value
 
     def _shown(self) -> tuple[Any, ...]:
-        return (self.available, self._value)
+        self.available = available = self._available()
+        return (available, self.native_value)
 
 
 class RaritanSequenceSensor(RaritanUnitReadEntity, SensorEntity):
