@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from operator import attrgetter
-from typing import Any, ClassVar, Final
+from typing import Any, Final
 
 from homeassistant.components.sensor import (
     RestoreSensor,
@@ -399,14 +399,6 @@ class RaritanSensor(RaritanFieldEntity, SensorEntity):
     #: Whether it is shown available (:meth:`RaritanEntity._available` at the last write).
     available: bool = False
 
-    #: Home Assistant's ``async_write_ha_state`` (RaritanEntity's would ask ``_shown()``
-    #: again), found in the class's MRO once (``__init_subclass__``), not per write.
-    _ha_write: ClassVar[Callable[[RaritanSensor], None]]
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls._ha_write = super(RaritanEntity, cls).async_write_ha_state
-
     @callback
     def _handle_coordinator_update(self) -> None:
         self._write_changed((self,))
@@ -451,14 +443,12 @@ class RaritanSensor(RaritanFieldEntity, SensorEntity):
                 sensor._written = shown
                 sensor.native_value = value
                 sensor.available = available
-                sensor._ha_write()
+                # Home Assistant's write: RaritanEntity's would ask _shown() again.
+                super(RaritanEntity, sensor).async_write_ha_state()
 
     @classmethod
     def _batch(cls) -> Callable[[Iterable[Any]], None] | None:
         return cls._write_changed
-
-
-RaritanSensor._ha_write = super(RaritanEntity, RaritanSensor).async_write_ha_state
 
 
 #: A counter reading below the published value is a glitch (a valid-looking 0 after a reboot, a
