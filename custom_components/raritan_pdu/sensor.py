@@ -379,11 +379,7 @@ class RaritanSensor(RaritanFieldEntity, SensorEntity):
         # write asks for ``_shown()`` first (``RaritanEntity``), and a poll changes hundreds of
         # sensors. (Not ``_attr_native_value``: that one costs a setter call per change and a
         # cache miss per write.)
-        coordinator = self.coordinator
-        if coordinator.topology is not self._resolved_for:
-            self._resolve()
-        rid = self._rid
-        reading = None if rid is None else coordinator.data.numeric.get(rid)
+        reading = self._reading()
         value = None if reading is None else self.entity_description.value_fn(reading)
         self.native_value = value
         self.available = available = self._available()

@@ -128,13 +128,11 @@ class ReadingPlan:
     """
 
     __slots__ = (
-        "_decoders",
         "_fragments",
         "_numeric_positions",
         "_numeric_rids",
         "_others",
         "_rids",
-        "_slots",
         "_targets",
     )
 
@@ -147,26 +145,18 @@ class ReadingPlan:
                 unique.append(target)
         self._targets: tuple[ReadTarget, ...] = tuple(unique)
         self._rids: tuple[str, ...] = tuple(t.rid for t in unique)
-        self._slots: tuple[int, ...] = tuple(_DECODERS[t.kind][0] for t in unique)
-        self._decoders: tuple[Callable[[Any], Any], ...] = tuple(
-            _DECODERS[t.kind][1] for t in unique
-        )
         self._fragments: tuple[str, ...] = tuple(
             encode_sub_request(t.request_rid, _METHODS[t.kind], i) for i, t in enumerate(unique)
         )
-        numeric = [pos for pos, slot in enumerate(self._slots) if slot == _NUMERIC]
+        slots = [_DECODERS[t.kind][0] for t in unique]
+        numeric = [pos for pos, slot in enumerate(slots) if slot == _NUMERIC]
         self._numeric_positions: tuple[int, ...] = tuple(numeric)
         self._numeric_rids: tuple[str, ...] = tuple(self._rids[pos] for pos in numeric)
         #: The other targets, by the ``Readings`` field they go to.
         self._others: tuple[_Remembered, ...] = tuple(
-            _Remembered(
-                slot,
-                [pos for pos, other in enumerate(self._slots) if other == slot],
-                self._rids,
-                self._decoders,
-            )
+            _Remembered(slot, [pos for pos, other in enumerate(slots) if other == slot], unique)
             for slot in (_STATES, _OUTLETS, _SEQUENCES)
-            if slot in self._slots
+            if slot in slots
         )
 
     @classmethod
@@ -262,17 +252,11 @@ class _Remembered:
 
     __slots__ = ("decoders", "last", "last_raw", "positions", "rids", "slot")
 
-    def __init__(
-        self,
-        slot: int,
-        positions: list[int],
-        rids: Sequence[str],
-        decoders: Sequence[Callable[[Any], Any]],
-    ) -> None:
+    def __init__(self, slot: int, positions: list[int], targets: Sequence[ReadTarget]) -> None:
         self.slot = slot
         self.positions = tuple(positions)
-        self.rids = tuple(rids[pos] for pos in positions)
-        self.decoders = tuple(decoders[pos] for pos in positions)
+        self.rids = tuple(targets[pos].rid for pos in positions)
+        self.decoders = tuple(_DECODERS[targets[pos].kind][1] for pos in positions)
         self.last_raw: list[Any] = [_NOTHING] * len(positions)
         self.last: list[Any] = [None] * len(positions)
 
