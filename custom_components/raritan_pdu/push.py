@@ -22,30 +22,15 @@ from homeassistant.core import HomeAssistant, callback
 
 from .const import LOGGER
 from .coordinator import RaritanCoordinator
-from .xerus import (
-    EventChannel,
-    XerusError,
-    XerusNotFoundError,
-    XerusPrivilegeError,
-    XerusRpcError,
-)
+from .xerus import EventChannel, XerusError, channel_unsupported
 
 #: Longest wait before a new channel after repeated failures (seconds).
 RETRY_MAX: Final = 300.0
-#: JSON-RPC "method not found": a firmware whose event service has no channels.
-_METHOD_NOT_FOUND: Final = -32601
 
 
 def retry_delay(failures: int) -> float:
     """Wait before the next channel: none after one failure, then 2, 4, ... up to 5 min."""
     return 0.0 if failures <= 1 else min(2.0 ** (failures - 1), RETRY_MAX)
-
-
-def _unsupported(err: XerusError) -> bool:
-    """The device cannot give this account a channel at all (not a passing failure)."""
-    if isinstance(err, XerusNotFoundError | XerusPrivilegeError):
-        return True
-    return isinstance(err, XerusRpcError) and err.code == _METHOD_NOT_FOUND
 
 
 class EventStream:
@@ -91,7 +76,7 @@ class EventStream:
         try:
             await first.open()
         except XerusError as err:
-            if _unsupported(err):
+            if channel_unsupported(err):
                 self.supported = False
                 LOGGER.debug(
                     "%s offers no event channel (%s): polling only",

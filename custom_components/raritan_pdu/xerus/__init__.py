@@ -60,6 +60,7 @@ from .events import (
     ThresholdsChanged,
     TopologyChanged,
     TripStateChanged,
+    channel_unsupported,
 )
 from .exceptions import (
     XerusAuthenticationError,
@@ -78,6 +79,7 @@ from .exceptions import (
     XerusTimeoutError,
     XerusTlsError,
 )
+from .feeds import OutletFeeds
 from .models import (
     FIELD_CATALOGUE,
     CascadeStatus,
@@ -98,7 +100,6 @@ from .models import (
     PduSettings,
     PeripheralInfo,
     PoleInfo,
-    PollResult,
     PosElement,
     Rating,
     Readings,
@@ -115,7 +116,7 @@ from .models import (
     UnitTopology,
     field_info,
 )
-from .plan import ReadingPlan, ReadKind, ReadTarget
+from .plan import PollResult, ReadingPlan, ReadKind, ReadTarget
 from .privileges import Privilege, Privileges
 from .rpc import BulkCall, BulkResult
 from .tls import fetch_certificate_fingerprint, normalize_fingerprint
@@ -148,6 +149,7 @@ __all__ = [
     "OnOffState",
     "OpenClosedState",
     "OutletError",
+    "OutletFeeds",
     "OutletGroupInfo",
     "OutletInfo",
     "OutletMetaData",
@@ -210,6 +212,7 @@ __all__ = [
     "XerusStorageError",
     "XerusTimeoutError",
     "XerusTlsError",
+    "channel_unsupported",
     "fetch_certificate_fingerprint",
     "field_info",
     "normalize_fingerprint",

@@ -502,13 +502,25 @@ def place(responses: list[Any], lo: int, hi: int, out: list[Any]) -> None:
 # --- sender -----------------------------------------------------------------------------------
 
 
+class SendReport:
+    """What happened to one :meth:`BulkSender.send` (``resent``: part of it was sent again
+    after a timeout or a failure, so the device may have carried out those sub-requests twice:
+    a drained event channel may have lost the events of the abandoned attempt)."""
+
+    __slots__ = ("resent",)
+
+    def __init__(self) -> None:
+        self.resent = False
+
+
 class _Send:
     """What one :meth:`BulkSender.send` may still do."""
 
-    __slots__ = ("idempotent", "timeout_retries")
+    __slots__ = ("idempotent", "report", "timeout_retries")
 
-    def __init__(self, idempotent: bool) -> None:
+    def __init__(self, idempotent: bool, report: SendReport | None = None) -> None:
         self.idempotent = idempotent
+        self.report = report or SendReport()
         #: Timeouts that may still be retried (bounded: a dead device fails in bounded time).
         self.timeout_retries = 1 if idempotent else 0
 
@@ -526,20 +538,27 @@ class BulkSender:
         self.limit = limit or BulkSizeLimit()
         self.budget = budget or BulkTimeBudget(10.0)
 
-    async def send(self, fragments: Sequence[str], *, idempotent: bool = True) -> list[Any]:
+    async def send(
+        self,
+        fragments: Sequence[str],
+        *,
+        idempotent: bool = True,
+        report: SendReport | None = None,
+    ) -> list[Any]:
         """The raw sub-responses, aligned with ``fragments``.
 
         Each item is the ``{"json": ..., "statcode": ...}`` object, :data:`MISSING` or a
         ``XerusError`` (duplicate/missing answer). A failure of the whole request raises.
         ``idempotent=False`` (commands): sent exactly once (no retry after a timeout, a lost
-        connection or a 5xx; never split).
+        connection or a 5xx; never split). ``report``: told whether anything was sent again.
         """
         out: list[Any] = [MISSING] * len(fragments)
         if not fragments:
             return out
         self.limit.begin(len(fragments))
         try:
-            await self._send(fragments, 0, len(fragments), out, _Send(idempotent), half=False)
+            state = _Send(idempotent, report)
+            await self._send(fragments, 0, len(fragments), out, state, half=False)
         finally:
             self.limit.end()
         return out
@@ -627,6 +646,7 @@ class BulkSender:
                     _LOGGER.debug("a bulk of %d was rejected (%s), splitting", size, err)
                     return None
                 retry = False
+                state.report.resent = True
                 _LOGGER.debug("a bulk of %d failed (%s), retrying", size, err)
                 wait_s = None
 
@@ -635,6 +655,7 @@ class BulkSender:
         if retry_timeout is None or state.timeout_retries <= 0:
             return None
         state.timeout_retries -= 1
+        state.report.resent = True
         _LOGGER.debug(
             "a bulk of %d did not finish within %.1f s, sending it again (%.1f s)",
             size,
@@ -682,6 +703,7 @@ __all__ = [
     "BulkTimeBudget",
     "BulkTiming",
     "Rejection",
+    "SendReport",
     "answered_prefix",
     "classify_rejection",
     "place",

@@ -7,18 +7,19 @@ JSON-RPC envelope), :mod:`.bulk` (adaptive ``/bulk`` splitting), :mod:`.discover
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from typing import Any, Literal, overload
 
 import aiohttp
 
-from .bulk import BulkSender, BulkSizeLimit, BulkTimeBudget, BulkTiming
+from .bulk import BulkSender, BulkSizeLimit, BulkTimeBudget, BulkTiming, SendReport
 from .check import TopologyCheck
 from .const import RID_CASCADE, RID_UNIT, PowerState, pdu_rid
 from .discovery import discover_topology
 from .discovery.rounds import Round
-from .events import RID_EVENT_SERVICE, EventChannel
+from .events import EventBatch, EventChannel, event_service_rid
 from .exceptions import (
     XerusConnectionLostError,
     XerusDeviceError,
@@ -27,13 +28,13 @@ from .exceptions import (
     XerusProtocolError,
     XerusTimeoutError,
 )
+from .feeds import event_answer
 from .models import (
     CascadeStatus,
     OutletInfo,
     OutletState,
     PduIdentity,
     PeripheralInfo,
-    PollResult,
     Readings,
     SensorInfo,
     SensorKind,
@@ -41,7 +42,7 @@ from .models import (
     Thresholds,
     Topology,
 )
-from .plan import ReadingPlan
+from .plan import PollResult, ReadingPlan
 from .power import PowerCommands, check_return
 from .privileges import METHOD_PRIVILEGES, RID_CURRENT_USER, Privileges
 from .rpc import (
@@ -289,22 +290,52 @@ class XerusClient(PowerCommands):
         return topology.map_sensors(lambda info: read.get(info.rid, info))
 
     @overload
-    async def poll(
-        self, plan: ReadingPlan, *, with_cascade: Literal[False] = False, check: None = None
+    async def poll(  # type: ignore[overload-overlap]  # channels=(): no drains, Readings
+        self,
+        plan: ReadingPlan,
+        *,
+        with_cascade: Literal[False] = False,
+        check: None = None,
+        channels: tuple[()] = (),
     ) -> Readings: ...
 
     @overload
     async def poll(
-        self, plan: ReadingPlan, *, with_cascade: bool = False, check: Topology
+        self,
+        plan: ReadingPlan,
+        *,
+        with_cascade: bool = False,
+        check: Topology | None = None,
+        channels: Sequence[str],
     ) -> PollResult: ...
 
     @overload
     async def poll(
-        self, plan: ReadingPlan, *, with_cascade: Literal[True], check: Topology | None = None
+        self,
+        plan: ReadingPlan,
+        *,
+        with_cascade: bool = False,
+        check: Topology,
+        channels: Sequence[str] = (),
+    ) -> PollResult: ...
+
+    @overload
+    async def poll(
+        self,
+        plan: ReadingPlan,
+        *,
+        with_cascade: Literal[True],
+        check: Topology | None = None,
+        channels: Sequence[str] = (),
     ) -> PollResult: ...
 
     async def poll(
-        self, plan: ReadingPlan, *, with_cascade: bool = False, check: Topology | None = None
+        self,
+        plan: ReadingPlan,
+        *,
+        with_cascade: bool = False,
+        check: Topology | None = None,
+        channels: Sequence[str] = (),
     ) -> Readings | PollResult:
         """Read ``plan`` with ONE HTTP request (unless the device rejected that bulk size).
 
@@ -314,8 +345,10 @@ class XerusClient(PowerCommands):
         the device (:mod:`.check`, about 5 sub-requests per unit and one per external sensor):
         ``PollResult.changes`` / ``topology_changed``; the cascade status comes with it. The
         first check of a client also reads the account's :attr:`privileges`.
+        ``channels``: event channels drained (``pollEventsNb``) at the end of the same request
+        (:mod:`.feeds`): ``PollResult.events``, aligned with them.
         """
-        if not with_cascade and check is None:
+        if not with_cascade and check is None and not channels:
             return plan.decode(await self.bulk_raw(plan.fragments))
         checker = None
         if check is not None:
@@ -323,27 +356,49 @@ class XerusClient(PowerCommands):
             if checker is None or checker.topology is not check:
                 checker = self._checker = TopologyCheck(check)
         extra = checker.fragments(len(plan)) if checker is not None else []
-        if not extra:
+        if not extra and with_cascade:
             extra = [encode_sub_request(RID_CASCADE, "getStatus", len(plan))]
+        drains = len(plan) + len(extra)
+        extra += [
+            encode_sub_request(rid, "pollEventsNb", drains + i) for i, rid in enumerate(channels)
+        ]
+        report = SendReport()
         raw = await self._bulk_with_privileges(
-            [*plan.fragments, *extra], read=checker is not None and self._privileges is None
+            [*plan.fragments, *extra],
+            read=checker is not None and self._privileges is None,
+            report=report,
         )
         readings = plan.decode(raw[: len(plan)])
+        events = tuple(event_answer(BulkResult.from_sub_response(item)) for item in raw[drains:])
+        if report.resent:
+            # An abandoned attempt may have drained events nobody saw: these are not all.
+            events = tuple(
+                dataclasses.replace(e, more=True) if isinstance(e, EventBatch) else e
+                for e in events
+            )
+        if drains == len(plan):
+            return PollResult(readings, None, events=events)
         cascade = _cascade_status(raw[len(plan)])
         if checker is None:
-            return PollResult(readings, cascade)
-        results = [BulkResult.from_sub_response(item) for item in raw[len(plan) + 1 :]]
+            return PollResult(readings, cascade, events=events)
+        results = [BulkResult.from_sub_response(item) for item in raw[len(plan) + 1 : drains]]
         changes = checker.changes(cascade, results)
         if changes:
             _LOGGER.debug("the topology changed: %s", "; ".join(changes))
-        return PollResult(readings, cascade, changes)
+        return PollResult(readings, cascade, changes, events)
 
-    async def _bulk_with_privileges(self, fragments: list[str], *, read: bool) -> list[Any]:
+    async def _bulk_with_privileges(
+        self, fragments: list[str], *, read: bool, report: SendReport | None = None
+    ) -> list[Any]:
         """``bulk_raw(fragments)``, with ``read`` the privileges as one more sub-request."""
+        if read:
+            fragments.append(
+                encode_sub_request(RID_CURRENT_USER, METHOD_PRIVILEGES, len(fragments))
+            )
+        raw = await self._bulk.send(fragments, report=report)
         if not read:
-            return await self.bulk_raw(fragments)
-        fragments.append(encode_sub_request(RID_CURRENT_USER, METHOD_PRIVILEGES, len(fragments)))
-        *raw, answer = await self.bulk_raw(fragments)
+            return raw
+        *raw, answer = raw
         result = BulkResult.from_sub_response(answer)
         self._set_privileges(result.value if result.error is None else result.error)
         return raw
@@ -462,8 +517,7 @@ class XerusClient(PowerCommands):
         channel.open()``). Its long-polls are requests of their own, with their own timeout,
         outside the bulk budget (they wait on the device without keeping it busy); they are
         counted in ``request_count`` like every request."""
-        service = RID_EVENT_SERVICE if pdu_id in (0, 1) else f"/link/{pdu_id}{RID_EVENT_SERVICE}"
-        return EventChannel(self._transport, service=service)
+        return EventChannel(self._transport, service=event_service_rid(pdu_id))
 
     async def identify(self, pdu_id: int = 0, seconds: int = 10) -> None:
         """Flash the unit's display (``/model/unit identify``; link units via ``/link/<id>``)."""

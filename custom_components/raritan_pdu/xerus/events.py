@@ -25,7 +25,13 @@ from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
 from .const import PowerState, to_enum
-from .exceptions import XerusError, XerusProtocolError
+from .exceptions import (
+    XerusError,
+    XerusNotFoundError,
+    XerusPrivilegeError,
+    XerusProtocolError,
+    XerusRpcError,
+)
 from .models import NumericReading, OutletState, StateReading
 from .models.fields import get_bool, get_int
 from .models.refs import Ref, base_type_name
@@ -34,6 +40,8 @@ from .rpc import unwrap_result
 _LOGGER = logging.getLogger(__name__)
 
 RID_EVENT_SERVICE: Final = "/eventservice"
+#: JSON-RPC "method not found": a firmware whose event service has no channels.
+_METHOD_NOT_FOUND: Final = -32601
 #: The device answers a waiting ``pollEvents`` after at most 30 s; the request may take longer
 #: on a busy device, but not this long.
 LONG_POLL_TIMEOUT: Final = 45.0
@@ -46,6 +54,12 @@ def _codes(scope36: str, scope44: str, *events: str, v36: str = "1.0.0") -> tupl
         for code in (f"{scope36}.{event}:{v36}", f"{scope44}.{event}:1.0.0")
     )
 
+
+#: An outlet's new state (``Outlet.StateChangedEvent``), in both binding generations: what the
+#: channels that feed a poll's outlet states demand (:mod:`.feeds`).
+OUTLET_STATE_TYPES: Final[tuple[str, ...]] = _codes(
+    "pdumodel.Outlet_2_1_5", "pdumodel.Outlet_3_0_4", "StateChangedEvent"
+)
 
 #: What a channel demands: the typecodes of the 3.6.0 and the 4.4.1 bindings (same names).
 DEMANDED_TYPES: Final[tuple[str, ...]] = (
@@ -108,6 +122,21 @@ DEMANDED_TYPES: Final[tuple[str, ...]] = (
         "LinkUnitStatusChangedEvent",
     ),
 )
+
+
+def event_service_rid(pdu_id: int) -> str:
+    """The event service of a unit: the primary's (``pdu_id`` 0 or 1) or a link unit's, through
+    the primary (``/link/<n>/eventservice``)."""
+    return RID_EVENT_SERVICE if pdu_id in (0, 1) else f"/link/{pdu_id}{RID_EVENT_SERVICE}"
+
+
+def channel_unsupported(err: XerusError) -> bool:
+    """Whether creating a channel failed for good: the device (or this account) has no event
+    channels (HTTP 404 for the service, no privilege, an unknown method), not a passing failure.
+    """
+    if isinstance(err, XerusNotFoundError | XerusPrivilegeError):
+        return True
+    return isinstance(err, XerusRpcError) and err.code == _METHOD_NOT_FOUND
 
 
 # --- decoded events ------------------------------------------------------------------------------
@@ -426,6 +455,7 @@ class EventChannel:
 __all__ = [
     "DEMANDED_TYPES",
     "LONG_POLL_TIMEOUT",
+    "OUTLET_STATE_TYPES",
     "RID_EVENT_SERVICE",
     "AlertedSensorsChanged",
     "Event",
@@ -439,6 +469,8 @@ __all__ = [
     "ThresholdsChanged",
     "TopologyChanged",
     "TripStateChanged",
+    "channel_unsupported",
     "decode_event",
     "decode_poll",
+    "event_service_rid",
 ]

@@ -1,4 +1,5 @@
-"""Reading plans: what one poll reads, pre-serialized, and the fast decoder of its answer."""
+"""Reading plans: what one poll reads, pre-serialized, the fast decoder of its answer, and
+what a poll returns (:class:`PollResult`)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from enum import StrEnum
 from operator import itemgetter, methodcaller
 from typing import Any
 
+from .events import EventBatch
 from .exceptions import XerusError, XerusProtocolError
 from .models import (
+    CascadeStatus,
     NumericReading,
     OutletInfo,
     OutletState,
@@ -300,4 +303,28 @@ def _all_returns(responses: Sequence[Any]) -> list[Any] | None:
     return values
 
 
-__all__ = ["ReadKind", "ReadTarget", "ReadingPlan"]
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    """A poll that also read the cascade status (``client.poll(plan, with_cascade=True)``) or
+    drained event channels (``channels=``).
+
+    ``cascade`` is the link unit status the primary reported in the same request, or the error of
+    that sub-request (a malformed answer is a ``XerusProtocolError``); ``None`` when it was not
+    read. ``changes``: with ``client.poll(plan, check=topology)``, what of that topology no
+    longer matches the device (empty: it still does); ``None`` when nothing was checked.
+    ``events``: per drained channel, the events it returned (``events.EventBatch``) or the error
+    of its ``pollEventsNb``.
+    """
+
+    readings: Readings
+    cascade: CascadeStatus | XerusError | None
+    changes: tuple[str, ...] | None = None
+    events: tuple[EventBatch | XerusError, ...] = ()
+
+    @property
+    def topology_changed(self) -> bool | None:
+        """Whether the checked topology differs from the device (``None``: not checked)."""
+        return None if self.changes is None else bool(self.changes)
+
+
+__all__ = ["PollResult", "ReadKind", "ReadTarget", "ReadingPlan"]

@@ -55,7 +55,6 @@ from .power import (
 from .readings import (
     NumericReading,
     OutletState,
-    PollResult,
     Readings,
     StateReading,
     ThresholdState,
@@ -101,7 +100,6 @@ __all__ = [
     "PduSettings",
     "PeripheralInfo",
     "PoleInfo",
-    "PollResult",
     "PosElement",
     "Rating",
     "Readings",

@@ -17,7 +17,6 @@ from typing import NamedTuple
 from ..const import PowerState, to_enum
 from ..exceptions import XerusError
 from .fields import get_int
-from .identity import CascadeStatus
 from .power import SequenceState
 
 #: Integers beyond this do not fit a float (``float(10**309)`` raises ``OverflowError``).
@@ -243,30 +242,9 @@ class Readings:
     sequences: dict[str, SequenceState] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class PollResult:
-    """A poll that also read the cascade status (``client.poll(plan, with_cascade=True)``).
-
-    ``cascade`` is the link unit status the primary reported in the same request, or the error of
-    that sub-request (a malformed answer is a ``XerusProtocolError``). ``changes``: with
-    ``client.poll(plan, check=topology)``, what of that topology no longer matches the device
-    (empty: it still does); ``None`` when nothing was checked.
-    """
-
-    readings: Readings
-    cascade: CascadeStatus | XerusError
-    changes: tuple[str, ...] | None = None
-
-    @property
-    def topology_changed(self) -> bool | None:
-        """Whether the checked topology differs from the device (``None``: not checked)."""
-        return None if self.changes is None else bool(self.changes)
-
-
 __all__ = [
     "NumericReading",
     "OutletState",
-    "PollResult",
     "Readings",
     "StateReading",
     "ThresholdState",
