@@ -60,10 +60,13 @@ from .xerus import (
     LinkUnitStatus,
     NumericReading,
     NumericStateChanged,
+    OutletFeeds,
     OutletState,
     OutletStateChanged,
+    PollResult,
     ReadingPlan,
     Readings,
+    ReadKind,
     ReadTarget,
     SequenceState,
     StateChanged,
@@ -86,6 +89,18 @@ if TYPE_CHECKING:
 type RaritanConfigEntry = ConfigEntry[RaritanCoordinator]
 
 type Reading = NumericReading | StateReading | OutletState | SequenceState
+
+
+class _Plan(NamedTuple):
+    """A cadence's reading plan (``RaritanCoordinator._plan``)."""
+
+    plan: ReadingPlan
+    #: How many of its reads go to each unit.
+    units: Counter[int]
+    #: The units whose outlet states it reads.
+    outlet_units: frozenset[int]
+    #: The units whose outlet states it leaves to their event channel (``feeds``).
+    covered: frozenset[int]
 
 
 class RaritanCoordinator(DataUpdateCoordinator[Readings]):
@@ -127,7 +142,10 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         self._batches: dict[Callable[[Iterable[Any]], None], dict[str, list[Any]]] = {}
         self._missing: set[str] = set()
         # Per cadence (full or fast): the plan and how many of its reads go to each unit.
-        self._plans: dict[bool, tuple[ReadingPlan, Counter[int]]] = {}
+        self._plans: dict[bool, _Plan] = {}
+        #: Outlet states from event channels drained in the polls (``xerus.feeds``).
+        self.feeds = OutletFeeds()
+        self._feeds_task: asyncio.Task[None] | None = None
         self._started = False
         # The topology.
         self._rid_unit: dict[str, int] = {}
@@ -208,7 +226,7 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
                 await self.client.poll(ReadingPlan(()), with_cascade=True)
                 cascade = None
             else:
-                _readings, cascade = await self._async_poll(ReadingPlan(()), topology)
+                cascade = (await self._async_poll(ReadingPlan(()), topology, ())).cascade
         except XerusError as err:
             raise self._translate_error(err) from err
         self.store.auth_failures = 0
@@ -216,24 +234,25 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
             self._check_cascade(cascade)
 
     async def _async_poll(
-        self, plan: ReadingPlan, check: Topology | None
-    ) -> tuple[Readings, CascadeStatus | XerusError | None]:
-        """One request: the plan, the link status and, with ``check``, the library's cheap check
+        self, plan: ReadingPlan, check: Topology | None, channels: tuple[str, ...]
+    ) -> PollResult:
+        """One request: the plan, the link status, the event channels that feed outlet states
+        (``channels``, drained last) and, with ``check``, the library's cheap check
         (``poll(check=)``) of that topology, which notices a reboot, a sensor package plugged in
         or out and link units added, released or swapped."""
         if check is not None:
-            result = await self.client.poll(plan, check=check)
+            result = await self.client.poll(plan, check=check, channels=channels)
             if result.changes:
                 self._start_topology_refresh(f"the topology changed: {'; '.join(result.changes)}")
             self._check_pending = False
-            return result.readings, result.cascade
-        if check is None and not self.topology.link_status:
-            return await self.client.poll(plan), None
-        # A primary unit with link units: the same request
-        # also asks for the link status, so a link unit that fails, comes back, is added or
-        # is released is noticed at once.
-        polled = await self.client.poll(plan, with_cascade=True)
-        return polled.readings, polled.cascade
+            return result
+        if not self.topology.link_status:
+            if not channels:
+                return PollResult(await self.client.poll(plan), None)
+            return await self.client.poll(plan, channels=channels)
+        # A primary unit with link units: the same request also asks for the link status, so
+        # a link unit that fails, comes back, is added or is released is noticed at once.
+        return await self.client.poll(plan, with_cascade=True, channels=channels)
 
     async def _async_discover(self) -> Topology:
         try:
@@ -261,6 +280,7 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
                 rid_unit[target.rid] = unit.pdu_id
         self._rid_unit, self._slow = rid_unit, frozenset(slow)
         self._plans.clear()
+        self.feeds.set_topology(topology)
         # Readings of resource ids the topology no longer has (a reboot renamed them).
         data = self.data
         for readings in (data.numeric, data.states, data.outlets, data.errors, data.sequences):
@@ -460,19 +480,29 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
 
     # ------------------------------------------------------------------ polling
 
-    def _plan(self, full: bool) -> tuple[ReadingPlan, Counter[int]]:
+    def _plan(self, full: bool) -> _Plan:
+        """The plan of a cadence; a fast one leaves out the outlet states of the units whose
+        event channel feeds them (``feeds``), the full one reads them too (the safety net)."""
+        covered = self.feeds.covered(full=full)
         cached = self._plans.get(full)
-        if cached is None:
+        if cached is None or cached.covered != covered:
             primary = self.topology.primary.pdu_id
+            fed = frozenset().union(*map(self.feeds.outlets, covered))
             wanted = {
                 rid
                 for rid in self._rid_refs
                 if (full or rid not in self._slow)
+                and rid not in fed
                 and self.unit_available(self._rid_unit.get(rid, primary))
             }
             plan = ReadingPlan.for_topology(self.topology, rids=wanted)
             units = Counter(self._rid_unit.get(t.rid, primary) for t in plan.targets)
-            cached = self._plans[full] = (plan, units)
+            outlet_units = frozenset(
+                self._rid_unit.get(t.rid, primary)
+                for t in plan.targets
+                if t.kind is ReadKind.OUTLET
+            )
+            cached = self._plans[full] = _Plan(plan, units, outlet_units, covered)
         return cached
 
     async def _async_update_data(self) -> Readings:
@@ -480,33 +510,57 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
         async with self._lock:
             self._maybe_refresh_topology()
             full = bool(self._missing) or self._polls_since_slow >= SLOW_POLL_EVERY
-            plan, units = self._plan(full)
-            if not plan:
+            plan, units, outlet_units, covered = self._plan(full)
+            # The channels of the units whose outlet states entities need (those the plan
+            # reads, and those it leaves to them).
+            drains = self.feeds.drains(outlet_units | covered)
+            if not plan and not drains:
                 return self.data
             started = self._seq
             begin = time.monotonic()
-            readings, cascade = await self._async_read(plan, full)
-            self._note_duration(time.monotonic() - begin, len(plan))
+            result = await self._async_read(plan, full, drains)
+            self._note_duration(time.monotonic() - begin, len(plan) + len(drains))
             self.store.auth_failures = 0
+            readings = result.readings
+            if drains:
+                fed = self.feeds.take(drains, result.events, readings, outlet_units)
+                readings.outlets.update(fed)
             self._merge(readings, started)
             self._polls_since_slow = 1 if full else self._polls_since_slow + 1
             if full:
                 self._missing.clear()
             self._check_units(units, readings)
-            if cascade is not None:
-                self._check_cascade(cascade)
+            if result.cascade is not None:
+                self._check_cascade(result.cascade)
+            self._open_feeds(outlet_units | covered)
         return self.data
 
     async def _async_read(
-        self, plan: ReadingPlan, full: bool
-    ) -> tuple[Readings, CascadeStatus | XerusError | None]:
+        self, plan: ReadingPlan, full: bool, drains: tuple[tuple[int, str], ...]
+    ) -> PollResult:
         # The cheap topology check rides along with the slow values (every few minutes) and
         # in the first poll of a topology from storage.
         check = self.topology if full or self._check_pending else None
         try:
-            return await self._async_poll(plan, check)
+            return await self._async_poll(plan, check, tuple(rid for _, rid in drains))
         except XerusError as err:
+            # The device may have drained the channels before the answer was lost.
+            self.feeds.lost()
             raise self._translate_error(err) from err
+
+    def _open_feeds(self, units: frozenset[int]) -> None:
+        """Open the event channels that should feed these units' outlet states (a task beside
+        the polls: two requests for all units; until then, and if it fails, the states are
+        read)."""
+        if not self._started or (self._feeds_task is not None and not self._feeds_task.done()):
+            return
+        if pending := self.feeds.to_open(units):
+            self._feeds_task = self.config_entry.async_create_task(
+                self.hass,
+                self.feeds.open(self.client, pending),
+                f"{self.name} outlet event channels",
+                eager_start=False,
+            )
 
     def _merge(self, readings: Readings, started: int) -> None:
         """Take a poll's readings into ``data``, noting the resource ids whose reading changed.
@@ -601,7 +655,7 @@ class RaritanCoordinator(DataUpdateCoordinator[Readings]):
             return  # the poll waited for a discovery request: not its own time
         self._durations.append(seconds / max(size, 1))
         per_read = statistics.fmean(self._durations)
-        full, fast = len(self._plan(True)[0]), len(self._plan(False)[0])
+        full, fast = len(self._plan(True).plan), len(self._plan(False).plan)
         cycle = (full + (SLOW_POLL_EVERY - 1) * fast) / SLOW_POLL_EVERY
         needed = max(per_read * cycle / POLL_BUSY_FRACTION, per_read * full / POLL_LONGEST_FRACTION)
         step = POLL_INTERVAL_STEP.total_seconds()

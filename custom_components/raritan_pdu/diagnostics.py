@@ -157,6 +157,8 @@ def _coordinator(coordinator: RaritanCoordinator) -> dict[str, Any]:
             "http_requests": client.request_count,
             "session_token": client.uses_session_token,
             "timing": _plain(client.timing),
+            # Per unit: whether an event channel feeds its outlet states (xerus.feeds).
+            "outlet_feeds": coordinator.feeds.describe(),
         },
         "privileges": privileges_diagnostics(coordinator.access),
         "readings": {

@@ -170,26 +170,33 @@ async def test_slow_values_every_nth_poll(
     hass: HomeAssistant, emulator_factory: EmulatorFactory
 ) -> None:
     """Energy, voltage and frequency are read every SLOW_POLL_EVERY-th poll and keep showing
-    their last reading in between; switch states and power are read in every poll."""
+    their last reading in between; power is read in every poll; switch states come from the
+    unit's event channel, drained in every poll (one sub-request), once a poll read them with
+    the channel open, and are read again with the slow values (the safety net)."""
     emu = await emulator_factory(link_units=0, peripherals=1, clock="manual", device_speed="px3")
     _entry, coordinator = await setup(hass, emu)
     serial = emu.unit(0).serial
     energy = entity_id(hass, "sensor", f"{serial}_outlet_1_active_energy")
     registered = coordinator.registered_rids
     slow = coordinator.slow_rids & registered
+    outlets = {outlet.rid for outlet in coordinator.topology.primary.outlets} & registered
     assert slow
+    assert len(outlets) == 8
     counts = []
     for _ in range(2 * SLOW_POLL_EVERY):
         emu.reset_stats()
         await coordinator.async_refresh()
         counts.append(emu.stats()["bulk_subrequests"])
         assert hass.states.get(energy).state not in (STATE_UNKNOWN, STATE_UNAVAILABLE)
-    full, fast = len(registered), len(registered - slow)
-    # The setup read everything; then nine fast polls, one full, nine fast, one full. The full
-    # one also carries the check of the topology (a few sub-requests per unit).
-    check = counts[SLOW_POLL_EVERY - 1] - full
+    full, fast, fed = len(registered), len(registered - slow), len(registered - slow - outlets)
+    # The setup read everything and opened the channel; the first poll reads the switch states
+    # once more with the channel (the baseline), then eight fast polls without them, one full,
+    # nine fast, one full. The full one also carries the check of the topology (a few
+    # sub-requests per unit). Every poll drains the channel.
+    check = counts[SLOW_POLL_EVERY - 1] - full - 1
     assert 1 <= check <= 8
-    assert counts == ([fast] * (SLOW_POLL_EVERY - 1) + [full + check]) * 2
+    cycle = [fed + 1] * (SLOW_POLL_EVERY - 1) + [full + check + 1]
+    assert counts == [fast + 1, *cycle[1:], *cycle]
 
     # The energy shown is the one of the last slow read.
     rid = coordinator.topology.primary.outlets[0].sensors["activeEnergy"].rid
