@@ -553,7 +553,19 @@ class Row:
         )
         self.result["poll_calls_by_interface"] = samples[-1].calls_by_interface
         self.result["state_writes_per_poll"] = statistics.mean(s.writes for s in samples)
-        self.result["integration_reads"] = await self.emu.command("last_bulk")
+        last_bulk = await self.emu.command("last_bulk")
+        self.result["integration_reads"] = self.naive_equivalent(last_bulk)
+
+    def naive_equivalent(self, reads: list[Any]) -> list[Any]:
+        """What a naive client sends to learn what a poll of ``reads`` told the integration: the
+        same reads, but each outlet state that an event channel fed (``pollEventsNb``, a
+        channel the naive client does not have) read with ``Outlet.getState``."""
+        assert self.entry is not None
+        feeds = self.entry.runtime_data.feeds
+        fed = sorted(rid for pdu_id in feeds.covered() for rid in feeds.outlets(pdu_id))
+        get_state = {"jsonrpc": "2.0", "method": "getState", "params": {}, "id": 1}
+        kept = [read for read in reads if read[1].get("method") != "pollEventsNb"]
+        return kept + [[rid, dict(get_state)] for rid in fed]
 
     async def profile(self) -> None:
         """More polls under cProfile: who spends the CPU time of a poll (by default one cycle of
