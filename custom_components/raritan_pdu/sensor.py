@@ -151,13 +151,18 @@ def presentation(info: SensorInfo) -> tuple[str | None, SensorDeviceClass | None
     return unit, device_class
 
 
+#: What a sensor shows of its reading unless its description says otherwise.
+_READING_VALUE: Final = attrgetter("value")
+
+
 @dataclass(frozen=True, kw_only=True)
 class RaritanSensorEntityDescription(SensorEntityDescription, RaritanFieldDescription):
     """A numeric sensor field. Unit, device class and display precision come from the sensor's
     TypeSpec and ``decdigits`` (:func:`presentation`)."""
 
-    #: The shown value of a reading (``attrgetter``: called for every changed sensor of a poll).
-    value_fn: Callable[[NumericReading], float | None] = attrgetter("value")
+    #: The shown value of a reading (the default: its ``value``, read without a call by the
+    #: write of a poll's changed sensors).
+    value_fn: Callable[[NumericReading], float | None] = _READING_VALUE
 
 
 _OUTLET, _INLET, _POLE = ObjectKind.OUTLET, ObjectKind.INLET, ObjectKind.POLE
@@ -409,7 +414,13 @@ class RaritanSensor(RaritanFieldEntity, SensorEntity):
         changed, for all of them in one call (:meth:`_shown` and ``_available`` inlined, what
         they read of the coordinator read once): a poll of a large stack changes hundreds."""
         coordinator: RaritanCoordinator | None = None
+        cls: type[RaritanSensor] | None = None
         for sensor in sensors:
+            if type(sensor) is not cls:
+                # Home Assistant's write (RaritanEntity's would ask _shown() again), looked up
+                # per batch, so that whatever wraps it meanwhile is called.
+                cls = type(sensor)
+                write = super(RaritanEntity, cls).async_write_ha_state
             if sensor.coordinator is not coordinator:
                 coordinator = sensor.coordinator
                 topology, data, success = (
@@ -426,7 +437,8 @@ class RaritanSensor(RaritanFieldEntity, SensorEntity):
             except KeyError:
                 reading = value = None  # not read yet, or no sensor (None)
             else:
-                value = sensor.entity_description.value_fn(reading)
+                value_fn = sensor.entity_description.value_fn
+                value = reading.value if value_fn is _READING_VALUE else value_fn(reading)
             if sensor._counter:
                 value = sensor._guarded(reading, value)
             available = (
@@ -439,8 +451,7 @@ class RaritanSensor(RaritanFieldEntity, SensorEntity):
                 sensor._written = shown
                 sensor.native_value = value
                 sensor.available = available
-                # Home Assistant's write: RaritanEntity's would ask _shown() again.
-                super(RaritanEntity, sensor).async_write_ha_state()
+                write(sensor)
 
     @classmethod
     def _batch(cls) -> Callable[[Iterable[Any]], None] | None:
