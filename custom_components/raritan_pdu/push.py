@@ -16,21 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Final
 
 from homeassistant.core import HomeAssistant, callback
 
 from .const import LOGGER
 from .coordinator import RaritanCoordinator
-from .xerus import EventChannel, XerusError, channel_unsupported
-
-#: Longest wait before a new channel after repeated failures (seconds).
-RETRY_MAX: Final = 300.0
-
-
-def retry_delay(failures: int) -> float:
-    """Wait before the next channel: none after one failure, then 2, 4, ... up to 5 min."""
-    return 0.0 if failures <= 1 else min(2.0 ** (failures - 1), RETRY_MAX)
+from .xerus import EventChannel, XerusError, channel_retry_delay, channel_unsupported
 
 
 class EventStream:
@@ -95,7 +86,7 @@ class EventStream:
 
     def _note_failure(self, err: XerusError) -> float:
         self._failures += 1
-        delay = retry_delay(self._failures)
+        delay = channel_retry_delay(self._failures)
         LOGGER.debug(
             "The event channel of %s failed (%s): a new one in %.0f s",
             self._coordinator.config_entry.title,
@@ -109,7 +100,7 @@ class EventStream:
         have been lost with the old one)."""
         coordinator = self._coordinator
         if channel is None:
-            await asyncio.sleep(retry_delay(self._failures))
+            await asyncio.sleep(channel_retry_delay(self._failures))
         while True:
             try:
                 if channel is None:

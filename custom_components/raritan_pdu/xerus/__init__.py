@@ -60,6 +60,7 @@ from .events import (
     ThresholdsChanged,
     TopologyChanged,
     TripStateChanged,
+    channel_retry_delay,
     channel_unsupported,
 )
 from .exceptions import (
@@ -212,6 +213,7 @@ __all__ = [
     "XerusStorageError",
     "XerusTimeoutError",
     "XerusTlsError",
+    "channel_retry_delay",
     "channel_unsupported",
     "fetch_certificate_fingerprint",
     "field_info",

@@ -124,6 +124,16 @@ DEMANDED_TYPES: Final[tuple[str, ...]] = (
 )
 
 
+#: Longest wait before a new channel after repeated failures (seconds).
+CHANNEL_RETRY_MAX: Final = 300.0
+
+
+def channel_retry_delay(failures: int) -> float:
+    """Wait before the next channel after ``failures`` in a row: none after one, then 2, 4, ...
+    up to 5 minutes."""
+    return 0.0 if failures <= 1 else min(2.0 ** (failures - 1), CHANNEL_RETRY_MAX)
+
+
 def event_service_rid(pdu_id: int) -> str:
     """The event service of a unit: the primary's (``pdu_id`` 0 or 1) or a link unit's, through
     the primary (``/link/<n>/eventservice``)."""
@@ -453,6 +463,7 @@ class EventChannel:
 
 
 __all__ = [
+    "CHANNEL_RETRY_MAX",
     "DEMANDED_TYPES",
     "LONG_POLL_TIMEOUT",
     "OUTLET_STATE_TYPES",
@@ -469,6 +480,7 @@ __all__ = [
     "ThresholdsChanged",
     "TopologyChanged",
     "TripStateChanged",
+    "channel_retry_delay",
     "channel_unsupported",
     "decode_event",
     "decode_poll",

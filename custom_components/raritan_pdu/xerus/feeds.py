@@ -43,6 +43,7 @@ from .events import (
     OUTLET_STATE_TYPES,
     EventBatch,
     OutletStateChanged,
+    channel_retry_delay,
     channel_unsupported,
     decode_poll,
     event_service_rid,
@@ -54,15 +55,8 @@ from .rpc import BulkCall, BulkResult
 
 _LOGGER = logging.getLogger(__name__)
 
-#: Longest wait before opening a unit's channel again after repeated failures (seconds).
-RETRY_MAX: Final = 300.0
 #: A unit with fewer outlets is read as before: one drain costs what one read does.
 MIN_OUTLETS: Final = 2
-
-
-def retry_delay(failures: int) -> float:
-    """Wait before the next try: none after one failure, then 2, 4, ... up to 5 minutes."""
-    return 0.0 if failures <= 1 else min(2.0 ** (failures - 1), RETRY_MAX)
 
 
 class SupportsBulk(Protocol):
@@ -225,7 +219,7 @@ class OutletFeeds:
             _LOGGER.debug("unit %s has no event channel (%s): outlet states read", pdu_id, err)
             return
         feed.failures += 1
-        delay = retry_delay(feed.failures)
+        delay = channel_retry_delay(feed.failures)
         feed.retry_at = self._clock() + delay
         _LOGGER.debug(
             "unit %s: opening an event channel failed (%s), next try in %.0f s", pdu_id, err, delay
@@ -331,4 +325,4 @@ def event_answer(result: BulkResult) -> EventBatch | XerusError:
         return err
 
 
-__all__ = ["MIN_OUTLETS", "OutletFeeds", "event_answer", "retry_delay"]
+__all__ = ["MIN_OUTLETS", "OutletFeeds", "event_answer"]
